@@ -1,0 +1,293 @@
+"""The embedded store: a networkx graph in memory, persisted to a data directory.
+
+Firms and CPV codes are nodes; ``HAS_CAPABILITY`` edges join a firm to the codes it delivers and
+``COLLABORATED`` edges join firms that have worked together. Tenders are kept beside the graph.
+
+Every write saves a snapshot (``graph.json``) by writing a temporary file, syncing it and
+renaming it over the old one, so a crash mid-write leaves the previous snapshot intact. A file
+lock serialises writers across processes, and a reader reloads the snapshot when another process
+has replaced it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import networkx as nx
+from pydantic import BaseModel, Field
+
+from graph.cpv import significant
+from graph.model import Collaboration, Firm, Tender
+from graph.store import (
+    NEIGHBOURHOOD_DIGITS,
+    GraphStore,
+    ImportReport,
+    neighbourhood_prefix,
+    reject_duplicate_keys,
+)
+
+__all__ = ["EmbeddedStore"]
+
+SNAPSHOT = "graph.json"
+FORMAT_VERSION = 1
+
+
+class Snapshot(BaseModel):
+    """What the data directory holds."""
+
+    format_version: int = FORMAT_VERSION
+    firms: list[Firm] = Field(default_factory=list)
+    tenders: list[Tender] = Field(default_factory=list)
+    collaborations: list[Collaboration] = Field(default_factory=list)
+
+
+def _firm_node(siren: str) -> tuple[str, str]:
+    return ("firm", siren)
+
+
+def _cpv_node(code: str) -> tuple[str, str]:
+    return ("cpv", code)
+
+
+class EmbeddedStore(GraphStore):
+    """The default store; ``data_dir=None`` keeps everything in memory only."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = data_dir
+        self._loaded_stamp: tuple[int, int] | None = None
+        self._reset()
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self._refresh()
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._graph = nx.Graph()
+        self._tenders: dict[str, Tender] = {}
+        # significant CPV prefix (2 to 4 digits) -> CPV codes held by at least one firm
+        self._codes_by_prefix: dict[str, set[str]] = {}
+
+    def _snapshot_path(self) -> Path:
+        assert self.data_dir is not None
+        return self.data_dir / SNAPSHOT
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self._snapshot_path().stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _refresh(self) -> None:
+        """Reload the snapshot if another writer replaced it since we last read it."""
+        if self.data_dir is None:
+            return
+        stamp = self._stamp()
+        if stamp == self._loaded_stamp:
+            return
+        self._reset()
+        if stamp is not None:
+            snapshot = Snapshot.model_validate_json(self._snapshot_path().read_bytes())
+            self._apply_firms(snapshot.firms)
+            self._tenders = {tender.id: tender for tender in snapshot.tenders}
+            for collaboration in snapshot.collaborations:
+                self._add_collaboration(collaboration)
+        self._loaded_stamp = stamp
+
+    def _save(self) -> None:
+        if self.data_dir is None:
+            return
+        snapshot = Snapshot(
+            firms=[self._firm(siren) for siren in self._sirens()],
+            tenders=[self._tenders[key] for key in sorted(self._tenders)],
+            collaborations=self._collaborations(),
+        )
+        payload = snapshot.model_dump_json().encode("utf-8")
+        fd, tmp_name = tempfile.mkstemp(prefix=".graph-", suffix=".tmp", dir=self.data_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, self._snapshot_path())
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.data_dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        self._loaded_stamp = self._stamp()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the writer lock, start from the latest snapshot, save or roll back."""
+        if self.data_dir is None:
+            yield
+            return
+        with open(self.data_dir / ".lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._refresh()
+                try:
+                    yield
+                    self._save()
+                except BaseException:
+                    self._loaded_stamp = None  # memory may be ahead of disk: reload
+                    self._refresh()
+                    raise
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- graph helpers ---------------------------------------------------------------------
+
+    def _sirens(self) -> list[str]:
+        return sorted(node[1] for node in self._graph if node[0] == "firm")
+
+    def _firm(self, siren: str) -> Firm:
+        firm: Firm = self._graph.nodes[_firm_node(siren)]["firm"]
+        return firm
+
+    def _apply_firms(self, firms: Iterable[Firm]) -> None:
+        for firm in firms:
+            node = _firm_node(firm.siren)
+            if node in self._graph:
+                stale = [n for n in self._graph[node] if n[0] == "cpv"]
+                self._graph.remove_edges_from((node, code) for code in stale)
+            self._graph.add_node(node, firm=firm)
+            for capability in firm.capabilities:
+                code_node = _cpv_node(capability.cpv)
+                self._graph.add_edge(node, code_node, strength=capability.strength)
+                sig = significant(capability.cpv)
+                for length in range(2, NEIGHBOURHOOD_DIGITS + 1):
+                    self._codes_by_prefix.setdefault(sig[:length], set()).add(capability.cpv)
+
+    def _add_collaboration(self, collaboration: Collaboration) -> bool:
+        a, b = _firm_node(collaboration.firm_a), _firm_node(collaboration.firm_b)
+        if self._graph.has_edge(a, b):
+            known: dict[tuple[str, str, str, int, str], Collaboration] = self._graph.edges[a, b][
+                "collaborations"
+            ]
+            if collaboration.key in known:
+                return False
+            known[collaboration.key] = collaboration
+        else:
+            self._graph.add_edge(a, b, collaborations={collaboration.key: collaboration})
+        return True
+
+    def _collaborations(self, sirens: set[str] | None = None) -> list[Collaboration]:
+        if sirens is None:
+            edges = self._graph.edges(data="collaborations")
+        else:
+            nodes = [_firm_node(s) for s in sirens if _firm_node(s) in self._graph]
+            edges = self._graph.subgraph(nodes).edges(data="collaborations")
+        found = [c for _, _, known in edges if known for c in known.values()]
+        return sorted(found, key=lambda c: c.key)
+
+    # -- GraphStore ------------------------------------------------------------------------
+
+    def upsert_firms(self, firms: Sequence[Firm]) -> ImportReport:
+        """Create or replace firms by SIREN, in one atomic snapshot write."""
+        reject_duplicate_keys([firm.siren for firm in firms], "firms", "siren")
+        report = ImportReport()
+        with self._writing():
+            for firm in firms:
+                node = _firm_node(firm.siren)
+                if node not in self._graph:
+                    report.created += 1
+                elif self._firm(firm.siren) == firm:
+                    report.unchanged += 1
+                else:
+                    report.updated += 1
+            self._apply_firms(firms)
+        return report
+
+    def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
+        """Create or replace tenders by id."""
+        reject_duplicate_keys([tender.id for tender in tenders], "tenders", "id")
+        report = ImportReport()
+        with self._writing():
+            for tender in tenders:
+                known = self._tenders.get(tender.id)
+                if known is None:
+                    report.created += 1
+                elif known == tender:
+                    report.unchanged += 1
+                else:
+                    report.updated += 1
+                self._tenders[tender.id] = tender
+        return report
+
+    def upsert_collaborations(self, collaborations: Sequence[Collaboration]) -> ImportReport:
+        """Add collaborations between stored firms; others are rejected with the reason."""
+        report = ImportReport()
+        with self._writing():
+            for collaboration in collaborations:
+                missing = [
+                    s
+                    for s in (collaboration.firm_a, collaboration.firm_b)
+                    if _firm_node(s) not in self._graph
+                ]
+                if missing:
+                    report.rejected.append(
+                        f"collaboration {collaboration.firm_a}-{collaboration.firm_b}: "
+                        f"unknown firm {', '.join(missing)}"
+                    )
+                elif self._add_collaboration(collaboration):
+                    report.created += 1
+                else:
+                    report.unchanged += 1
+        return report
+
+    def get_firm(self, siren: str) -> Firm | None:
+        """The firm with this SIREN, or None."""
+        self._refresh()
+        node = _firm_node(siren)
+        return self._firm(siren) if node in self._graph else None
+
+    def get_firms(self, sirens: Iterable[str]) -> list[Firm]:
+        """The stored firms among ``sirens``, sorted by SIREN."""
+        self._refresh()
+        wanted = sorted({s for s in sirens if _firm_node(s) in self._graph})
+        return [self._firm(s) for s in wanted]
+
+    def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
+        """A page of firms sorted by SIREN."""
+        self._refresh()
+        return [self._firm(s) for s in self._sirens()[offset : offset + limit]]
+
+    def count_firms(self) -> int:
+        """How many firms are stored."""
+        self._refresh()
+        return sum(1 for node in self._graph if node[0] == "firm")
+
+    def get_tender(self, tender_id: str) -> Tender | None:
+        """The tender with this id, or None."""
+        self._refresh()
+        return self._tenders.get(tender_id)
+
+    def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
+        """A page of tenders sorted by id."""
+        self._refresh()
+        return [self._tenders[k] for k in sorted(self._tenders)[offset : offset + limit]]
+
+    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
+        """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
+        self._refresh()
+        sirens: set[str] = set()
+        for code in cpv_codes:
+            for held in self._codes_by_prefix.get(neighbourhood_prefix(code), ()):
+                sirens.update(node[1] for node in self._graph[_cpv_node(held)])
+        return [self._firm(s) for s in sorted(sirens)]
+
+    def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Collaborations between two firms of ``sirens``."""
+        self._refresh()
+        return self._collaborations(set(sirens))

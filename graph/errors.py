@@ -1,0 +1,116 @@
+"""Meute's exception hierarchy, shared by every layer.
+
+::
+
+    MeuteError
+    ├── InvalidInput        bad data from a user (CLI exit 2, HTTP 422)
+    ├── NotFound            an id that the store does not hold (HTTP 404)
+    ├── StoreUnavailable    the graph store cannot be reached (HTTP 503)
+    └── Infeasible          no consortium satisfies the constraints (HTTP 422)
+
+Each error carries a list of :class:`Problem` saying which field holds which value and what is
+wrong with it, so that the CLI and the API report the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = [
+    "Infeasible",
+    "InvalidInput",
+    "MeuteError",
+    "NotFound",
+    "Problem",
+    "StoreUnavailable",
+    "problems_from_validation",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (dotted field path), what value, and why."""
+
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return f"{self.field or '(input)'}: {self.message} (got {shown})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, used in API problem bodies and CLI --json errors."""
+        value = (
+            self.value
+            if isinstance(self.value, str | int | float | bool | None)
+            else str(self.value)
+        )
+        return {"field": self.field, "value": value, "message": self.message}
+
+
+class MeuteError(Exception):
+    """Base class of every error Meute raises on purpose."""
+
+    title = "Meute error"
+
+    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.detail
+        return self.detail + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class InvalidInput(MeuteError):
+    """The input is not valid; nothing was written."""
+
+    title = "Invalid input"
+
+
+class NotFound(MeuteError):
+    """The requested firm, tender or resource does not exist."""
+
+    title = "Not found"
+
+
+class StoreUnavailable(MeuteError):
+    """The graph store (for instance the Neo4j server) cannot be reached."""
+
+    title = "Graph store unavailable"
+
+
+class Infeasible(MeuteError):
+    """No consortium satisfies the tender's constraints."""
+
+    title = "No feasible consortium"
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def problems_from_validation(error: ValidationError, prefix: str = "") -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into problems naming each field and value."""
+    problems = []
+    for item in error.errors(include_url=False):
+        field = _field_path(tuple(item["loc"]))
+        if prefix:
+            field = f"{prefix}.{field}" if field and not field.startswith("[") else prefix + field
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(field=field, value=item.get("input"), message=message))
+    return problems

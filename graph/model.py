@@ -1,0 +1,356 @@
+"""The domain model: firms and their capabilities, foreign tenders and their lots,
+collaborations between firms, and the consortia Meute proposes.
+
+Every model validates its input; an invalid value raises a pydantic ``ValidationError`` whose
+messages name the field and the problem (see :func:`graph.errors.problems_from_validation`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from graph import cpv
+from graph.errors import InvalidInput
+
+__all__ = [
+    "EUR_RATES",
+    "Capability",
+    "Collaboration",
+    "CollaborationKind",
+    "Consortium",
+    "ConsortiumMember",
+    "ExportMaturity",
+    "Firm",
+    "HeadcountBand",
+    "Lot",
+    "MatchResult",
+    "Region",
+    "Tender",
+    "TenderConstraints",
+    "luhn_valid",
+]
+
+MAX_NAME = 200
+MAX_TEXT = 5_000
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` passes the Luhn check used by SIREN numbers."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _check_siren(value: str) -> str:
+    value = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{9}", value):
+        raise ValueError("a SIREN is exactly 9 digits")
+    if not luhn_valid(value):
+        raise ValueError("fails the SIREN Luhn check")
+    return value
+
+
+def _check_cpv(value: str) -> str:
+    try:
+        return cpv.normalise(value)
+    except InvalidInput as error:
+        raise ValueError(error.problems[0].message) from None
+
+
+Siren = Annotated[str, AfterValidator(_check_siren)]
+CpvCode = Annotated[str, AfterValidator(_check_cpv)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+Country = Annotated[
+    str,
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+]
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+]
+Certification = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+]
+
+# Euros per unit of currency. The CFA francs are pegged to the euro; the others are reference
+# rates (ECB, 2026) good enough to compare a budget with a turnover.
+EUR_RATES: dict[str, float] = {
+    "EUR": 1.0,
+    "XOF": 1 / 655.957,
+    "XAF": 1 / 655.957,
+    "USD": 0.92,
+    "GBP": 1.17,
+    "CHF": 1.05,
+    "CAD": 0.68,
+    "MAD": 0.092,
+    "TND": 0.30,
+    "DZD": 0.0069,
+    "EGP": 0.019,
+    "SAR": 0.245,
+    "AED": 0.25,
+    "INR": 0.011,
+    "VND": 0.000037,
+    "BRL": 0.17,
+    "MXN": 0.05,
+    "KES": 0.0071,
+    "NGN": 0.0006,
+    "GHS": 0.06,
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Region(StrEnum):
+    """The 13 metropolitan regions and the 5 overseas regions of France."""
+
+    AURA = "Auvergne-Rhône-Alpes"
+    BFC = "Bourgogne-Franche-Comté"
+    BRETAGNE = "Bretagne"
+    CVL = "Centre-Val de Loire"
+    CORSE = "Corse"
+    GRAND_EST = "Grand Est"
+    HDF = "Hauts-de-France"
+    IDF = "Île-de-France"
+    NORMANDIE = "Normandie"
+    NOUVELLE_AQUITAINE = "Nouvelle-Aquitaine"
+    OCCITANIE = "Occitanie"
+    PDL = "Pays de la Loire"
+    PACA = "Provence-Alpes-Côte d'Azur"
+    GUADELOUPE = "Guadeloupe"
+    MARTINIQUE = "Martinique"
+    GUYANE = "Guyane"
+    REUNION = "La Réunion"
+    MAYOTTE = "Mayotte"
+
+
+class HeadcountBand(StrEnum):
+    """Headcount bands following the French firm categories (micro, SME, ETI, large)."""
+
+    MICRO = "0-9"
+    SMALL = "10-49"
+    MEDIUM = "50-249"
+    INTERMEDIATE = "250-4999"
+    LARGE = "5000+"
+
+
+class ExportMaturity(StrEnum):
+    """How far a firm has gone with export, from first attempt to programme accreditation."""
+
+    FIRST_TIME = "first_time"
+    OCCASIONAL = "occasional"
+    REGULAR = "regular"
+    ACCREDITED = "accredited"
+
+
+class CollaborationKind(StrEnum):
+    """How two firms have worked together."""
+
+    JOINT_BID = "joint_bid"
+    CO_AWARD = "co_award"
+    SUPPLY = "supply"
+    SHARED_PAVILION = "shared_pavilion"
+
+
+SME_BANDS = frozenset({HeadcountBand.MICRO, HeadcountBand.SMALL, HeadcountBand.MEDIUM})
+SME_MAX_TURNOVER_EUR = 50_000_000
+
+
+class Capability(_Model):
+    """What a firm delivers, as a CPV code with the strength of the evidence behind it."""
+
+    cpv: CpvCode
+    strength: float = Field(0.5, ge=0.0, le=1.0, description="Evidence strength, 0 to 1.")
+    contracts: int = Field(0, ge=0, description="Number of past contracts in this code.")
+    amount_eur: float = Field(0.0, ge=0.0, description="Total amount of those contracts.")
+    last_date: dt.date | None = None
+
+
+class Firm(_Model):
+    """A French firm with what it can do and the evidence for it."""
+
+    siren: Siren
+    name: Name
+    naf: str | None = Field(None, pattern=r"^\d{2}\.\d{2}[A-Z]$", description="NAF rév. 2 code.")
+    region: Region
+    headcount: HeadcountBand
+    turnover_eur: float | None = Field(None, ge=0.0)
+    description: Text = ""
+    capabilities: list[Capability] = Field(default_factory=list, max_length=200)
+    certifications: list[Certification] = Field(default_factory=list, max_length=50)
+    export_countries: list[Country] = Field(default_factory=list, max_length=250)
+    export_share: float = Field(0.0, ge=0.0, le=1.0)
+    maturity: ExportMaturity = ExportMaturity.FIRST_TIME
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
+        default_factory=lambda: ["fr"], max_length=20
+    )
+    contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+    @property
+    def is_sme(self) -> bool:
+        """SME (PME) in the EU sense: under 250 staff and at most 50 M€ turnover."""
+        small = self.headcount in SME_BANDS
+        return small and (self.turnover_eur is None or self.turnover_eur <= SME_MAX_TURNOVER_EUR)
+
+    @field_validator("capabilities")
+    @classmethod
+    def _unique_capabilities(cls, value: list[Capability]) -> list[Capability]:
+        seen: set[str] = set()
+        for capability in value:
+            if capability.cpv in seen:
+                raise ValueError(f"CPV code {capability.cpv} is listed twice")
+            seen.add(capability.cpv)
+        return value
+
+
+class Lot(_Model):
+    """One lot of a tender: what must be delivered, coded in CPV."""
+
+    id: Identifier
+    title: Name
+    description: Text = ""
+    cpv: list[CpvCode] = Field(default_factory=list, max_length=50)
+    budget: float | None = Field(None, ge=0.0, description="Estimated budget, tender currency.")
+    required_certifications: list[Certification] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Lot:
+        if not self.cpv and not self.description:
+            raise ValueError("a lot needs CPV codes or a description to be matched")
+        return self
+
+
+class TenderConstraints(_Model):
+    """Hard requirements on the consortia proposed for a tender."""
+
+    max_members: int | None = Field(None, ge=1, le=50)
+    min_smes: int = Field(0, ge=0, le=50)
+    must_include: list[Siren] = Field(default_factory=list)
+    exclude: list[Siren] = Field(default_factory=list)
+    allow_multiple_lots: bool = Field(True, description="May one firm take several lots?")
+    preferred_regions: list[Region] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _include_exclude_disjoint(self) -> TenderConstraints:
+        both = set(self.must_include) & set(self.exclude)
+        if both:
+            raise ValueError(f"firms both required and excluded: {sorted(both)}")
+        return self
+
+
+class Tender(_Model):
+    """A foreign call for tenders, made of lots."""
+
+    id: Identifier
+    title: Name
+    buyer: Name
+    country: Country
+    budget: float = Field(gt=0.0, description="Total budget in the tender currency.")
+    currency: str = Field("EUR", description="ISO 4217 code.")
+    deadline: dt.date | None = None
+    lots: list[Lot] = Field(min_length=1, max_length=30)
+    constraints: TenderConstraints = Field(default_factory=TenderConstraints)
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        value = value.upper()
+        if value not in EUR_RATES:
+            raise ValueError(f"unsupported currency; use one of {', '.join(sorted(EUR_RATES))}")
+        return value
+
+    @field_validator("lots")
+    @classmethod
+    def _unique_lot_ids(cls, value: list[Lot]) -> list[Lot]:
+        ids = [lot.id for lot in value]
+        duplicates = sorted({lot_id for lot_id in ids if ids.count(lot_id) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate lot id(s): {', '.join(duplicates)}")
+        return value
+
+    def to_eur(self, amount: float) -> float:
+        """Convert an amount in the tender currency to euros."""
+        return amount * EUR_RATES[self.currency]
+
+    def lot_budget_eur(self, lot: Lot) -> float:
+        """A lot's budget in euros; without an estimate, an equal share of the tender budget."""
+        amount = lot.budget if lot.budget is not None else self.budget / len(self.lots)
+        return self.to_eur(amount)
+
+
+class Collaboration(_Model):
+    """Two firms that have worked together: a joint bid, a co-award, a supply, a pavilion."""
+
+    firm_a: Siren
+    firm_b: Siren
+    kind: CollaborationKind
+    year: int = Field(ge=1950, le=2100)
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+    @model_validator(mode="after")
+    def _ordered_pair(self) -> Collaboration:
+        if self.firm_a == self.firm_b:
+            raise ValueError("a firm cannot collaborate with itself")
+        if self.firm_a > self.firm_b:
+            self.firm_a, self.firm_b = self.firm_b, self.firm_a
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str, int, str]:
+        """Identity used to make imports idempotent."""
+        return (self.firm_a, self.firm_b, self.kind.value, self.year, self.source)
+
+
+class ConsortiumMember(_Model):
+    """A firm of a proposed consortium, the lots it takes and why it is there."""
+
+    siren: str
+    name: str
+    lots: list[str]
+    leader: bool
+    is_sme: bool
+    region: Region
+    why: str
+
+
+class Consortium(_Model):
+    """A proposed group of firms covering a tender, with its score and breakdown."""
+
+    rank: int
+    score: float
+    breakdown: dict[str, float]
+    members: list[ConsortiumMember]
+
+
+class MatchResult(_Model):
+    """Ranked consortia for one tender."""
+
+    tender_id: str
+    consortia: list[Consortium]
+    candidates_considered: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape shared by ``meute match --json`` and ``POST /match``."""
+        return self.model_dump(mode="json")

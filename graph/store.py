@@ -1,0 +1,126 @@
+"""The ``GraphStore`` interface: what Meute needs from a capability graph.
+
+Two implementations honour it and pass the same contract tests: the embedded networkx store
+(:mod:`graph.embedded`, the default, persisted to a data directory) and the Neo4j store
+(:mod:`graph.neo4j_store`). Candidate retrieval is defined once here so both return the same
+firms for the same lot codes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from graph.cpv import significant
+from graph.errors import InvalidInput, Problem
+from graph.model import Collaboration, Firm, Tender
+
+__all__ = ["GraphStore", "ImportReport", "neighbourhood_prefix", "reject_duplicate_keys"]
+
+# A lot code reaches firms whose capabilities share its first digits down to the class level
+# (4 digits): a lot "33111000 X-ray devices" also reaches "33112000 echo imaging" firms.
+NEIGHBOURHOOD_DIGITS = 4
+
+
+def neighbourhood_prefix(code: str) -> str:
+    """The CPV prefix whose firms are candidates for a lot coded ``code``."""
+    return significant(code)[:NEIGHBOURHOOD_DIGITS]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts per outcome and the reason for every rejection."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    def merge(self, other: ImportReport) -> None:
+        """Add another report's counts to this one."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected.extend(other.rejected)
+
+
+class GraphStore(ABC):
+    """Firms, tenders and collaborations, with the graph queries the matcher needs.
+
+    Writes are all-or-nothing per call: a call that fails leaves the store as it was.
+    """
+
+    @abstractmethod
+    def upsert_firms(self, firms: Sequence[Firm]) -> ImportReport:
+        """Create or replace firms by SIREN."""
+
+    @abstractmethod
+    def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
+        """Create or replace tenders (with their lots) by id."""
+
+    @abstractmethod
+    def upsert_collaborations(self, collaborations: Sequence[Collaboration]) -> ImportReport:
+        """Add collaborations; one already stored (same firms, kind, year, source) is unchanged.
+
+        Both firms must already be stored, otherwise the collaboration is rejected.
+        """
+
+    @abstractmethod
+    def get_firm(self, siren: str) -> Firm | None:
+        """The firm with this SIREN, or None."""
+
+    @abstractmethod
+    def get_firms(self, sirens: Iterable[str]) -> list[Firm]:
+        """The stored firms among ``sirens``, sorted by SIREN."""
+
+    @abstractmethod
+    def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
+        """A page of firms sorted by SIREN."""
+
+    @abstractmethod
+    def count_firms(self) -> int:
+        """How many firms are stored."""
+
+    @abstractmethod
+    def get_tender(self, tender_id: str) -> Tender | None:
+        """The tender with this id, or None."""
+
+    @abstractmethod
+    def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
+        """A page of tenders sorted by id."""
+
+    @abstractmethod
+    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
+        """Firms with a capability in the neighbourhood of any of ``cpv_codes``, by SIREN."""
+
+    @abstractmethod
+    def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Every stored collaboration between two firms of ``sirens``, sorted by key."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release resources (connections); the store is unusable afterwards."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def reject_duplicate_keys(keys: list[str], collection: str, field: str) -> None:
+    """Refuse a batch that names the same key twice, before anything is written."""
+    seen: set[str] = set()
+    problems = []
+    for index, key in enumerate(keys):
+        if key in seen:
+            problems.append(Problem(f"{collection}[{index}].{field}", key, "appears twice"))
+        seen.add(key)
+    if problems:
+        raise InvalidInput(f"duplicate {field} in {collection}", problems)
