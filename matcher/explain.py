@@ -1,0 +1,86 @@
+"""Plain-language reasons: who leads a consortium and why each member is in it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from graph.cpv import taxonomy
+from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
+from scoring.fit import code_similarity, estimated_turnover
+
+__all__ = ["choose_leader", "why_member"]
+
+MATURITY_WORDS = {
+    ExportMaturity.FIRST_TIME: "first-time exporter",
+    ExportMaturity.OCCASIONAL: "occasional exporter",
+    ExportMaturity.REGULAR: "regular exporter",
+    ExportMaturity.ACCREDITED: "exporter accredited by the programme",
+}
+
+
+def choose_leader(
+    tender: Tender, firms: Sequence[Firm], lots_by_firm: dict[str, list[Lot]]
+) -> Firm:
+    """The member carrying the largest share of the budget; ties go to the larger turnover."""
+
+    def weight(firm: Firm) -> tuple[float, float, str]:
+        share = sum(tender.lot_budget_eur(lot) for lot in lots_by_firm[firm.siren])
+        return (share, estimated_turnover(firm), firm.siren)
+
+    return max(firms, key=weight)
+
+
+def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
+    vocabulary = taxonomy()
+    scored = [
+        (code_similarity(c.cpv, code) * (0.5 + 0.5 * c.strength), c)
+        for c in firm.capabilities
+        for code in codes
+    ]
+    if not scored:
+        return ""
+    _, capability = max(scored, key=lambda item: (item[0], item[1].cpv))
+    text = f"delivers {vocabulary.label(capability.cpv, 'en').lower()} (CPV {capability.cpv}"
+    if capability.contracts:
+        text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"
+    return text + ")"
+
+
+def why_member(
+    tender: Tender,
+    firm: Firm,
+    lots: Sequence[Lot],
+    lot_codes: Mapping[str, Sequence[str]],
+    fits: dict[str, float],
+    leader: bool,
+    partners: Sequence[Firm],
+    collaborations: Sequence[Collaboration],
+) -> str:
+    """One sentence saying what a member takes, what backs it, and whom it knows."""
+    role = "Leads the group and takes" if leader else "Takes"
+    taken = ", ".join(f"lot {lot.id} '{lot.title}' (fit {fits[lot.id]:.2f})" for lot in lots)
+    parts = [f"{role} {taken}"]
+    evidence = _best_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]])
+    if evidence:
+        parts.append(evidence)
+    required = sorted({cert for lot in lots for cert in lot.required_certifications})
+    if required:
+        parts.append(f"holds the required {', '.join(required)}")
+    export = MATURITY_WORDS[firm.maturity]
+    if tender.country in firm.export_countries:
+        export += f", already active in {tender.country}"
+    parts.append(export)
+    by_siren = {p.siren: p for p in partners}
+    known = []
+    for collaboration in collaborations:
+        if firm.siren not in (collaboration.firm_a, collaboration.firm_b):
+            continue
+        other = collaboration.firm_b if collaboration.firm_a == firm.siren else collaboration.firm_a
+        if other in by_siren:
+            kind = collaboration.kind.value.replace("_", " ")
+            known.append(f"{by_siren[other].name} ({kind}, {collaboration.year})")
+    if known:
+        parts.append("has worked with " + "; ".join(sorted(set(known))[:3]))
+    size = "SME" if firm.is_sme else "large firm"
+    parts.append(f"{size} based in {firm.region.value}")
+    return "; ".join(parts) + "."
