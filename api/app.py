@@ -1,0 +1,50 @@
+"""The FastAPI application: a thin HTTP layer over the store and the matcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.deps import StoreDep
+from api.problems import install_problem_handlers
+from api.routes import firms, tenders
+from api.settings import Settings
+from graph.factory import open_store
+from graph.store import GraphStore
+
+__all__ = ["create_app"]
+
+
+def create_app(store: GraphStore | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; without ``store`` it opens (and at shutdown closes) the configured one."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        if store is not None:
+            app.state.store = store
+            yield
+            return
+        with open_store(settings.graph, settings.data_dir) as opened:
+            app.state.store = opened
+            yield
+
+    app = FastAPI(
+        title="Meute",
+        version="0.1.0",
+        summary="Complementary consortia of French firms for foreign tenders.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(firms.router)
+    app.include_router(tenders.router)
+
+    @app.get("/health", tags=["health"], summary="Liveness and store size")
+    def health(store: StoreDep) -> dict[str, object]:
+        """``ok`` with the number of stored firms."""
+        return {"status": "ok", "backend": settings.graph, "firms": store.count_firms()}
+
+    return app
