@@ -11,7 +11,6 @@ from api.deps import StoreDep
 from api.problems import install_problem_handlers
 from api.routes import firms, tenders
 from api.settings import Settings
-from graph.factory import open_store
 from graph.store import GraphStore
 
 __all__ = ["create_app"]
@@ -28,7 +27,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
             app.state.store = store
             yield
             return
-        with open_store(settings.graph, settings.data_dir) as opened:
+        with settings.open_store() as opened:
             app.state.store = opened
             yield
 

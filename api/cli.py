@@ -23,7 +23,6 @@ from api.service import (
 )
 from api.settings import Settings
 from graph.errors import Infeasible, InvalidInput, MeuteError, NotFound, StoreUnavailable
-from graph.factory import open_store
 from graph.model import MatchResult, Tender
 from graph.store import GraphStore, ImportReport
 
@@ -53,7 +52,7 @@ def _store() -> Iterator[GraphStore]:
     """Open the configured store for one command and report Meute errors cleanly."""
     try:
         settings = Settings()
-        with open_store(settings.graph, settings.data_dir) as store:
+        with settings.open_store() as store:
             yield store
     except MeuteError as error:
         errors.print(f"[bold red]error:[/] {error.detail}", highlight=False)

@@ -21,7 +21,6 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, Field
 
-from graph.cpv import significant
 from graph.model import Collaboration, Firm, Tender
 from graph.store import (
     NEIGHBOURHOOD_DIGITS,
@@ -29,6 +28,7 @@ from graph.store import (
     ImportReport,
     neighbourhood_prefix,
     reject_duplicate_keys,
+    unknown_firms_reason,
 )
 
 __all__ = ["EmbeddedStore"]
@@ -59,7 +59,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = data_dir
-        self._loaded_stamp: tuple[int, int] | None = None
+        self._loaded_stamp: tuple[int, int, int] | None = None
         self._reset()
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,19 +70,20 @@ class EmbeddedStore(GraphStore):
     def _reset(self) -> None:
         self._graph = nx.Graph()
         self._tenders: dict[str, Tender] = {}
-        # significant CPV prefix (2 to 4 digits) -> CPV codes held by at least one firm
+        # CPV code prefix (2 to 4 digits) -> codes held by at least one firm
         self._codes_by_prefix: dict[str, set[str]] = {}
 
     def _snapshot_path(self) -> Path:
         assert self.data_dir is not None
         return self.data_dir / SNAPSHOT
 
-    def _stamp(self) -> tuple[int, int] | None:
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Identity of the snapshot on disk; every save makes a new inode."""
         try:
             stat = self._snapshot_path().stat()
         except FileNotFoundError:
             return None
-        return (stat.st_mtime_ns, stat.st_size)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def _refresh(self) -> None:
         """Reload the snapshot if another writer replaced it since we last read it."""
@@ -165,9 +166,9 @@ class EmbeddedStore(GraphStore):
             for capability in firm.capabilities:
                 code_node = _cpv_node(capability.cpv)
                 self._graph.add_edge(node, code_node, strength=capability.strength)
-                sig = significant(capability.cpv)
                 for length in range(2, NEIGHBOURHOOD_DIGITS + 1):
-                    self._codes_by_prefix.setdefault(sig[:length], set()).add(capability.cpv)
+                    prefix = capability.cpv[:length]
+                    self._codes_by_prefix.setdefault(prefix, set()).add(capability.cpv)
 
     def _add_collaboration(self, collaboration: Collaboration) -> bool:
         a, b = _firm_node(collaboration.firm_a), _firm_node(collaboration.firm_b)
@@ -236,10 +237,7 @@ class EmbeddedStore(GraphStore):
                     if _firm_node(s) not in self._graph
                 ]
                 if missing:
-                    report.rejected.append(
-                        f"collaboration {collaboration.firm_a}-{collaboration.firm_b}: "
-                        f"unknown firm {', '.join(missing)}"
-                    )
+                    report.rejected.append(unknown_firms_reason(collaboration, missing))
                 elif self._add_collaboration(collaboration):
                     report.created += 1
                 else:

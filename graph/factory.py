@@ -1,4 +1,4 @@
-"""Open the configured graph store."""
+"""Open the configured graph store: the embedded default or a Neo4j server."""
 
 from __future__ import annotations
 
@@ -10,9 +10,20 @@ from graph.store import GraphStore
 
 __all__ = ["Backend", "open_store"]
 
-Backend = Literal["embedded"]
+Backend = Literal["embedded", "neo4j"]
 
 
-def open_store(backend: Backend, data_dir: Path) -> GraphStore:
+def open_store(
+    backend: Backend,
+    data_dir: Path,
+    neo4j_uri: str | None = None,
+    neo4j_user: str = "neo4j",
+    neo4j_password: str = "",
+    neo4j_database: str = "neo4j",
+) -> GraphStore:
     """Open the store named by ``backend``; the caller closes it."""
+    if backend == "neo4j":
+        from graph.neo4j_store import Neo4jStore  # the driver loads only for this backend
+
+        return Neo4jStore(neo4j_uri or "", neo4j_user, neo4j_password, neo4j_database)
     return EmbeddedStore(data_dir)

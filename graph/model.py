@@ -63,7 +63,7 @@ def luhn_valid(digits: str) -> bool:
 
 def _check_siren(value: str) -> str:
     value = re.sub(r"\s", "", value)
-    if not re.fullmatch(r"\d{9}", value):
+    if not re.fullmatch(r"[0-9]{9}", value):  # not \d, which accepts non-ASCII digits
         raise ValueError("a SIREN is exactly 9 digits")
     if not luhn_valid(value):
         raise ValueError("fails the SIREN Luhn check")

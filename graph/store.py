@@ -17,16 +17,23 @@ from graph.cpv import significant
 from graph.errors import InvalidInput, Problem
 from graph.model import Collaboration, Firm, Tender
 
-__all__ = ["GraphStore", "ImportReport", "neighbourhood_prefix", "reject_duplicate_keys"]
+__all__ = [
+    "GraphStore",
+    "ImportReport",
+    "neighbourhood_prefix",
+    "reject_duplicate_keys",
+    "unknown_firms_reason",
+]
 
-# A lot code reaches firms whose capabilities share its first digits down to the class level
-# (4 digits): a lot "33111000 X-ray devices" also reaches "33112000 echo imaging" firms.
+# A lot code reaches firms whose capability codes start with the same digits down to the class
+# level (4 digits): a lot "33111000 X-ray devices" also reaches "33112000 echo imaging" firms,
+# and a lot "33100000 medical equipments" every code of group 331.
 NEIGHBOURHOOD_DIGITS = 4
 
 
 def neighbourhood_prefix(code: str) -> str:
-    """The CPV prefix whose firms are candidates for a lot coded ``code``."""
-    return significant(code)[:NEIGHBOURHOOD_DIGITS]
+    """The prefix that a firm's 8-digit CPV code must start with to be a candidate for ``code``."""
+    return code[: min(NEIGHBOURHOOD_DIGITS, len(significant(code)))]
 
 
 @dataclass
@@ -124,3 +131,11 @@ def reject_duplicate_keys(keys: list[str], collection: str, field: str) -> None:
         seen.add(key)
     if problems:
         raise InvalidInput(f"duplicate {field} in {collection}", problems)
+
+
+def unknown_firms_reason(collaboration: Collaboration, missing: Sequence[str]) -> str:
+    """Why a collaboration naming firms that are not stored is rejected."""
+    return (
+        f"collaboration {collaboration.firm_a}-{collaboration.firm_b}: "
+        f"unknown firm {', '.join(missing)}"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from graph.cpv import taxonomy
+from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
 from scoring.fit import code_similarity, estimated_turnover
 
@@ -39,7 +39,8 @@ def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
     ]
     if not scored:
         return ""
-    _, capability = max(scored, key=lambda item: (item[0], item[1].cpv))
+    # The best-backed code; among equals, the most general (closest to the lot's own level).
+    _, capability = max(scored, key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv))
     text = f"delivers {vocabulary.label(capability.cpv, 'en').lower()} (CPV {capability.cpv}"
     if capability.contracts:
         text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"

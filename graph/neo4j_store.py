@@ -1,0 +1,394 @@
+"""The Neo4j store: the capability graph on a Neo4j server (official ``neo4j`` driver).
+
+Graph model::
+
+    (:Firm {siren, name, region, headcount, maturity, is_sme, turnover_eur, text, doc})
+        -[:HAS_CAPABILITY {strength, contracts, amount_eur}]->(:Cpv {code, label_fr, label_en})
+    (:Cpv)-[:BROADER]->(:Cpv)                      the CPV hierarchy
+    (:Firm)-[:COLLABORATED {key, kind, year, source}]->(:Firm)
+    (:Tender {id, title, country, doc})-[:HAS_LOT]->(:Lot {uid, id, title})-[:REQUIRES]->(:Cpv)
+
+``doc`` holds the validated model as JSON so that reads return exactly what was written. Cypher
+lives in constants and takes values only as ``$parameters``. Writes go through managed write
+transactions (retried by the driver, so they are idempotent), one transaction per batch of
+``UNWIND $rows``; reads through managed read transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, TypeVar
+
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph.cpv import taxonomy
+from graph.errors import StoreUnavailable
+from graph.model import Collaboration, Firm, Tender
+from graph.store import (
+    GraphStore,
+    ImportReport,
+    neighbourhood_prefix,
+    reject_duplicate_keys,
+    unknown_firms_reason,
+)
+
+__all__ = ["BATCH_SIZE", "Neo4jStore"]
+
+BATCH_SIZE = 1_000
+T = TypeVar("T")
+
+SCHEMA = [
+    "CREATE CONSTRAINT firm_siren IF NOT EXISTS FOR (f:Firm) REQUIRE f.siren IS UNIQUE",
+    "CREATE CONSTRAINT cpv_code IF NOT EXISTS FOR (c:Cpv) REQUIRE c.code IS UNIQUE",
+    "CREATE CONSTRAINT tender_id IF NOT EXISTS FOR (t:Tender) REQUIRE t.id IS UNIQUE",
+    "CREATE CONSTRAINT lot_uid IF NOT EXISTS FOR (l:Lot) REQUIRE l.uid IS UNIQUE",
+    "CREATE INDEX firm_region IF NOT EXISTS FOR (f:Firm) ON (f.region)",
+    "CREATE INDEX collaboration_key IF NOT EXISTS FOR ()-[r:COLLABORATED]-() ON (r.key)",
+    "CREATE FULLTEXT INDEX firm_text IF NOT EXISTS FOR (f:Firm) ON EACH [f.name, f.text]",
+]
+
+COUNT_CPV = "MATCH (c:Cpv) RETURN count(c) AS n"
+MERGE_CPV = """
+UNWIND $rows AS row
+MERGE (c:Cpv {code: row.code})
+SET c.label_fr = row.label_fr, c.label_en = row.label_en
+"""
+MERGE_BROADER = """
+UNWIND $rows AS row
+MATCH (c:Cpv {code: row.code}), (p:Cpv {code: row.parent})
+MERGE (c)-[:BROADER]->(p)
+"""
+
+EXISTING_FIRMS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.siren AS siren, f.doc AS doc"
+UPSERT_FIRMS = """
+UNWIND $rows AS row
+MERGE (f:Firm {siren: row.siren})
+SET f += row.props
+WITH f, row
+CALL (f) { MATCH (f)-[old:HAS_CAPABILITY]->() DELETE old }
+WITH f, row
+UNWIND row.capabilities AS cap
+MATCH (c:Cpv {code: cap.cpv})
+CREATE (f)-[:HAS_CAPABILITY {strength: cap.strength, contracts: cap.contracts,
+                             amount_eur: cap.amount_eur}]->(c)
+"""
+FIRM_DOCS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.doc AS doc ORDER BY f.siren"
+FIRM_PAGE = "MATCH (f:Firm) RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
+COUNT_FIRMS = "MATCH (f:Firm) RETURN count(f) AS n"
+CANDIDATES = """
+UNWIND $prefixes AS prefix
+MATCH (f:Firm)-[:HAS_CAPABILITY]->(c:Cpv)
+WHERE c.code STARTS WITH prefix
+WITH DISTINCT f
+RETURN f.doc AS doc ORDER BY f.siren
+"""
+
+EXISTING_COLLABORATIONS = """
+UNWIND $rows AS row
+MATCH (:Firm {siren: row.firm_a})-[r:COLLABORATED {key: row.key}]->(:Firm {siren: row.firm_b})
+RETURN row.key AS key
+"""
+KNOWN_SIRENS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.siren AS siren"
+MERGE_COLLABORATIONS = """
+UNWIND $rows AS row
+MATCH (a:Firm {siren: row.firm_a}), (b:Firm {siren: row.firm_b})
+MERGE (a)-[r:COLLABORATED {key: row.key}]->(b)
+SET r.kind = row.kind, r.year = row.year, r.source = row.source
+"""
+COLLABORATIONS_AMONG = """
+MATCH (a:Firm)-[r:COLLABORATED]->(b:Firm)
+WHERE a.siren IN $sirens AND b.siren IN $sirens
+RETURN a.siren AS firm_a, b.siren AS firm_b, r.kind AS kind, r.year AS year, r.source AS source
+"""
+
+EXISTING_TENDERS = "MATCH (t:Tender) WHERE t.id IN $ids RETURN t.id AS id, t.doc AS doc"
+UPSERT_TENDERS = """
+UNWIND $rows AS row
+MERGE (t:Tender {id: row.id})
+SET t.title = row.title, t.country = row.country, t.doc = row.doc
+WITH t, row
+CALL (t) { MATCH (t)-[:HAS_LOT]->(old:Lot) DETACH DELETE old }
+WITH t, row
+UNWIND row.lots AS lot
+CREATE (t)-[:HAS_LOT]->(l:Lot {uid: row.id + '/' + lot.id, id: lot.id, title: lot.title})
+WITH l, lot
+UNWIND lot.cpv AS code
+MATCH (c:Cpv {code: code})
+CREATE (l)-[:REQUIRES]->(c)
+"""
+TENDER_DOC = "MATCH (t:Tender {id: $id}) RETURN t.doc AS doc"
+WIPE = """
+MATCH (n) WHERE NOT n:Cpv
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
+"""
+TENDER_PAGE = "MATCH (t:Tender) RETURN t.doc AS doc ORDER BY t.id SKIP $offset LIMIT $limit"
+
+
+def _firm_row(firm: Firm) -> dict[str, Any]:
+    vocabulary = taxonomy()
+    labels = " ".join(vocabulary.label(c.cpv, "fr") for c in firm.capabilities)
+    return {
+        "siren": firm.siren,
+        "props": {
+            "name": firm.name,
+            "region": firm.region.value,
+            "headcount": firm.headcount.value,
+            "maturity": firm.maturity.value,
+            "is_sme": firm.is_sme,
+            "turnover_eur": firm.turnover_eur,
+            "text": f"{firm.description} {labels}".strip(),
+            "doc": firm.model_dump_json(),
+        },
+        "capabilities": [
+            {
+                "cpv": c.cpv,
+                "strength": c.strength,
+                "contracts": c.contracts,
+                "amount_eur": c.amount_eur,
+            }
+            for c in firm.capabilities
+        ],
+    }
+
+
+def _batches(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` on a Neo4j server; one driver for the store's life."""
+
+    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+        if not uri:
+            raise StoreUnavailable("no Neo4j URI configured: set MEUTE_NEO4J_URI")
+        self.uri = uri
+        self.database = database
+        auth = (user, password) if password else None
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=auth)
+        except (DriverError, ValueError) as error:
+            raise StoreUnavailable(f"cannot use Neo4j at {uri}: {error}") from None
+        try:
+            with self._unavailable_as_error():
+                self._driver.verify_connectivity()
+            self._bootstrap()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @contextmanager
+    def _unavailable_as_error(self) -> Iterator[None]:
+        try:
+            yield
+        except AuthError as error:
+            raise StoreUnavailable(
+                f"Neo4j at {self.uri} refused the credentials: {error}"
+            ) from None
+        except (ServiceUnavailable, SessionExpired) as error:
+            raise StoreUnavailable(f"Neo4j at {self.uri} is unreachable: {error}") from None
+        except (DriverError, Neo4jError, OSError) as error:
+            raise StoreUnavailable(f"Neo4j at {self.uri} failed: {error}") from None
+
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
+        with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
+            return session.execute_read(work)
+
+    def _read_docs(self, query: str, **params: Any) -> list[str]:
+        def work(tx: ManagedTransaction) -> list[str]:
+            return [record["doc"] for record in tx.run(query, params)]
+
+        return self._read(work)
+
+    def _bootstrap(self) -> None:
+        """Create constraints and indexes, and load the CPV tree once."""
+        for statement in SCHEMA:
+            with self._unavailable_as_error():
+                self._driver.execute_query(statement, database_=self.database)
+        vocabulary = taxonomy()
+        if self._read(lambda tx: tx.run(COUNT_CPV).single(strict=True)["n"]) == len(vocabulary):
+            return
+        rows = [
+            {"code": e.code, "label_fr": e.label_fr, "label_en": e.label_en}
+            for e in vocabulary.entries.values()
+        ]
+        links = [
+            {"code": code, "parent": parent}
+            for code in vocabulary.entries
+            if (parent := vocabulary.parent(code)) is not None
+        ]
+        for batch in _batches(rows, 5_000):
+            self._write(partial(_run, query=MERGE_CPV, rows=batch))
+        for batch in _batches(links, 5_000):
+            self._write(partial(_run, query=MERGE_BROADER, rows=batch))
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def upsert_firms(self, firms: Sequence[Firm]) -> ImportReport:
+        """Create or replace firms by SIREN, one transaction per batch."""
+        reject_duplicate_keys([f.siren for f in firms], "firms", "siren")
+        report = ImportReport()
+        for batch in _batches(firms):
+            report.merge(self._write(partial(_upsert_firm_batch, firms=batch)))
+        return report
+
+    def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
+        """Create or replace tenders and their lots by id."""
+        reject_duplicate_keys([t.id for t in tenders], "tenders", "id")
+        report = ImportReport()
+        for batch in _batches(tenders):
+            report.merge(self._write(partial(_upsert_tender_batch, tenders=batch)))
+        return report
+
+    def upsert_collaborations(self, collaborations: Sequence[Collaboration]) -> ImportReport:
+        """Add collaborations between stored firms; others are rejected with the reason."""
+        report = ImportReport()
+        for batch in _batches(collaborations):
+            report.merge(self._write(partial(_merge_collaboration_batch, collaborations=batch)))
+        return report
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get_firm(self, siren: str) -> Firm | None:
+        """The firm with this SIREN, or None."""
+        docs = self._read_docs(FIRM_DOCS, sirens=[siren])
+        return Firm.model_validate_json(docs[0]) if docs else None
+
+    def get_firms(self, sirens: Iterable[str]) -> list[Firm]:
+        """The stored firms among ``sirens``, sorted by SIREN."""
+        docs = self._read_docs(FIRM_DOCS, sirens=sorted(set(sirens)))
+        return [Firm.model_validate_json(doc) for doc in docs]
+
+    def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
+        """A page of firms sorted by SIREN."""
+        docs = self._read_docs(FIRM_PAGE, offset=offset, limit=limit)
+        return [Firm.model_validate_json(doc) for doc in docs]
+
+    def count_firms(self) -> int:
+        """How many firms are stored."""
+        count: int = self._read(lambda tx: tx.run(COUNT_FIRMS).single(strict=True)["n"])
+        return count
+
+    def get_tender(self, tender_id: str) -> Tender | None:
+        """The tender with this id, or None."""
+        docs = self._read_docs(TENDER_DOC, id=tender_id)
+        return Tender.model_validate_json(docs[0]) if docs else None
+
+    def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
+        """A page of tenders sorted by id."""
+        docs = self._read_docs(TENDER_PAGE, offset=offset, limit=limit)
+        return [Tender.model_validate_json(doc) for doc in docs]
+
+    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
+        """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
+        prefixes = sorted({neighbourhood_prefix(code) for code in cpv_codes})
+        if not prefixes:
+            return []
+        docs = self._read_docs(CANDIDATES, prefixes=prefixes)
+        return [Firm.model_validate_json(doc) for doc in docs]
+
+    def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Collaborations between two firms of ``sirens``."""
+        wanted = sorted(set(sirens))
+
+        def work(tx: ManagedTransaction) -> list[Collaboration]:
+            return [
+                Collaboration.model_validate(dict(r))
+                for r in tx.run(COLLABORATIONS_AMONG, sirens=wanted)
+            ]
+
+        return sorted(self._read(work), key=lambda c: c.key)
+
+    def wipe(self) -> None:
+        """Delete every firm, collaboration, tender and lot (the CPV tree stays)."""
+        with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
+            session.run(WIPE).consume()
+
+    def close(self) -> None:
+        """Close the driver."""
+        self._driver.close()
+
+
+def _run(tx: ManagedTransaction, query: str, rows: Sequence[dict[str, Any]]) -> None:
+    tx.run(query, rows=list(rows)).consume()
+
+
+def _upsert_firm_batch(tx: ManagedTransaction, firms: Sequence[Firm]) -> ImportReport:
+    rows = [_firm_row(f) for f in firms]
+    known = {r["siren"]: r["doc"] for r in tx.run(EXISTING_FIRMS, sirens=[f.siren for f in firms])}
+    report = ImportReport()
+    for row in rows:
+        doc = known.get(row["siren"])
+        if doc is None:
+            report.created += 1
+        elif doc == row["props"]["doc"]:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    tx.run(UPSERT_FIRMS, rows=rows).consume()
+    return report
+
+
+def _upsert_tender_batch(tx: ManagedTransaction, tenders: Sequence[Tender]) -> ImportReport:
+    rows = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "country": t.country,
+            "doc": t.model_dump_json(),
+            "lots": [{"id": lot.id, "title": lot.title, "cpv": lot.cpv} for lot in t.lots],
+        }
+        for t in tenders
+    ]
+    known = {r["id"]: r["doc"] for r in tx.run(EXISTING_TENDERS, ids=[t.id for t in tenders])}
+    report = ImportReport()
+    for row in rows:
+        doc = known.get(row["id"])
+        if doc is None:
+            report.created += 1
+        elif doc == row["doc"]:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    tx.run(UPSERT_TENDERS, rows=rows).consume()
+    return report
+
+
+def _merge_collaboration_batch(
+    tx: ManagedTransaction, collaborations: Sequence[Collaboration]
+) -> ImportReport:
+    sirens = sorted({s for c in collaborations for s in (c.firm_a, c.firm_b)})
+    stored = {r["siren"] for r in tx.run(KNOWN_SIRENS, sirens=sirens)}
+    report = ImportReport()
+    rows = []
+    for c in collaborations:
+        missing = [s for s in (c.firm_a, c.firm_b) if s not in stored]
+        if missing:
+            report.rejected.append(unknown_firms_reason(c, missing))
+            continue
+        rows.append(
+            {
+                "firm_a": c.firm_a,
+                "firm_b": c.firm_b,
+                "key": "|".join(map(str, c.key)),
+                "kind": c.kind.value,
+                "year": c.year,
+                "source": c.source,
+            }
+        )
+    unique = list({row["key"]: row for row in rows}.values())
+    existing = {r["key"] for r in tx.run(EXISTING_COLLABORATIONS, rows=unique)}
+    created = sum(1 for row in unique if row["key"] not in existing)
+    report.created += created
+    report.unchanged += len(rows) - created
+    tx.run(MERGE_COLLABORATIONS, rows=unique).consume()
+    return report

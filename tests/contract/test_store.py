@@ -1,0 +1,113 @@
+"""The GraphStore contract: every backend must pass these."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import InvalidInput
+from graph.model import Collaboration, Tender
+from graph.store import GraphStore
+from tests.unit.factories import make_firm, valid_siren
+
+HOSTILE = "Bâtir \"l'Ouest\" `x` }) DETACH DELETE n // <script>alert(1)</script>"
+
+
+def _tender(tender_id: str = "t1") -> Tender:
+    return Tender.model_validate(
+        {
+            "id": tender_id,
+            "title": "Hospital",
+            "buyer": "Ministry",
+            "country": "CI",
+            "budget": 1_000_000,
+            "lots": [{"id": "L1", "title": "Build", "cpv": ["45215140-0"]}],
+        }
+    )
+
+
+def test_upsert_and_get_firm_round_trips(store: GraphStore) -> None:
+    firm = make_firm(siren=valid_siren(1), capabilities=["45215140"], name=HOSTILE)
+    report = store.upsert_firms([firm])
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
+    assert store.get_firm(firm.siren) == firm
+    assert store.get_firm(valid_siren(2)) is None
+    assert store.count_firms() == 1
+
+
+def test_reimport_is_idempotent_and_update_replaces(store: GraphStore) -> None:
+    firm = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    store.upsert_firms([firm])
+    again = store.upsert_firms([firm])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    changed = firm.model_copy(update={"name": "Renamed"})
+    assert store.upsert_firms([changed]).updated == 1
+    assert store.count_firms() == 1
+    assert store.get_firm(firm.siren) == changed
+
+
+def test_duplicate_sirens_in_one_batch_write_nothing(store: GraphStore) -> None:
+    firm = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    with pytest.raises(InvalidInput) as raised:
+        store.upsert_firms([make_firm(siren=valid_siren(3)), firm, firm])
+    assert raised.value.problems[0].field == "firms[2].siren"
+    assert store.count_firms() == 0
+
+
+def test_list_firms_pages_by_siren(store: GraphStore) -> None:
+    firms = [make_firm(siren=valid_siren(n)) for n in (5, 3, 9, 1)]
+    store.upsert_firms(firms)
+    everything = [f.siren for f in store.list_firms()]
+    assert everything == sorted(f.siren for f in firms)
+    assert [f.siren for f in store.list_firms(offset=1, limit=2)] == everything[1:3]
+    assert [f.siren for f in store.get_firms([valid_siren(9), valid_siren(1), "000000000"])] == [
+        valid_siren(1),
+        valid_siren(9),
+    ]
+
+
+def test_candidates_follow_the_cpv_neighbourhood(store: GraphStore) -> None:
+    hospital = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    building = make_firm(siren=valid_siren(2), capabilities=["45210000"])  # same class 4521
+    roads = make_firm(siren=valid_siren(3), capabilities=["45233000"])  # class 4523
+    imaging = make_firm(siren=valid_siren(4), capabilities=["33111000"])
+    store.upsert_firms([hospital, building, roads, imaging])
+    found = [f.siren for f in store.candidates(["45215140"])]
+    assert found == sorted([hospital.siren, building.siren])
+    both = [f.siren for f in store.candidates(["45215140", "33100000"])]
+    assert both == sorted([hospital.siren, building.siren, imaging.siren])
+    assert store.candidates(["80510000"]) == []
+
+
+def test_updated_capabilities_change_candidates(store: GraphStore) -> None:
+    firm = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    store.upsert_firms([firm])
+    store.upsert_firms([firm.model_copy(update={"capabilities": make_firm(
+        siren=valid_siren(1), capabilities=["33111000"]).capabilities})])
+    assert store.candidates(["45215140"]) == []
+    assert [f.siren for f in store.candidates(["33100000"])] == [firm.siren]
+
+
+def test_collaborations_are_idempotent_and_need_known_firms(store: GraphStore) -> None:
+    a, b, c = (make_firm(siren=valid_siren(n)) for n in (1, 2, 3))
+    store.upsert_firms([a, b, c])
+    joint = Collaboration(firm_a=b.siren, firm_b=a.siren, kind="joint_bid", year=2021, source="x")
+    supply = Collaboration(firm_a=a.siren, firm_b=c.siren, kind="supply", year=2019)
+    stranger = Collaboration(firm_a=a.siren, firm_b=valid_siren(7), kind="co_award", year=2020)
+    report = store.upsert_collaborations([joint, supply, stranger])
+    assert report.created == 2
+    assert len(report.rejected) == 1 and valid_siren(7) in report.rejected[0]
+    assert store.upsert_collaborations([joint]).unchanged == 1
+    assert store.collaborations_among([a.siren, b.siren]) == [joint]
+    assert store.collaborations_among([a.siren, b.siren, c.siren]) == sorted(
+        [joint, supply], key=lambda x: x.key
+    )
+    assert store.collaborations_among([b.siren, c.siren]) == []
+
+
+def test_tenders_round_trip(store: GraphStore) -> None:
+    first, second = _tender("t2"), _tender("t1")
+    assert store.upsert_tenders([first, second]).created == 2
+    assert store.get_tender("t1") == second
+    assert store.get_tender("nope") is None
+    assert [t.id for t in store.list_tenders()] == ["t1", "t2"]
+    assert store.upsert_tenders([second]).unchanged == 1

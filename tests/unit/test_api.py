@@ -1,0 +1,106 @@
+"""The HTTP API through FastAPI's TestClient, on the embedded store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
+from api.settings import Settings
+from graph.embedded import EmbeddedStore
+
+SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
+BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"
+
+
+@pytest.fixture
+def client(showcase_store: EmbeddedStore, data_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(showcase_store, Settings(data_dir=data_dir))) as test_client:
+        yield test_client
+
+
+def bouake() -> dict[str, Any]:
+    tender: dict[str, Any] = json.loads(BOUAKE.read_text(encoding="utf-8"))
+    return tender
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["firms"] >= 250
+
+
+def test_match_returns_ranked_complete_consortia(client: TestClient) -> None:
+    response = client.post("/match?top=4", json=bouake())
+    assert response.status_code == 200
+    consortia = response.json()["consortia"]
+    assert [c["rank"] for c in consortia] == [1, 2, 3, 4]
+    assert [c["score"] for c in consortia] == sorted((c["score"] for c in consortia), reverse=True)
+    for consortium in consortia:
+        lots = sorted(lot for m in consortium["members"] for lot in m["lots"])
+        assert lots == sorted(lot["id"] for lot in bouake()["lots"])
+
+
+def test_tenders_and_their_consortia(client: TestClient) -> None:
+    listed = client.get("/tenders").json()
+    assert "bouake-hospital" in [t["id"] for t in listed]
+    assert client.get("/tenders/bouake-hospital").json()["country"] == "CI"
+    consortia = client.get("/tenders/bouake-hospital/consortia?top=2").json()["consortia"]
+    assert len(consortia) == 2
+    missing = client.get("/tenders/nope/consortia")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    new = {**TENDER_EXAMPLE, "id": "api-created"}
+    assert client.post("/tenders", json=new).json()["created"] == 1
+    assert client.get("/tenders/api-created").json()["title"] == new["title"]
+
+
+def test_firms_crud(client: TestClient) -> None:
+    page = client.get("/firms?offset=0&limit=5").json()
+    assert len(page) == 5 and all("is_sme" in f for f in page)
+    assert [f["siren"] for f in page] == sorted(f["siren"] for f in page)
+    hostile = {**FIRM_EXAMPLE, "name": "<script>alert('x')</script> }) DETACH DELETE n //"}
+    assert client.post("/firms", json=[hostile]).status_code == 201
+    stored = client.get(f"/firms/{FIRM_EXAMPLE['siren']}").json()
+    assert stored["name"] == hostile["name"]
+    assert client.get("/firms/000000000").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "value"),
+    [
+        ("/match", {**TENDER_EXAMPLE, "lots": []}, "lots", []),
+        ("/match", {**TENDER_EXAMPLE, "budget": -1}, "budget", -1),
+        ("/tenders", {**TENDER_EXAMPLE, "lots": [{**TENDER_EXAMPLE["lots"][0], "cpv": ["12"]}]},
+         "lots.0.cpv.0", "12"),
+        ("/tenders", {**TENDER_EXAMPLE, "lots": [TENDER_EXAMPLE["lots"][0]] * 2}, "lots", None),
+        ("/firms", [{**FIRM_EXAMPLE, "siren": "123456789"}], "0.siren", "123456789"),
+    ],
+)
+def test_bad_input_is_422_problem_naming_the_field(
+    client: TestClient, path: str, body: Any, field: str, value: Any
+) -> None:
+    before = (client.get("/firms?limit=1000").json(), client.get("/tenders").json())
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422 and problem["title"]
+    fields = {e["field"]: e for e in problem["errors"]}
+    assert field in fields
+    if value is not None:
+        assert fields[field]["value"] == value
+    assert (client.get("/firms?limit=1000").json(), client.get("/tenders").json()) == before
+
+
+def test_openapi_has_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    match_body = spec["paths"]["/match"]["post"]["requestBody"]["content"]["application/json"]
+    assert "examples" in match_body
+    assert set(spec["paths"]) >= {"/health", "/match", "/firms", "/tenders",
+                                  "/tenders/{tender_id}/consortia"}

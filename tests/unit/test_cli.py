@@ -1,0 +1,93 @@
+"""The ``meute`` command line, run in-process against a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from graph.embedded import EmbeddedStore
+
+runner = CliRunner()
+SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
+BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"
+
+
+def test_demo_loads_the_showcase_once_and_prints_consortia(data_dir: Path) -> None:
+    first = runner.invoke(app, ["demo", "--top", "3"])
+    assert first.exit_code == 0, first.output
+    assert "loading the synthetic showcase" in first.output
+    assert "#1" in first.output and "#3" in first.output and "leader" in first.output
+    count = EmbeddedStore(data_dir).count_firms()
+    assert count >= 250
+    second = runner.invoke(app, ["demo", "--top", "1"])
+    assert second.exit_code == 0
+    assert "loading" not in second.output
+    assert EmbeddedStore(data_dir).count_firms() == count
+
+
+def test_demo_consortia_cover_all_three_bouake_lots(data_dir: Path) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    result = runner.invoke(app, ["match", str(BOUAKE), "--json", "--top", "10"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    lots = {lot["id"] for lot in json.loads(BOUAKE.read_text(encoding="utf-8"))["lots"]}
+    assert len(lots) == 3
+    assert len(payload["consortia"]) == 10
+    for consortium in payload["consortia"]:
+        assert set(consortium) >= {"rank", "score", "breakdown", "members"}
+        covered = [lot for member in consortium["members"] for lot in member["lots"]]
+        assert sorted(covered) == sorted(lots)
+        assert sum(member["leader"] for member in consortium["members"]) == 1
+        for member in consortium["members"]:
+            assert set(member) >= {"siren", "name", "lots", "leader", "why"}
+
+
+def test_import_is_idempotent(data_dir: Path) -> None:
+    first = runner.invoke(app, ["import", str(SHOWCASE / "firms.json")])
+    assert first.exit_code == 0 and "created" in first.output
+    again = runner.invoke(app, ["import", str(SHOWCASE / "firms.json")])
+    assert again.exit_code == 0
+    assert "created 0, updated 0" in again.output
+
+
+@pytest.mark.parametrize(
+    ("mutation", "field", "value"),
+    [
+        (lambda t: t.update(lots=[]), "lots", "[]"),
+        (lambda t: t["lots"][0].update(cpv=["4521514"]), "lots[0].cpv[0]", "4521514"),
+        (lambda t: t["lots"][0].update(cpv=["99999999"]), "lots[0].cpv[0]", "99999999"),
+        (lambda t: t.update(budget=-5), "budget", "-5"),
+        (lambda t: t["lots"][1].update(id=t["lots"][0]["id"]), "lots", "duplicate lot id"),
+    ],
+)
+def test_bad_tender_exits_2_naming_field_and_value(
+    data_dir: Path, tmp_path: Path, mutation: object, field: str, value: str
+) -> None:
+    tender = json.loads(BOUAKE.read_text(encoding="utf-8"))
+    mutation(tender)  # type: ignore[operator]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(tender), encoding="utf-8")
+    result = runner.invoke(app, ["match", str(path)])
+    assert result.exit_code == 2
+    assert field in result.output and value in result.output
+
+
+def test_bad_files_exit_2_and_write_nothing(data_dir: Path, tmp_path: Path) -> None:
+    not_json = tmp_path / "firms.json"
+    not_json.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(not_json)])
+    assert result.exit_code == 2 and "not JSON" in result.output
+    firms = json.loads((SHOWCASE / "firms.json").read_text(encoding="utf-8"))
+    firms["firms"][5]["siren"] = "123456789"
+    bad_siren = tmp_path / "bad-siren.json"
+    bad_siren.write_text(json.dumps(firms), encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad_siren)])
+    assert result.exit_code == 2
+    assert "firms[5].siren" in result.output and "123456789" in result.output
+    assert EmbeddedStore(data_dir).count_firms() == 0
+    missing = runner.invoke(app, ["match", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2

@@ -1,0 +1,69 @@
+"""The embedded store keeps what was imported across restarts and never half-writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph import embedded
+from graph.embedded import EmbeddedStore
+from graph.model import Collaboration
+from tests.unit.factories import make_firm, valid_siren
+
+
+def test_restart_keeps_everything(tmp_path: Path) -> None:
+    a = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    b = make_firm(siren=valid_siren(2), capabilities=["33111000"])
+    link = Collaboration(firm_a=a.siren, firm_b=b.siren, kind="joint_bid", year=2022)
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert_firms([a, b])
+        store.upsert_collaborations([link])
+    reopened = EmbeddedStore(tmp_path)
+    assert reopened.get_firm(a.siren) == a
+    assert reopened.collaborations_among([a.siren, b.siren]) == [link]
+    assert [f.siren for f in reopened.candidates(["45215140"])] == [a.siren]
+
+
+def test_failed_write_keeps_previous_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path)
+    first = make_firm(siren=valid_siren(1))
+    store.upsert_firms([first])
+    before = (tmp_path / "graph.json").read_bytes()
+
+    def crash(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(embedded.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.upsert_firms([make_firm(siren=valid_siren(2))])
+    assert (tmp_path / "graph.json").read_bytes() == before
+    assert not list(tmp_path.glob(".graph-*.tmp"))
+    # memory was rolled back to what is on disk
+    assert store.count_firms() == 1
+    monkeypatch.undo()
+    assert EmbeddedStore(tmp_path).get_firm(first.siren) == first
+
+
+def test_a_second_process_sees_writes(tmp_path: Path) -> None:
+    reader = EmbeddedStore(tmp_path)
+    writer = EmbeddedStore(tmp_path)
+    assert reader.count_firms() == 0
+    writer.upsert_firms([make_firm(siren=valid_siren(4))])
+    assert reader.count_firms() == 1
+    # and a write through the stale reader does not lose the other writer's firm
+    reader.upsert_firms([make_firm(siren=valid_siren(5))])
+    assert {f.siren for f in EmbeddedStore(tmp_path).list_firms()} == {
+        valid_siren(4),
+        valid_siren(5),
+    }
+
+
+def test_snapshot_is_plain_json(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path).upsert_firms([make_firm(siren=valid_siren(1))])
+    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
+    assert data["format_version"] == embedded.FORMAT_VERSION
+    assert [f["siren"] for f in data["firms"]] == [valid_siren(1)]

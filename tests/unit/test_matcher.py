@@ -1,0 +1,182 @@
+"""Matcher v1: complete, ranked, diverse, constrained and explained consortia."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.errors import Infeasible
+from graph.model import Collaboration, Firm, Tender
+from matcher.diversity import lot_changes, mean_pairwise_changes, select_diverse
+from matcher.propose import MatchOptions, lot_codes, propose
+from tests.unit.factories import make_firm, valid_siren
+
+BUILDERS = [
+    make_firm(siren=valid_siren(1), name="Bâtir Ouest", capabilities=["45215140"],
+              headcount="250-4999", turnover_eur=2e8),
+    make_firm(siren=valid_siren(2), name="Constructions du Sud", capabilities=["45210000"],
+              headcount="50-249", turnover_eur=3e7),
+]
+EQUIPMENT = [
+    make_firm(siren=valid_siren(3), name="Imagerie Loire", capabilities=["33111000"],
+              certifications=["ISO 13485"]),
+    make_firm(siren=valid_siren(4), name="MedEquip", capabilities=["33100000", "33192120"],
+              certifications=["ISO 13485", "CE marking"], headcount="50-249", turnover_eur=2e7),
+    make_firm(siren=valid_siren(5), name="NoCert Med", capabilities=["33100000"]),
+]
+TRAINERS = [
+    make_firm(siren=valid_siren(6), name="Formation Santé", capabilities=["80510000"]),
+    make_firm(siren=valid_siren(7), name="Campus Soins", capabilities=["80500000", "80510000"]),
+]
+FIRMS = BUILDERS + EQUIPMENT + TRAINERS
+JOINT = Collaboration(firm_a=valid_siren(1), firm_b=valid_siren(4), kind="joint_bid", year=2022)
+
+
+def hospital(**constraints: Any) -> Tender:
+    return Tender.model_validate(
+        {
+            "id": "bouake",
+            "title": "Hospital",
+            "buyer": "Ministry of Health",
+            "country": "CI",
+            "budget": 45_000_000,
+            "deadline": "2027-03-31",
+            "lots": [
+                {"id": "L1", "title": "Construction", "cpv": ["45215140"], "budget": 30e6},
+                {"id": "L2", "title": "Equipment", "cpv": ["33100000"], "budget": 11e6,
+                 "required_certifications": ["ISO 13485"]},
+                {"id": "L3", "title": "Training", "cpv": ["80510000"], "budget": 4e6},
+            ],
+            "constraints": constraints,
+        }
+    )
+
+
+def assignment(consortium: Any) -> dict[str, str]:
+    return {lot: m.siren for m in consortium.members for lot in m.lots}
+
+
+def test_every_consortium_covers_every_lot_once_with_one_leader() -> None:
+    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10))
+    assert result.consortia
+    for consortium in result.consortia:
+        lots = [lot for m in consortium.members for lot in m.lots]
+        assert sorted(lots) == ["L1", "L2", "L3"]
+        assert sum(m.leader for m in consortium.members) == 1
+        assert consortium.members[0].leader
+        assert set(consortium.breakdown) == {
+            "coverage", "fit", "cohesion", "complementarity", "size"}
+        assert consortium.breakdown["coverage"] == 1.0
+        assert all(m.why.endswith(".") and m.name in {f.name for f in FIRMS}
+                   for m in consortium.members)
+
+
+def test_ranks_are_sorted_by_score_and_distinct() -> None:
+    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10))
+    scores = [c.score for c in result.consortia]
+    assert scores == sorted(scores, reverse=True)
+    assert [c.rank for c in result.consortia] == list(range(1, len(scores) + 1))
+    assignments = [tuple(sorted(assignment(c).items())) for c in result.consortia]
+    assert len(set(assignments)) == len(assignments)
+    # 2 builders x 2 certified equipment firms x 2 trainers
+    assert len(assignments) == 8
+
+
+def test_certification_is_a_hard_filter() -> None:
+    result = propose(hospital(), FIRMS, [], MatchOptions(top=10))
+    assert all(assignment(c)["L2"] != valid_siren(5) for c in result.consortia)
+
+
+def test_past_collaboration_lifts_a_consortium() -> None:
+    with_history = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=1)).consortia[0]
+    assert assignment(with_history)["L1"] == valid_siren(1)
+    assert assignment(with_history)["L2"] == valid_siren(4)
+    assert with_history.breakdown["cohesion"] > 0
+    leader = with_history.members[0]
+    assert leader.siren == valid_siren(1)  # it carries the largest share of the budget
+    assert "MedEquip" in leader.why and "joint bid" in leader.why
+
+
+def test_excluded_and_required_firms() -> None:
+    result = propose(hospital(exclude=[valid_siren(1)], must_include=[valid_siren(6)]),
+                     FIRMS, [JOINT])
+    for consortium in result.consortia:
+        chosen = assignment(consortium)
+        assert valid_siren(1) not in chosen.values()
+        assert chosen["L3"] == valid_siren(6)
+
+
+def test_uncoverable_lot_is_named() -> None:
+    with pytest.raises(Infeasible) as raised:
+        propose(hospital(), BUILDERS + TRAINERS, [])
+    assert [p.field for p in raised.value.problems] == ["lots[L2]"]
+    no_certified = propose_error(BUILDERS + TRAINERS + [EQUIPMENT[2]])
+    assert "ISO 13485" in no_certified.problems[0].message
+
+
+def propose_error(firms: list[Firm]) -> Infeasible:
+    with pytest.raises(Infeasible) as raised:
+        propose(hospital(), firms, [])
+    return raised.value
+
+
+def test_constraints_that_cannot_hold_together_are_reported() -> None:
+    error_from_size = None
+    try:
+        propose(hospital(max_members=1, allow_multiple_lots=True), FIRMS, [])
+    except Infeasible as error:
+        error_from_size = error
+    assert error_from_size is not None
+    assert error_from_size.problems[0].field == "constraints"
+
+
+def test_lot_described_only_in_words_gets_codes() -> None:
+    tender = hospital()
+    words = tender.lots[2].model_copy(update={"cpv": [], "description":
+                                              "Formation du personnel soignant et médical"})
+    tender = tender.model_copy(update={"lots": [*tender.lots[:2], words]})
+    codes = lot_codes(tender)
+    assert codes["L3"] and all(code[:2] in {"79", "80"} for code in codes["L3"])
+
+
+def test_select_diverse_respects_min_changes() -> None:
+    ranked = [(0.9, (0, 1, 2)), (0.8, (0, 1, 3)), (0.7, (4, 5, 3)), (0.6, (4, 1, 2))]
+    assert select_diverse(ranked, top=10, min_lot_changes=1) == ranked
+    assert [a for _, a in select_diverse(ranked, top=10, min_lot_changes=2)] == [
+        (0, 1, 2), (4, 5, 3)]
+    assert lot_changes((0, 1, 2), (4, 1, 3)) == 2
+    assert mean_pairwise_changes([(0, 1), (0, 2), (1, 2)]) == pytest.approx((0.5 + 1 + 0.5) / 3)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    max_members=st.one_of(st.none(), st.integers(1, 3)),
+    min_smes=st.integers(0, 3),
+    allow_multiple=st.booleans(),
+    required=st.sampled_from([[], [valid_siren(2)], [valid_siren(7)]]),
+    top=st.integers(1, 10),
+)
+def test_every_proposal_honours_every_hard_constraint(
+    max_members: int | None, min_smes: int, allow_multiple: bool, required: list[str], top: int
+) -> None:
+    tender = hospital(max_members=max_members, min_smes=min_smes,
+                      allow_multiple_lots=allow_multiple, must_include=required)
+    try:
+        result = propose(tender, FIRMS, [JOINT], MatchOptions(top=top))
+    except Infeasible:
+        return
+    by_siren = {f.siren: f for f in FIRMS}
+    assert 1 <= len(result.consortia) <= top
+    for consortium in result.consortia:
+        members = consortium.members
+        assert sorted(lot for m in members for lot in m.lots) == ["L1", "L2", "L3"]
+        if max_members is not None:
+            assert len(members) <= max_members
+        assert sum(by_siren[m.siren].is_sme for m in members) >= min_smes
+        if not allow_multiple:
+            assert all(len(m.lots) == 1 for m in members)
+        assert set(required) <= {m.siren for m in members}
+        assert "ISO 13485" in by_siren[assignment(consortium)["L2"]].certifications
