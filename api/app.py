@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -11,6 +11,7 @@ from api.deps import StoreDep
 from api.problems import install_problem_handlers
 from api.routes import firms, tenders
 from api.settings import Settings
+from graph.errors import StoreUnavailable
 from graph.store import GraphStore
 
 __all__ = ["create_app"]
@@ -23,13 +24,16 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        if store is not None:
-            app.state.store = store
+        app.state.store = store
+        if store is None:
+            # A store that is down at startup is retried by each request (503 meanwhile).
+            with suppress(StoreUnavailable):
+                app.state.store = settings.open_store()
+        try:
             yield
-            return
-        with settings.open_store() as opened:
-            app.state.store = opened
-            yield
+        finally:
+            if store is None and app.state.store is not None:
+                app.state.store.close()
 
     app = FastAPI(
         title="Meute",

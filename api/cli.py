@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from api.service import (
@@ -129,7 +130,10 @@ def import_file(
     """Import firms, collaborations and tenders from a JSON file (idempotent)."""
     with _store() as store:
         document = parse_json_file(file, ImportDocument)
-        _print_report(import_document(store, document))
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task(f"importing {file.name}", total=document.size())
+            report = import_document(store, document, lambda n: progress.advance(task, n))
+        _print_report(report)
 
 
 @app.command()

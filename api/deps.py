@@ -13,8 +13,14 @@ __all__ = ["SettingsDep", "StoreDep"]
 
 
 def get_store(request: Request) -> GraphStore:
-    """The store opened by the app's lifespan."""
-    store: GraphStore = request.app.state.store
+    """The app's store, opened now if it could not be opened at startup.
+
+    An unreachable store raises :class:`graph.errors.StoreUnavailable`, answered with 503.
+    """
+    state = request.app.state
+    if state.store is None:
+        state.store = state.settings.open_store()
+    store: GraphStore = state.store
     return store
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 SHOWCASE_TENDER = "bouake-hospital"
+# Items per atomic write when importing.
+IMPORT_BATCH = 10_000
 
 
 class ImportDocument(BaseModel):
@@ -35,6 +38,10 @@ class ImportDocument(BaseModel):
     firms: list[Firm] = Field(default_factory=list)
     collaborations: list[Collaboration] = Field(default_factory=list)
     tenders: list[Tender] = Field(default_factory=list)
+
+    def size(self) -> int:
+        """How many items the document holds."""
+        return len(self.firms) + len(self.collaborations) + len(self.tenders)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,12 +69,29 @@ def parse_json_file(path: Path, model: type[M]) -> M:
         ) from None
 
 
-def import_document(store: GraphStore, document: ImportDocument) -> ImportReport:
-    """Store a validated document: firms first, then collaborations, then tenders."""
+def import_document(
+    store: GraphStore,
+    document: ImportDocument,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = IMPORT_BATCH,
+) -> ImportReport:
+    """Store a validated document: firms first, then collaborations, then tenders.
+
+    Items go to the store in batches, each written atomically; ``progress`` is told how many
+    items each finished batch held. Re-importing the same document changes nothing.
+    """
     report = ImportReport()
-    report.merge(store.upsert_firms(document.firms))
-    report.merge(store.upsert_collaborations(document.collaborations))
-    report.merge(store.upsert_tenders(document.tenders))
+    writes: list[tuple[Callable[[Any], ImportReport], Sequence[Any]]] = [
+        (store.upsert_firms, document.firms),
+        (store.upsert_collaborations, document.collaborations),
+        (store.upsert_tenders, document.tenders),
+    ]
+    for write, items in writes:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            report.merge(write(batch))
+            if progress is not None:
+                progress(len(batch))
     return report
 
 

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    computed_field,
     field_validator,
     model_validator,
 )
@@ -208,6 +209,15 @@ class Firm(_Model):
     )
     contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """``is_sme`` is derived from size: a value given on input is ignored."""
+        if isinstance(data, dict) and "is_sme" in data:
+            data = {key: value for key, value in data.items() if key != "is_sme"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def is_sme(self) -> bool:
         """SME (PME) in the EU sense: under 250 staff and at most 50 M€ turnover."""

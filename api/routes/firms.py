@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
@@ -14,33 +14,23 @@ from graph.model import Firm
 router = APIRouter(prefix="/firms", tags=["firms"])
 
 
-class FirmView(Firm):
-    """A firm as the API returns it, with its derived SME flag."""
-
-    is_sme: bool
-
-
-def _view(firm: Firm) -> dict[str, Any]:
-    return {**firm.model_dump(mode="json"), "is_sme": firm.is_sme}
-
-
-@router.get("", response_model=list[FirmView], summary="List firms by SIREN")
+@router.get("", summary="List firms by SIREN")
 def list_firms(
     store: StoreDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[Firm]:
     """A page of stored firms, sorted by SIREN."""
-    return [_view(f) for f in store.list_firms(offset, limit)]
+    return store.list_firms(offset, limit)
 
 
-@router.get("/{siren}", response_model=FirmView, summary="One firm")
-def get_firm(siren: str, store: StoreDep) -> dict[str, Any]:
+@router.get("/{siren}", summary="One firm")
+def get_firm(siren: str, store: StoreDep) -> Firm:
     """The firm with this SIREN (404 if unknown)."""
     firm = store.get_firm(siren)
     if firm is None:
         raise NotFound(f"no firm {siren}", [Problem("siren", siren, "unknown SIREN")])
-    return _view(firm)
+    return firm
 
 
 @router.post("", status_code=201, summary="Create or replace firms")

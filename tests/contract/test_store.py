@@ -9,7 +9,7 @@ from graph.model import Collaboration, Tender
 from graph.store import GraphStore
 from tests.unit.factories import make_firm, valid_siren
 
-HOSTILE = "Bâtir \"l'Ouest\" `x` }) DETACH DELETE n // <script>alert(1)</script>"
+HOSTILE = 'Bâtir "l\'Ouest" `x` }) DETACH DELETE n // <script>alert(1)</script>'
 
 
 def _tender(tender_id: str = "t1") -> Tender:
@@ -81,8 +81,17 @@ def test_candidates_follow_the_cpv_neighbourhood(store: GraphStore) -> None:
 def test_updated_capabilities_change_candidates(store: GraphStore) -> None:
     firm = make_firm(siren=valid_siren(1), capabilities=["45215140"])
     store.upsert_firms([firm])
-    store.upsert_firms([firm.model_copy(update={"capabilities": make_firm(
-        siren=valid_siren(1), capabilities=["33111000"]).capabilities})])
+    store.upsert_firms(
+        [
+            firm.model_copy(
+                update={
+                    "capabilities": make_firm(
+                        siren=valid_siren(1), capabilities=["33111000"]
+                    ).capabilities
+                }
+            )
+        ]
+    )
     assert store.candidates(["45215140"]) == []
     assert [f.siren for f in store.candidates(["33100000"])] == [firm.siren]
 

@@ -76,8 +76,12 @@ def test_firms_crud(client: TestClient) -> None:
     [
         ("/match", {**TENDER_EXAMPLE, "lots": []}, "lots", []),
         ("/match", {**TENDER_EXAMPLE, "budget": -1}, "budget", -1),
-        ("/tenders", {**TENDER_EXAMPLE, "lots": [{**TENDER_EXAMPLE["lots"][0], "cpv": ["12"]}]},
-         "lots.0.cpv.0", "12"),
+        (
+            "/tenders",
+            {**TENDER_EXAMPLE, "lots": [{**TENDER_EXAMPLE["lots"][0], "cpv": ["12"]}]},
+            "lots.0.cpv.0",
+            "12",
+        ),
         ("/tenders", {**TENDER_EXAMPLE, "lots": [TENDER_EXAMPLE["lots"][0]] * 2}, "lots", None),
         ("/firms", [{**FIRM_EXAMPLE, "siren": "123456789"}], "0.siren", "123456789"),
     ],
@@ -102,5 +106,10 @@ def test_openapi_has_examples(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     match_body = spec["paths"]["/match"]["post"]["requestBody"]["content"]["application/json"]
     assert "examples" in match_body
-    assert set(spec["paths"]) >= {"/health", "/match", "/firms", "/tenders",
-                                  "/tenders/{tender_id}/consortia"}
+    assert set(spec["paths"]) >= {
+        "/health",
+        "/match",
+        "/firms",
+        "/tenders",
+        "/tenders/{tender_id}/consortia",
+    }

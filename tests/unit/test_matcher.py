@@ -15,16 +15,36 @@ from matcher.propose import MatchOptions, lot_codes, propose
 from tests.unit.factories import make_firm, valid_siren
 
 BUILDERS = [
-    make_firm(siren=valid_siren(1), name="Bâtir Ouest", capabilities=["45215140"],
-              headcount="250-4999", turnover_eur=2e8),
-    make_firm(siren=valid_siren(2), name="Constructions du Sud", capabilities=["45210000"],
-              headcount="50-249", turnover_eur=3e7),
+    make_firm(
+        siren=valid_siren(1),
+        name="Bâtir Ouest",
+        capabilities=["45215140"],
+        headcount="250-4999",
+        turnover_eur=2e8,
+    ),
+    make_firm(
+        siren=valid_siren(2),
+        name="Constructions du Sud",
+        capabilities=["45210000"],
+        headcount="50-249",
+        turnover_eur=3e7,
+    ),
 ]
 EQUIPMENT = [
-    make_firm(siren=valid_siren(3), name="Imagerie Loire", capabilities=["33111000"],
-              certifications=["ISO 13485"]),
-    make_firm(siren=valid_siren(4), name="MedEquip", capabilities=["33100000", "33192120"],
-              certifications=["ISO 13485", "CE marking"], headcount="50-249", turnover_eur=2e7),
+    make_firm(
+        siren=valid_siren(3),
+        name="Imagerie Loire",
+        capabilities=["33111000"],
+        certifications=["ISO 13485"],
+    ),
+    make_firm(
+        siren=valid_siren(4),
+        name="MedEquip",
+        capabilities=["33100000", "33192120"],
+        certifications=["ISO 13485", "CE marking"],
+        headcount="50-249",
+        turnover_eur=2e7,
+    ),
     make_firm(siren=valid_siren(5), name="NoCert Med", capabilities=["33100000"]),
 ]
 TRAINERS = [
@@ -46,8 +66,13 @@ def hospital(**constraints: Any) -> Tender:
             "deadline": "2027-03-31",
             "lots": [
                 {"id": "L1", "title": "Construction", "cpv": ["45215140"], "budget": 30e6},
-                {"id": "L2", "title": "Equipment", "cpv": ["33100000"], "budget": 11e6,
-                 "required_certifications": ["ISO 13485"]},
+                {
+                    "id": "L2",
+                    "title": "Equipment",
+                    "cpv": ["33100000"],
+                    "budget": 11e6,
+                    "required_certifications": ["ISO 13485"],
+                },
                 {"id": "L3", "title": "Training", "cpv": ["80510000"], "budget": 4e6},
             ],
             "constraints": constraints,
@@ -68,10 +93,16 @@ def test_every_consortium_covers_every_lot_once_with_one_leader() -> None:
         assert sum(m.leader for m in consortium.members) == 1
         assert consortium.members[0].leader
         assert set(consortium.breakdown) == {
-            "coverage", "fit", "cohesion", "complementarity", "size"}
+            "coverage",
+            "fit",
+            "cohesion",
+            "complementarity",
+            "size",
+        }
         assert consortium.breakdown["coverage"] == 1.0
-        assert all(m.why.endswith(".") and m.name in {f.name for f in FIRMS}
-                   for m in consortium.members)
+        assert all(
+            m.why.endswith(".") and m.name in {f.name for f in FIRMS} for m in consortium.members
+        )
 
 
 def test_ranks_are_sorted_by_score_and_distinct() -> None:
@@ -101,8 +132,9 @@ def test_past_collaboration_lifts_a_consortium() -> None:
 
 
 def test_excluded_and_required_firms() -> None:
-    result = propose(hospital(exclude=[valid_siren(1)], must_include=[valid_siren(6)]),
-                     FIRMS, [JOINT])
+    result = propose(
+        hospital(exclude=[valid_siren(1)], must_include=[valid_siren(6)]), FIRMS, [JOINT]
+    )
     for consortium in result.consortia:
         chosen = assignment(consortium)
         assert valid_siren(1) not in chosen.values()
@@ -135,8 +167,9 @@ def test_constraints_that_cannot_hold_together_are_reported() -> None:
 
 def test_lot_described_only_in_words_gets_codes() -> None:
     tender = hospital()
-    words = tender.lots[2].model_copy(update={"cpv": [], "description":
-                                              "Formation du personnel soignant et médical"})
+    words = tender.lots[2].model_copy(
+        update={"cpv": [], "description": "Formation du personnel soignant et médical"}
+    )
     tender = tender.model_copy(update={"lots": [*tender.lots[:2], words]})
     codes = lot_codes(tender)
     assert codes["L3"] and all(code[:2] in {"79", "80"} for code in codes["L3"])
@@ -146,7 +179,9 @@ def test_select_diverse_respects_min_changes() -> None:
     ranked = [(0.9, (0, 1, 2)), (0.8, (0, 1, 3)), (0.7, (4, 5, 3)), (0.6, (4, 1, 2))]
     assert select_diverse(ranked, top=10, min_lot_changes=1) == ranked
     assert [a for _, a in select_diverse(ranked, top=10, min_lot_changes=2)] == [
-        (0, 1, 2), (4, 5, 3)]
+        (0, 1, 2),
+        (4, 5, 3),
+    ]
     assert lot_changes((0, 1, 2), (4, 1, 3)) == 2
     assert mean_pairwise_changes([(0, 1), (0, 2), (1, 2)]) == pytest.approx((0.5 + 1 + 0.5) / 3)
 
@@ -162,8 +197,12 @@ def test_select_diverse_respects_min_changes() -> None:
 def test_every_proposal_honours_every_hard_constraint(
     max_members: int | None, min_smes: int, allow_multiple: bool, required: list[str], top: int
 ) -> None:
-    tender = hospital(max_members=max_members, min_smes=min_smes,
-                      allow_multiple_lots=allow_multiple, must_include=required)
+    tender = hospital(
+        max_members=max_members,
+        min_smes=min_smes,
+        allow_multiple_lots=allow_multiple,
+        must_include=required,
+    )
     try:
         result = propose(tender, FIRMS, [JOINT], MatchOptions(top=top))
     except Infeasible:
