@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 __all__ = [
     "Infeasible",
@@ -46,11 +47,10 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, used in API problem bodies and CLI --json errors."""
-        value = (
-            self.value
-            if isinstance(self.value, str | int | float | bool | None)
-            else str(self.value)
-        )
+        try:
+            value = to_jsonable_python(self.value)
+        except PydanticSerializationError:
+            value = str(self.value)
         return {"field": self.field, "value": value, "message": self.message}
 
 
