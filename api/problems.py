@@ -16,6 +16,7 @@ from graph.errors import (
     NotFound,
     Problem,
     StoreUnavailable,
+    problems_from_errors,
     problems_from_validation,
 )
 
@@ -51,12 +52,7 @@ async def _meute_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _request_validation(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = []
-    for item in error.errors():
-        loc = [part for part in item.get("loc", ()) if part != "body"]
-        field = ".".join(str(p) for p in loc)
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append(Problem(field, item.get("input"), message))
+    problems = problems_from_errors(error.errors())
     return problem_response(422, "Invalid input", "the request is not valid", problems)
 
 

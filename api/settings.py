@@ -11,20 +11,39 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.factory import open_store
 from graph.store import GraphStore
-from matcher.propose import MatchOptions
+from matcher.propose import MatchOptions, Mode
 from scoring.consortium import ObjectiveWeights
 
-__all__ = ["Settings", "WeightSettings"]
+__all__ = ["SearchSettings", "Settings", "WeightSettings"]
 
 
 class WeightSettings(BaseModel):
-    """Objective weights, e.g. ``MEUTE_WEIGHTS__COHESION=0.3``."""
+    """Objective weights, e.g. ``MEUTE_WEIGHTS__COHESION=0.3`` (see README, "One objective")."""
 
-    coverage: float = Field(0.1, ge=0)
-    fit: float = Field(0.5, ge=0)
-    cohesion: float = Field(0.2, ge=0)
-    complementarity: float = Field(0.1, ge=0)
-    size: float = Field(0.1, ge=0)
+    coverage: float = Field(0.05, ge=0)
+    fit: float = Field(0.35, ge=0)
+    evidence: float = Field(0.10, ge=0)
+    capacity: float = Field(0.10, ge=0)
+    cohesion: float = Field(0.15, ge=0)
+    complementarity: float = Field(0.05, ge=0)
+    readiness: float = Field(0.08, ge=0)
+    sme: float = Field(0.05, ge=0)
+    regions: float = Field(0.02, ge=0)
+    size: float = Field(0.05, ge=0)
+
+
+class SearchSettings(BaseModel):
+    """Search knobs, e.g. ``MEUTE_SEARCH__MIN_LOT_CHANGES=2``."""
+
+    shortlist: int = Field(
+        150, ge=1, le=5_000, description="Firms per lot scored in full (text included)."
+    )
+    per_lot: int = Field(20, ge=1, le=200, description="Candidate firms searched per lot.")
+    beam_width: int = Field(64, ge=1, le=10_000)
+    min_lot_changes: int = Field(
+        1, ge=1, description="Lots in which each proposal differs from every better one."
+    )
+    time_limit: float = Field(10.0, gt=0, description="Seconds per exact solve.")
 
 
 class Settings(BaseSettings):
@@ -39,6 +58,7 @@ class Settings(BaseSettings):
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
     weights: WeightSettings = Field(default_factory=WeightSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
 
     def open_store(self) -> GraphStore:
         """Open the configured store; the caller closes it."""
@@ -51,6 +71,11 @@ class Settings(BaseSettings):
             self.neo4j_database,
         )
 
-    def match_options(self, top: int = 10) -> MatchOptions:
-        """Matching options with the configured weights."""
-        return MatchOptions(top=top, weights=ObjectiveWeights(**self.weights.model_dump()))
+    def match_options(self, top: int = 10, mode: Mode = Mode.FAST) -> MatchOptions:
+        """Matching options with the configured weights and search knobs."""
+        return MatchOptions(
+            top=top,
+            mode=mode,
+            weights=ObjectiveWeights(**self.weights.model_dump()),
+            **self.search.model_dump(),
+        )

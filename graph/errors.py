@@ -14,6 +14,7 @@ wrong with it, so that the CLI and the API report the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "NotFound",
     "Problem",
     "StoreUnavailable",
+    "problems_from_errors",
     "problems_from_validation",
 ]
 
@@ -104,13 +106,35 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def problems_from_validation(error: ValidationError, prefix: str = "") -> list[Problem]:
-    """Turn a pydantic ``ValidationError`` into problems naming each field and value."""
+def problems_from_errors(errors: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Problems naming each field and value, from pydantic's or FastAPI's error list.
+
+    A leading ``body`` (where FastAPI found the value) is left out of the field path.
+    """
     problems = []
-    for item in error.errors(include_url=False):
-        field = _field_path(tuple(item["loc"]))
-        if prefix:
-            field = f"{prefix}.{field}" if field and not field.startswith("[") else prefix + field
-        message = str(item["msg"]).removeprefix("Value error, ")
-        problems.append(Problem(field=field, value=item.get("input"), message=message))
+    for item in errors:
+        loc = tuple(item.get("loc", ()))
+        field = _field_path(loc[1:] if loc[:1] == ("body",) else loc)
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        value = None if item.get("type") == "missing" else item.get("input")
+        problems.append(Problem(field=field, value=value, message=message))
     return problems
+
+
+def problems_from_validation(error: ValidationError, prefix: str = "") -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into problems naming each field and value.
+
+    ``prefix`` names what was validated when the error does not (e.g. ``siren`` for a lone
+    value).
+    """
+    problems = problems_from_errors(error.errors(include_url=False))
+    if not prefix:
+        return problems
+    return [
+        Problem(
+            f"{prefix}.{p.field}" if p.field and not p.field.startswith("[") else prefix + p.field,
+            p.value,
+            p.message,
+        )
+        for p in problems
+    ]

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
-from scoring.fit import code_similarity, estimated_turnover
+from scoring.fit import code_similarity
 
-__all__ = ["choose_leader", "why_member"]
+__all__ = ["why_member"]
 
 MATURITY_WORDS = {
     ExportMaturity.FIRST_TIME: "first-time exporter",
@@ -18,24 +18,10 @@ MATURITY_WORDS = {
 }
 
 
-def choose_leader(
-    tender: Tender, firms: Sequence[Firm], lots_by_firm: dict[str, list[Lot]]
-) -> Firm:
-    """The member carrying the largest share of the budget; ties go to the larger turnover."""
-
-    def weight(firm: Firm) -> tuple[float, float, str]:
-        share = sum(tender.lot_budget_eur(lot) for lot in lots_by_firm[firm.siren])
-        return (share, estimated_turnover(firm), firm.siren)
-
-    return max(firms, key=weight)
-
-
 def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
     vocabulary = taxonomy()
     scored = [
-        (code_similarity(c.cpv, code) * (0.5 + 0.5 * c.strength), c)
-        for c in firm.capabilities
-        for code in codes
+        (code_similarity(c.cpv, code) * c.strength, c) for c in firm.capabilities for code in codes
     ]
     if not scored:
         return ""
@@ -71,17 +57,22 @@ def why_member(
     if tender.country in firm.export_countries:
         export += f", already active in {tender.country}"
     parts.append(export)
-    by_siren = {p.siren: p for p in partners}
-    known = []
+    by_siren = {p.siren: p for p in partners if p.siren != firm.siren}
+    history: dict[str, list[str]] = {}
     for collaboration in collaborations:
         if firm.siren not in (collaboration.firm_a, collaboration.firm_b):
             continue
         other = collaboration.firm_b if collaboration.firm_a == firm.siren else collaboration.firm_a
         if other in by_siren:
             kind = collaboration.kind.value.replace("_", " ")
-            known.append(f"{by_siren[other].name} ({kind}, {collaboration.year})")
-    if known:
-        parts.append("has worked with " + "; ".join(sorted(set(known))[:3]))
+            history.setdefault(by_siren[other].name, []).append(f"{kind} {collaboration.year}")
+    if history:
+        parts.append(
+            "has worked with "
+            + "; ".join(
+                f"{name} ({', '.join(sorted(set(ways)))})" for name, ways in sorted(history.items())
+            )
+        )
     size = "SME" if firm.is_sme else "large firm"
     parts.append(f"{size} based in {firm.region.value}")
     return "; ".join(parts) + "."

@@ -1,7 +1,28 @@
-"""Scores of a whole consortium: coverage, fit, cohesion, complementarity and size.
+"""The consortium objective: one formula, ten terms, each in [0, 1].
 
-A consortium is an assignment of one firm (an index into the candidate arrays) to each lot.
-Each component lies in [0, 1]; the objective is their weighted mean.
+A consortium assigns one firm to each lot. With ``L`` lots, ``D = max(1, L - 1)`` and
+``P = max(1, L(L - 1) / 2)``, ``x[l, f] = 1`` when firm ``f`` takes lot ``l`` and ``m`` the
+number of members::
+
+    coverage        = sum_l,f x[l,f] / L
+    fit             = sum_l,f x[l,f] * relevance[l,f] / L
+    evidence        = sum_l,f x[l,f] * evidence[l,f] / L
+    capacity        = sum_l,f x[l,f] * capacity[l,f] / L
+    readiness       = sum_l,f x[l,f] * readiness[f] / L
+    sme             = sum_l,f x[l,f] * sme[f] / L            (share of lots held by SMEs)
+    cohesion        = min(1, sum_{f<g members} W[f,g] / D)
+    complementarity = 1 - sum_{f<g members} O[f,g] / P
+    regions         = (number of distinct member regions - 1) / D
+    size            = 1 - (m - 1) / D
+
+    score = sum_k w_k * term_k / sum_k w_k
+
+``W`` is the strength of past collaboration between two firms and ``O`` the overlap of their
+capabilities. Cohesion is the past collaboration backing the members' pairs, against the
+``L - 1`` interfaces a consortium of one firm per lot would need (the number of members itself is
+the business of ``size``). Every term is linear in ``x``, in member indicators and in pair
+indicators (the ``min`` is linear once maximised), so the exact solver (:mod:`matcher.exact`)
+optimises this same formula.
 """
 
 from __future__ import annotations
@@ -12,16 +33,18 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.model import Collaboration, CollaborationKind, Firm
+from graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm
 from graph.store import NEIGHBOURHOOD_DIGITS
 
 __all__ = [
     "COLLABORATION_KIND_WEIGHT",
+    "LINEAR_TERMS",
     "ObjectiveWeights",
-    "breakdown",
+    "ScoreTables",
     "capability_overlap",
     "cohesion_matrix",
     "objective",
+    "readiness_scores",
 ]
 
 # How much a past collaboration of each kind says about working together again.
@@ -33,17 +56,30 @@ COLLABORATION_KIND_WEIGHT = {
 }
 # A collaboration loses half its weight every this many years.
 COLLABORATION_HALF_LIFE_YEARS = 6.0
+MATURITY_SCORE = {
+    ExportMaturity.FIRST_TIME: 0.25,
+    ExportMaturity.OCCASIONAL: 0.5,
+    ExportMaturity.REGULAR: 0.75,
+    ExportMaturity.ACCREDITED: 1.0,
+}
+# Terms that add up lot by lot (the rest depend on who the members are).
+LINEAR_TERMS = ("coverage", "fit", "evidence", "capacity", "readiness", "sme")
 
 
 @dataclass(frozen=True)
 class ObjectiveWeights:
-    """Weights of the consortium objective's components (normalised to sum to 1)."""
+    """Weights of the objective's terms (normalised to sum to 1)."""
 
-    coverage: float = 0.1
-    fit: float = 0.5
-    cohesion: float = 0.2
-    complementarity: float = 0.1
-    size: float = 0.1
+    coverage: float = 0.05
+    fit: float = 0.35
+    evidence: float = 0.10
+    capacity: float = 0.10
+    cohesion: float = 0.15
+    complementarity: float = 0.05
+    readiness: float = 0.08
+    sme: float = 0.05
+    regions: float = 0.02
+    size: float = 0.05
 
     def __post_init__(self) -> None:
         values = self.as_dict()
@@ -54,7 +90,7 @@ class ObjectiveWeights:
             raise ValueError("ObjectiveWeights must not all be zero")
 
     def as_dict(self) -> dict[str, float]:
-        """Component name -> weight."""
+        """Term name -> weight."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
 
@@ -96,44 +132,64 @@ def capability_overlap(firms: Sequence[Firm]) -> NDArray[np.float64]:
     return overlap
 
 
-def _mean_pairwise(matrix: NDArray[np.float64], members: NDArray[np.intp]) -> float | None:
-    if len(members) < 2:
-        return None
-    block = matrix[np.ix_(members, members)]
-    n = len(members)
-    return float(block.sum() / (n * (n - 1)))
+def readiness_scores(firms: Sequence[Firm], country: str) -> NDArray[np.float64]:
+    """Export readiness in [0, 1]: maturity stage, plus experience of the tender's country."""
+    return np.array(
+        [0.7 * MATURITY_SCORE[f.maturity] + 0.3 * (country in f.export_countries) for f in firms],
+        dtype=np.float64,
+    )
 
 
-def breakdown(
-    assignment: Sequence[int],
-    fit: NDArray[np.float64],
-    cohesion: NDArray[np.float64],
-    overlap: NDArray[np.float64],
-) -> dict[str, float]:
-    """Component scores of a (possibly partial) assignment, ``-1`` marking an uncovered lot.
+@dataclass(frozen=True)
+class ScoreTables:
+    """Everything the objective needs about candidate firms, as arrays.
 
-    - coverage: share of lots with a firm;
-    - fit: mean fit over all lots (an uncovered lot counts 0);
-    - cohesion: mean past-collaboration strength over member pairs (1 for a single firm);
-    - complementarity: 1 minus the mean capability overlap between members;
-    - size: 1 for a single firm, falling linearly to 1/n_lots with one firm per lot.
+    ``per_lot`` maps each linear term to a ``lots x firms`` array (``-inf`` relevance marks a
+    firm that cannot take a lot); ``cohesion`` and ``overlap`` are ``firms x firms``;
+    ``region`` gives each firm's region as an integer.
     """
-    n_lots = len(assignment)
-    covered = [(lot, firm) for lot, firm in enumerate(assignment) if firm >= 0]
-    members = np.array(sorted({firm for _, firm in covered}), dtype=np.intp)
-    fit_sum = sum(float(fit[lot, firm]) for lot, firm in covered)
-    pair_cohesion = _mean_pairwise(cohesion, members)
-    pair_overlap = _mean_pairwise(overlap, members)
-    return {
-        "coverage": len(covered) / n_lots,
-        "fit": fit_sum / n_lots,
-        "cohesion": 1.0 if pair_cohesion is None else pair_cohesion,
-        "complementarity": 1.0 if pair_overlap is None else 1.0 - pair_overlap,
-        "size": (n_lots - max(len(members), 1) + 1) / n_lots,
-    }
+
+    per_lot: dict[str, NDArray[np.float64]]
+    cohesion: NDArray[np.float64]
+    overlap: NDArray[np.float64]
+    region: NDArray[np.intp]
+
+    @property
+    def n_lots(self) -> int:
+        """Number of lots."""
+        return int(self.per_lot["fit"].shape[0])
+
+    @property
+    def n_firms(self) -> int:
+        """Number of candidate firms."""
+        return int(self.per_lot["fit"].shape[1])
+
+    def eligible(self, lot: int, firm: int) -> bool:
+        """Whether a firm may take a lot."""
+        return bool(np.isfinite(self.per_lot["fit"][lot, firm]))
+
+    def breakdown(self, assignment: Sequence[int]) -> dict[str, float]:
+        """Every term of the objective for an assignment (``-1`` marks an uncovered lot)."""
+        n_lots = self.n_lots
+        d = max(1, n_lots - 1)
+        p = max(1, n_lots * (n_lots - 1) // 2)
+        covered = [(lot, firm) for lot, firm in enumerate(assignment) if firm >= 0]
+        members = sorted({firm for _, firm in covered})
+        terms = {"coverage": len(covered) / n_lots}
+        for name in LINEAR_TERMS[1:]:
+            table = self.per_lot[name]
+            terms[name] = sum(float(table[lot, firm]) for lot, firm in covered) / n_lots
+        pairs = [(f, g) for i, f in enumerate(members) for g in members[i + 1 :]]
+        backed = sum(float(self.cohesion[f, g]) for f, g in pairs)
+        m = max(1, len(members))
+        terms["cohesion"] = min(1.0, backed / d)
+        terms["complementarity"] = 1.0 - sum(float(self.overlap[f, g]) for f, g in pairs) / p
+        terms["regions"] = (len({int(self.region[f]) for f in members}) - 1) / d if members else 0.0
+        terms["size"] = 1.0 - (m - 1) / d
+        return terms
 
 
-def objective(components: dict[str, float], weights: ObjectiveWeights) -> float:
-    """Weighted mean of the components."""
+def objective(terms: dict[str, float], weights: ObjectiveWeights) -> float:
+    """The weighted mean of the terms."""
     weight = weights.as_dict()
-    return sum(weight[name] * components[name] for name in weight) / sum(weight.values())
+    return sum(weight[name] * terms[name] for name in weight) / sum(weight.values())

@@ -1,7 +1,12 @@
-"""How well a firm fits a lot: CPV hierarchy match, text similarity and capacity.
+"""How well a firm fits a lot: relevance (CPV hierarchy and text), evidence, capacity.
 
-Certifications are a hard filter: a firm without every certification a lot requires gets a fit
-of ``-inf`` for that lot and is never proposed for it.
+- *relevance*: how close the firm's capability codes are to the lot's codes in the CPV tree,
+  mixed with the text similarity between the lot and the firm;
+- *evidence*: how well proven the matching capability is (its evidence strength);
+- *capacity*: whether the firm is big enough for the lot's budget.
+
+Certifications are a hard filter: a firm lacking one that a lot requires, or with no capability
+near the lot's codes, is not eligible for it (its relevance is ``-inf``).
 """
 
 from __future__ import annotations
@@ -13,17 +18,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.cpv import significant
-from graph.model import Firm, HeadcountBand, Lot, Tender
+from graph.model import Firm, HeadcountBand, Tender
 from scoring.text import TextModel, firm_text, lot_text
 
 __all__ = [
+    "BAND_TURNOVER_EUR",
+    "CodedFit",
     "FitWeights",
     "LotFit",
     "capacity_score",
     "certification_mask",
     "code_similarity",
+    "coded_fit",
     "cpv_match_score",
+    "cpv_parts",
     "estimated_turnover",
+    "evidence_score",
     "fit_matrix",
 ]
 
@@ -42,27 +52,27 @@ BAND_TURNOVER_EUR = {
 
 @dataclass(frozen=True)
 class FitWeights:
-    """Weights of the three parts of a firm's fit to a lot (they need not sum to 1)."""
+    """Weights of the CPV match and the text similarity in a firm's relevance to a lot."""
 
-    cpv: float = 0.5
-    text: float = 0.3
-    capacity: float = 0.2
+    cpv: float = 0.6
+    text: float = 0.4
 
     def __post_init__(self) -> None:
-        for name in ("cpv", "text", "capacity"):
+        for name in ("cpv", "text"):
             if getattr(self, name) < 0:
                 raise ValueError(f"FitWeights.{name} must be >= 0")
-        if self.cpv + self.text + self.capacity <= 0:
+        if self.cpv + self.text <= 0:
             raise ValueError("FitWeights must not all be zero")
 
 
 @dataclass(frozen=True)
 class LotFit:
-    """Fit of every candidate firm to every lot, and its parts (arrays ``lots x firms``)."""
+    """Every part of the fit of each candidate firm to each lot (arrays ``lots x firms``)."""
 
-    total: NDArray[np.float64]
+    relevance: NDArray[np.float64]
     cpv: NDArray[np.float64]
     text: NDArray[np.float64]
+    evidence: NDArray[np.float64]
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
 
@@ -80,19 +90,62 @@ def code_similarity(firm_code: str, lot_code: str) -> float:
     return LEVEL_DECAY ** max(0, len(lot_sig) - shared)
 
 
-def cpv_match_score(firm: Firm, lot_codes: Sequence[str]) -> float:
-    """How well a firm's coded capabilities cover a lot's codes, weighted by evidence.
+@dataclass(frozen=True)
+class _Capabilities:
+    """Every capability of a list of firms, flattened: owner index, code, strength."""
 
-    Each lot code takes its best-matching capability; the score mixes the best lot code
-    (the lot's core) with the mean over codes (its breadth).
+    owner: NDArray[np.intp]
+    codes: list[str]
+    strength: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, firms: Sequence[Firm]) -> _Capabilities:
+        return cls(
+            np.array([i for i, f in enumerate(firms) for _ in f.capabilities], dtype=np.intp),
+            [c.cpv for f in firms for c in f.capabilities],
+            np.array([c.strength for f in firms for c in f.capabilities], dtype=np.float64),
+        )
+
+
+def _cpv_parts(
+    held: _Capabilities, n_firms: int, lot_codes: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    if not lot_codes or not held.codes:
+        return np.zeros(n_firms), np.zeros(n_firms)
+    distinct = sorted(set(held.codes))
+    table = np.array(
+        [[code_similarity(code, lot_code) for lot_code in lot_codes] for code in distinct],
+        dtype=np.float64,
+    ).reshape(len(distinct), len(lot_codes))
+    row = {code: i for i, code in enumerate(distinct)}
+    sims = table[[row[code] for code in held.codes]]
+    best = np.zeros((n_firms, len(lot_codes)))
+    np.maximum.at(best, held.owner, sims)
+    evidence = np.zeros(n_firms)
+    np.maximum.at(evidence, held.owner, (sims * held.strength[:, None]).max(axis=1, initial=0.0))
+    return 0.7 * best.max(axis=1) + 0.3 * best.mean(axis=1), evidence
+
+
+def cpv_parts(
+    firms: Sequence[Firm], lot_codes: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """CPV match and evidence of each firm for one lot's codes, vectorised over firms.
+
+    *Match*: each lot code takes the firm's closest capability; the score mixes the best lot
+    code (the lot's core) with the mean over its codes (its breadth). *Evidence*: the best
+    ``similarity x strength`` over the firm's capabilities.
     """
-    if not lot_codes or not firm.capabilities:
-        return 0.0
-    per_code = [
-        max(code_similarity(c.cpv, lot_code) * (0.5 + 0.5 * c.strength) for c in firm.capabilities)
-        for lot_code in lot_codes
-    ]
-    return 0.7 * max(per_code) + 0.3 * float(np.mean(per_code))
+    return _cpv_parts(_Capabilities.of(firms), len(firms), lot_codes)
+
+
+def cpv_match_score(firm: Firm, lot_codes: Sequence[str]) -> float:
+    """CPV match of one firm to one lot's codes (see :func:`cpv_parts`)."""
+    return float(cpv_parts([firm], lot_codes)[0][0])
+
+
+def evidence_score(firm: Firm, lot_codes: Sequence[str]) -> float:
+    """Evidence of one firm for one lot's codes (see :func:`cpv_parts`)."""
+    return float(cpv_parts([firm], lot_codes)[1][0])
 
 
 def estimated_turnover(firm: Firm) -> float:
@@ -121,6 +174,37 @@ def certification_mask(firms: Sequence[Firm], required: Sequence[str]) -> NDArra
     return np.array([needed <= _normalised_certs(f.certifications) for f in firms], dtype=bool)
 
 
+@dataclass(frozen=True)
+class CodedFit:
+    """The parts of the fit that need no text (arrays ``lots x firms``): cheap at any scale."""
+
+    cpv: NDArray[np.float64]
+    evidence: NDArray[np.float64]
+    capacity: NDArray[np.float64]
+    eligible: NDArray[np.bool_]
+
+
+def coded_fit(
+    tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm]
+) -> CodedFit:
+    """CPV match, evidence, capacity and eligibility of each firm for each lot."""
+    lots = tender.lots
+    shape = (len(lots), len(firms))
+    held = _Capabilities.of(firms)
+    parts = [_cpv_parts(held, len(firms), codes) for codes in lot_codes]
+    cpv = np.array([match for match, _ in parts], dtype=np.float64).reshape(shape)
+    evidence = np.array([proof for _, proof in parts], dtype=np.float64).reshape(shape)
+    turnover = np.array([estimated_turnover(f) for f in firms], dtype=np.float64)
+    capacity = np.vstack(
+        [capacity_score(turnover, tender.lot_budget_eur(lot)) for lot in lots]
+    ).reshape(shape)
+    certified = np.ones(shape, dtype=bool)
+    for i, lot in enumerate(lots):
+        if lot.required_certifications:
+            certified[i] = certification_mask(firms, lot.required_certifications)
+    return CodedFit(cpv, evidence, capacity, certified & (cpv > 0))
+
+
 def fit_matrix(
     tender: Tender,
     lot_codes: Sequence[Sequence[str]],
@@ -131,25 +215,15 @@ def fit_matrix(
     """Fit of each firm to each lot of ``tender``.
 
     ``lot_codes`` gives the CPV codes used for each lot (its own, or codes suggested from its
-    text). The total is the weighted mean of the parts, ``-inf`` where a firm is not eligible.
+    text). Relevance is the weighted mean of CPV match and text similarity, ``-inf`` where a
+    firm is not eligible.
     """
-    lots: list[Lot] = tender.lots
-    n_lots, n_firms = len(lots), len(firms)
-    cpv = np.array(
-        [[cpv_match_score(firm, codes) for firm in firms] for codes in lot_codes],
-        dtype=np.float64,
-    ).reshape(n_lots, n_firms)
+    coded = coded_fit(tender, lot_codes, firms)
     text = np.clip(
-        model.similarity([lot_text(lot) for lot in lots], [firm_text(f) for f in firms]), 0.0, 1.0
-    ).reshape(n_lots, n_firms)
-    turnover = np.array([estimated_turnover(f) for f in firms], dtype=np.float64)
-    capacity = np.vstack(
-        [capacity_score(turnover, tender.lot_budget_eur(lot)) for lot in lots]
-    ).reshape(n_lots, n_firms)
-    eligible = np.vstack(
-        [certification_mask(firms, lot.required_certifications) for lot in lots]
-    ).reshape(n_lots, n_firms)
-    total_weight = weights.cpv + weights.text + weights.capacity
-    total = (weights.cpv * cpv + weights.text * text + weights.capacity * capacity) / total_weight
-    total = np.where(eligible & (cpv > 0), total, -np.inf)
-    return LotFit(total=total, cpv=cpv, text=text, capacity=capacity, eligible=eligible)
+        model.similarity([lot_text(lot) for lot in tender.lots], [firm_text(f) for f in firms]),
+        0.0,
+        1.0,
+    ).reshape(coded.cpv.shape)
+    relevance = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
+    relevance = np.where(coded.eligible, relevance, -np.inf)
+    return LotFit(relevance, coded.cpv, text, coded.evidence, coded.capacity, coded.eligible)

@@ -11,10 +11,14 @@ from api.examples import TENDER_EXAMPLE
 from api.service import match_tender
 from graph.errors import NotFound, Problem
 from graph.model import MatchResult, Tender
+from matcher.propose import Mode
 
 router = APIRouter(tags=["tenders"])
 
 TopQuery = Annotated[int, Query(ge=1, le=100, description="How many consortia.")]
+ModeQuery = Annotated[
+    Mode, Query(description="fast (beam and local search) or exact (MILP, slower).")
+]
 TenderBody = Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})]
 
 
@@ -52,15 +56,23 @@ def post_tender(tender: TenderBody, store: StoreDep) -> dict[str, int]:
     "/tenders/{tender_id}/consortia", response_model=MatchResult, summary="Consortia for a tender"
 )
 def tender_consortia(
-    tender_id: str, store: StoreDep, settings: SettingsDep, top: TopQuery = 10
+    tender_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    top: TopQuery = 10,
+    mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:
     """Ranked consortia for a stored tender."""
-    return match_tender(store, _tender(store, tender_id), settings.match_options(top))
+    return match_tender(store, _tender(store, tender_id), settings.match_options(top, mode))
 
 
 @router.post("/match", response_model=MatchResult, summary="Consortia for a tender in the body")
 def match(
-    tender: TenderBody, store: StoreDep, settings: SettingsDep, top: TopQuery = 10
+    tender: TenderBody,
+    store: StoreDep,
+    settings: SettingsDep,
+    top: TopQuery = 10,
+    mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:
     """Ranked consortia for a tender given in the body; nothing is stored."""
-    return match_tender(store, tender, settings.match_options(top))
+    return match_tender(store, tender, settings.match_options(top, mode))

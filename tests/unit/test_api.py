@@ -79,11 +79,11 @@ def test_firms_crud(client: TestClient) -> None:
         (
             "/tenders",
             {**TENDER_EXAMPLE, "lots": [{**TENDER_EXAMPLE["lots"][0], "cpv": ["12"]}]},
-            "lots.0.cpv.0",
+            "lots[0].cpv[0]",
             "12",
         ),
         ("/tenders", {**TENDER_EXAMPLE, "lots": [TENDER_EXAMPLE["lots"][0]] * 2}, "lots", None),
-        ("/firms", [{**FIRM_EXAMPLE, "siren": "123456789"}], "0.siren", "123456789"),
+        ("/firms", [{**FIRM_EXAMPLE, "siren": "123456789"}], "[0].siren", "123456789"),
     ],
 )
 def test_bad_input_is_422_problem_naming_the_field(

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from graph.errors import Infeasible
 from graph.model import Collaboration, Firm, Tender
-from matcher.diversity import lot_changes, mean_pairwise_changes, select_diverse
+from matcher.diversity import lot_changes, mean_pairwise_changes
 from matcher.propose import MatchOptions, lot_codes, propose
+from scoring.consortium import ObjectiveWeights
 from tests.unit.factories import make_firm, valid_siren
 
 BUILDERS = [
@@ -92,13 +93,9 @@ def test_every_consortium_covers_every_lot_once_with_one_leader() -> None:
         assert sorted(lots) == ["L1", "L2", "L3"]
         assert sum(m.leader for m in consortium.members) == 1
         assert consortium.members[0].leader
-        assert set(consortium.breakdown) == {
-            "coverage",
-            "fit",
-            "cohesion",
-            "complementarity",
-            "size",
-        }
+        assert set(consortium.breakdown) == set(ObjectiveWeights().as_dict())
+        assert len(consortium.breakdown) == 10
+        assert all(0.0 <= value <= 1.0 for value in consortium.breakdown.values())
         assert consortium.breakdown["coverage"] == 1.0
         assert all(
             m.why.endswith(".") and m.name in {f.name for f in FIRMS} for m in consortium.members
@@ -156,13 +153,17 @@ def propose_error(firms: list[Firm]) -> Infeasible:
 
 
 def test_constraints_that_cannot_hold_together_are_reported() -> None:
-    error_from_size = None
-    try:
+    # No firm delivers all three lots, so a one-firm consortium is impossible.
+    with pytest.raises(Infeasible) as raised:
         propose(hospital(max_members=1, allow_multiple_lots=True), FIRMS, [])
-    except Infeasible as error:
-        error_from_size = error
-    assert error_from_size is not None
-    assert error_from_size.problems[0].field == "constraints"
+    error = raised.value
+    assert [p.field for p in error.problems] == ["constraints.max_members"]
+    problem = error.problems[0]
+    assert problem.value == 1
+    # The nearest relaxation: how many members the best consortium needs without the limit.
+    assert "at most 1 firms" in problem.message
+    assert "the best has 3 members" in problem.message
+    assert "constraints.max_members" in str(error)
 
 
 def test_lot_described_only_in_words_gets_codes() -> None:
@@ -175,15 +176,20 @@ def test_lot_described_only_in_words_gets_codes() -> None:
     assert codes["L3"] and all(code[:2] in {"79", "80"} for code in codes["L3"])
 
 
-def test_select_diverse_respects_min_changes() -> None:
-    ranked = [(0.9, (0, 1, 2)), (0.8, (0, 1, 3)), (0.7, (4, 5, 3)), (0.6, (4, 1, 2))]
-    assert select_diverse(ranked, top=10, min_lot_changes=1) == ranked
-    assert [a for _, a in select_diverse(ranked, top=10, min_lot_changes=2)] == [
-        (0, 1, 2),
-        (4, 5, 3),
-    ]
+def test_diversity_measures() -> None:
     assert lot_changes((0, 1, 2), (4, 1, 3)) == 2
+    assert lot_changes((0, 1, 2), (0, 1, 2)) == 0
     assert mean_pairwise_changes([(0, 1), (0, 2), (1, 2)]) == pytest.approx((0.5 + 1 + 0.5) / 3)
+    assert mean_pairwise_changes([(0, 1)]) == 0.0
+
+
+def test_proposals_differ_in_as_many_lots_as_configured() -> None:
+    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10, min_lot_changes=2))
+    chosen = [tuple(sorted(assignment(c).items())) for c in result.consortia]
+    assert len(chosen) >= 2
+    for i, a in enumerate(chosen):
+        for b in chosen[i + 1 :]:
+            assert sum(x != y for x, y in zip(a, b, strict=True)) >= 2
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,8 +1,9 @@
-"""Scoring: firm-to-lot fit (CPV, text, capacity, certifications) and consortium components."""
+"""Scoring: firm-to-lot fit (CPV, evidence, text, capacity, certifications) and the objective."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -10,14 +11,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph import cpv
-from graph.model import Collaboration, CollaborationKind, HeadcountBand, Lot, Tender
+from graph.model import (
+    Collaboration,
+    CollaborationKind,
+    ExportMaturity,
+    HeadcountBand,
+    Lot,
+    Tender,
+)
 from scoring.consortium import (
     COLLABORATION_KIND_WEIGHT,
+    LINEAR_TERMS,
+    MATURITY_SCORE,
     ObjectiveWeights,
-    breakdown,
+    ScoreTables,
     capability_overlap,
     cohesion_matrix,
     objective,
+    readiness_scores,
 )
 from scoring.fit import (
     BAND_TURNOVER_EUR,
@@ -27,11 +38,26 @@ from scoring.fit import (
     certification_mask,
     code_similarity,
     cpv_match_score,
+    cpv_parts,
     estimated_turnover,
+    evidence_score,
     fit_matrix,
 )
 from scoring.text import TextModel, firm_text, lot_text, text_model
 from tests.unit.factories import make_firm, valid_siren
+
+TERMS = (
+    "coverage",
+    "fit",
+    "evidence",
+    "capacity",
+    "readiness",
+    "sme",
+    "cohesion",
+    "complementarity",
+    "regions",
+    "size",
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,35 +101,126 @@ def test_code_similarity_is_zero_across_divisions(firm_code: str, lot_code: str)
     assert code_similarity(lot_code, firm_code) == 0.0
 
 
-# --- cpv_match_score ---------------------------------------------------------------------------
+# --- cpv_match_score, evidence_score, cpv_parts ------------------------------------------------
 
 
-def test_cpv_match_score_weights_the_evidence() -> None:
+def test_cpv_match_score_ignores_the_evidence_strength() -> None:
+    # The match is about codes only; how well proven a capability is goes to evidence_score.
+    for strength in (0.0, 0.5, 1.0):
+        firm = make_firm(capabilities=[("33111000", strength)])
+        assert cpv_match_score(firm, ["33111000"]) == pytest.approx(1.0)
+        assert cpv_match_score(firm, ["33110000"]) == pytest.approx(1.0)  # within the lot code
+        assert cpv_match_score(firm, ["33112000"]) == pytest.approx(LEVEL_DECAY)
+
+
+def test_evidence_score_is_similarity_times_strength() -> None:
     strong = make_firm(capabilities=[("33111000", 1.0)])
-    weak = make_firm(capabilities=[("33111000", 0.0)])
     middle = make_firm(capabilities=[("33111000", 0.5)])
-    # Exact match: similarity 1 times (0.5 + 0.5 * strength).
-    assert cpv_match_score(strong, ["33111000"]) == pytest.approx(1.0)
-    assert cpv_match_score(middle, ["33111000"]) == pytest.approx(0.75)
-    assert cpv_match_score(weak, ["33111000"]) == pytest.approx(0.5)
+    weak = make_firm(capabilities=[("33111000", 0.0)])
+    assert evidence_score(strong, ["33111000"]) == pytest.approx(1.0)
+    assert evidence_score(middle, ["33111000"]) == pytest.approx(0.5)
+    assert evidence_score(weak, ["33111000"]) == 0.0
+    # A sibling code one level away: similarity 0.7, times the strength.
+    assert evidence_score(strong, ["33112000"]) == pytest.approx(LEVEL_DECAY)
+    assert evidence_score(middle, ["33112000"]) == pytest.approx(LEVEL_DECAY * 0.5)
+
+
+def test_evidence_score_takes_the_best_backed_capability() -> None:
+    firm = make_firm(capabilities=[("33100000", 1.0), ("33111000", 0.2)])
+    # 33100000 is two levels above the lot code: 0.49 x 1.0 beats the exact code's 1 x 0.2.
+    assert evidence_score(firm, ["33111000"]) == pytest.approx(LEVEL_DECAY**2)
+    # The match takes the closest code whatever its strength.
+    assert cpv_match_score(firm, ["33111000"]) == pytest.approx(1.0)
+    # Over several lot codes, the best similarity x strength over all of them.
+    firm = make_firm(capabilities=[("45215140", 0.4), ("33111000", 0.9)])
+    assert evidence_score(firm, ["45215140", "33111000"]) == pytest.approx(0.9)
+    assert evidence_score(firm, ["45215140", "80510000"]) == pytest.approx(0.4)
 
 
 def test_cpv_match_score_takes_the_best_capability_per_code() -> None:
-    firm = make_firm(capabilities=[("33100000", 1.0), ("33111000", 0.0)])
-    # 33100000 with full evidence: 0.49 * 1.0; the exact code with no evidence: 1 * 0.5.
-    assert cpv_match_score(firm, ["33111000"]) == pytest.approx(0.5)
+    firm = make_firm(capabilities=[("33100000", 1.0), ("33112000", 0.1)])
+    # Per lot code 33111000: the sibling 33112000 (0.7) beats the ancestor 33100000 (0.49).
+    assert cpv_match_score(firm, ["33111000"]) == pytest.approx(LEVEL_DECAY)
 
 
 def test_cpv_match_score_mixes_core_and_breadth() -> None:
     firm = make_firm(capabilities=[("33111000", 1.0)])
     # Per lot code: [1.0, 0.0] -> 0.7 * max + 0.3 * mean = 0.7 + 0.15.
     assert cpv_match_score(firm, ["33111000", "45215140"]) == pytest.approx(0.85)
+    # Evidence is a best, not a mean: the code the firm lacks does not dilute it.
+    assert evidence_score(firm, ["33111000", "45215140"]) == pytest.approx(1.0)
 
 
-def test_cpv_match_score_is_zero_without_codes_or_capabilities() -> None:
-    assert cpv_match_score(make_firm(capabilities=["33111000"]), []) == 0.0
-    assert cpv_match_score(make_firm(), ["33111000"]) == 0.0
-    assert cpv_match_score(make_firm(capabilities=["45215140"]), ["33111000"]) == 0.0
+def test_cpv_scores_are_zero_without_codes_or_capabilities() -> None:
+    for score in (cpv_match_score, evidence_score):
+        assert score(make_firm(capabilities=["33111000"]), []) == 0.0
+        assert score(make_firm(), ["33111000"]) == 0.0
+        assert score(make_firm(capabilities=["45215140"]), ["33111000"]) == 0.0
+    match, evidence = cpv_parts([], ["33111000"])
+    assert match.shape == evidence.shape == (0,)
+    match, evidence = cpv_parts([make_firm(), make_firm()], [])
+    assert match.tolist() == evidence.tolist() == [0.0, 0.0]
+
+
+CODES = [
+    "33000000",
+    "33100000",
+    "33110000",
+    "33111000",
+    "33112000",
+    "33191000",
+    "33192120",
+    "33600000",
+    "45000000",
+    "45210000",
+    "45215100",
+    "45215140",
+    "80500000",
+    "80510000",
+    "80511000",
+    "09332000",
+]
+unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+firm_capabilities = st.dictionaries(st.sampled_from(CODES), unit, max_size=4)
+
+
+def _reference_parts(
+    capabilities: dict[str, float], lot_codes: Sequence[str]
+) -> tuple[float, float]:
+    """CPV match and evidence of one firm, written out from the definitions."""
+    if not lot_codes or not capabilities:
+        return 0.0, 0.0
+    per_code = [
+        max(code_similarity(code, lot_code) for code in capabilities) for lot_code in lot_codes
+    ]
+    match = 0.7 * max(per_code) + 0.3 * sum(per_code) / len(per_code)
+    evidence = max(
+        code_similarity(code, lot_code) * strength
+        for code, strength in capabilities.items()
+        for lot_code in lot_codes
+    )
+    return match, evidence
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    firms=st.lists(firm_capabilities, max_size=5),
+    lot_codes=st.lists(st.sampled_from(CODES), max_size=3, unique=True),
+)
+def test_cpv_parts_equals_the_per_firm_scores(
+    firms: list[dict[str, float]], lot_codes: list[str]
+) -> None:
+    built = [make_firm(capabilities=list(caps.items())) for caps in firms]
+    match, evidence = cpv_parts(built, lot_codes)
+    assert match.shape == evidence.shape == (len(firms),)
+    for i, (firm, caps) in enumerate(zip(built, firms, strict=True)):
+        assert match[i] == pytest.approx(cpv_match_score(firm, lot_codes), abs=1e-12)
+        assert evidence[i] == pytest.approx(evidence_score(firm, lot_codes), abs=1e-12)
+        expected_match, expected_evidence = _reference_parts(caps, lot_codes)
+        assert match[i] == pytest.approx(expected_match, abs=1e-12)
+        assert evidence[i] == pytest.approx(expected_evidence, abs=1e-12)
+        assert 0.0 <= evidence[i] <= 1.0
+        assert 0.0 <= match[i] <= 1.0
 
 
 # --- capacity ----------------------------------------------------------------------------------
@@ -149,6 +266,33 @@ def test_certification_mask_ignores_case_dashes_and_spacing() -> None:
     assert certification_mask(firms, []).tolist() == [True, True, True, True]
 
 
+# --- readiness ---------------------------------------------------------------------------------
+
+
+def test_readiness_mixes_maturity_and_experience_of_the_country() -> None:
+    firms = [
+        make_firm(siren=valid_siren(1)),  # first-time exporter, never in SN
+        make_firm(siren=valid_siren(2), maturity="occasional", export_countries=["SN"]),
+        make_firm(siren=valid_siren(3), maturity="regular", export_countries=["MA"]),
+        make_firm(siren=valid_siren(4), maturity="accredited", export_countries=["MA", "SN"]),
+    ]
+    scores = readiness_scores(firms, "SN")
+    assert scores.shape == (4,)
+    assert scores == pytest.approx([0.7 * 0.25, 0.7 * 0.5 + 0.3, 0.7 * 0.75, 0.7 * 1.0 + 0.3])
+    # The same firms for a country none of them knows: maturity alone.
+    assert readiness_scores(firms, "VN") == pytest.approx([0.175, 0.35, 0.525, 0.7])
+    assert readiness_scores([], "SN").shape == (0,)
+
+
+def test_maturity_score_grows_with_the_rank() -> None:
+    stages = sorted(ExportMaturity, key=lambda stage: stage.rank)
+    assert [stage.rank for stage in stages] == [0, 1, 2, 3]
+    assert stages[0] is ExportMaturity.FIRST_TIME and stages[-1] is ExportMaturity.ACCREDITED
+    scores = [MATURITY_SCORE[stage] for stage in stages]
+    assert scores == sorted(scores) and len(set(scores)) == 4
+    assert scores[0] > 0.0 and scores[-1] == 1.0
+
+
 # --- fit_matrix --------------------------------------------------------------------------------
 
 
@@ -188,51 +332,74 @@ def test_fit_matrix_shape_parts_and_ineligible_firms(model: TextModel) -> None:
     firms = [builder, imager, uncertified]
     fit = fit_matrix(tender, [lot.cpv for lot in tender.lots], firms, model)
 
-    for part in (fit.total, fit.cpv, fit.text, fit.capacity, fit.eligible):
+    for part in (fit.relevance, fit.cpv, fit.text, fit.evidence, fit.capacity, fit.eligible):
         assert part.shape == (2, 3)
-    assert fit.eligible.tolist() == [[True, True, True], [False, True, False]]
+    assert fit.eligible.tolist() == [[True, False, False], [False, True, False]]
     # Ineligible (missing certification) or without any CPV match: never proposed.
-    assert fit.total[1, 2] == -np.inf  # uncertified imager on the imaging lot
-    assert fit.total[1, 0] == -np.inf  # builder lacks the certification (and the codes)
-    assert fit.total[0, 1] == -np.inf  # imager has no construction code
-    assert fit.total[0, 2] == -np.inf
+    assert fit.relevance[1, 2] == -np.inf  # uncertified imager on the imaging lot
+    assert fit.relevance[1, 0] == -np.inf  # builder lacks the certification (and the codes)
+    assert fit.relevance[0, 1] == -np.inf  # imager has no construction code
+    assert fit.relevance[0, 2] == -np.inf
+    assert fit.cpv[1, 2] == pytest.approx(1.0)  # the codes match; the certificate is missing
 
     assert fit.cpv[0, 0] == pytest.approx(1.0)
-    assert fit.cpv[1, 1] == pytest.approx(0.75)  # default evidence strength 0.5
+    assert fit.cpv[1, 1] == pytest.approx(1.0)  # the match no longer depends on strength
+    assert fit.evidence[0, 0] == pytest.approx(1.0)  # strength 1
+    assert fit.evidence[1, 1] == pytest.approx(0.5)  # default evidence strength 0.5
+    assert fit.evidence[0, 1] == 0.0
     assert fit.capacity[0, 0] == 1.0  # 3.2 M€ turnover for an 800 k€ lot
     # L2 has no estimate: half the tender, 1 M€; 250 k€ is a quarter of it.
     assert fit.capacity[1, 1] == pytest.approx(0.5)
     assert np.all((fit.text >= 0) & (fit.text <= 1))
     for lot, firm in [(0, 0), (1, 1)]:
-        expected = 0.5 * fit.cpv[lot, firm] + 0.3 * fit.text[lot, firm]
-        expected += 0.2 * fit.capacity[lot, firm]
-        assert fit.total[lot, firm] == pytest.approx(expected)
+        expected = 0.6 * fit.cpv[lot, firm] + 0.4 * fit.text[lot, firm]
+        assert fit.relevance[lot, firm] == pytest.approx(expected)
 
 
-def test_fit_matrix_total_is_the_weighted_mean(model: TextModel) -> None:
+def test_fit_matrix_relevance_is_the_weighted_mean_of_cpv_and_text(model: TextModel) -> None:
     tender = _hospital_tender()
-    firm = make_firm(capabilities=["45215140", "33111000"], certifications=["ISO 13485"])
+    firms = [
+        make_firm(
+            siren=valid_siren(1),
+            capabilities=["45215140", "33111000"],
+            certifications=["ISO 13485"],
+        ),
+        make_firm(siren=valid_siren(2), capabilities=["45210000", "33112000"]),
+    ]
     codes = [lot.cpv for lot in tender.lots]
-    only_cpv = fit_matrix(tender, codes, [firm], model, FitWeights(cpv=2.0, text=0, capacity=0))
-    np.testing.assert_allclose(only_cpv.total, only_cpv.cpv)
-    only_text = fit_matrix(tender, codes, [firm], model, FitWeights(cpv=0, text=1, capacity=0))
-    np.testing.assert_allclose(only_text.total, only_text.text)
+    eligible = np.array([[True, True], [True, False]])  # firm 2 lacks the certification
+    only_cpv = fit_matrix(tender, codes, firms, model, FitWeights(cpv=2.0, text=0))
+    assert only_cpv.eligible.tolist() == eligible.tolist()
+    np.testing.assert_allclose(only_cpv.relevance[eligible], only_cpv.cpv[eligible])
+    only_text = fit_matrix(tender, codes, firms, model, FitWeights(cpv=0, text=1))
+    np.testing.assert_allclose(only_text.relevance[eligible], only_text.text[eligible])
+    mixed = fit_matrix(tender, codes, firms, model, FitWeights(cpv=3, text=1))
+    expected = np.where(eligible, (3 * mixed.cpv + mixed.text) / 4, -np.inf)
+    np.testing.assert_allclose(mixed.relevance, expected)
+    # Evidence and capacity are parts of their own: the fit weights leave them alone.
+    np.testing.assert_array_equal(mixed.evidence, only_cpv.evidence)
+    np.testing.assert_array_equal(mixed.capacity, only_text.capacity)
 
 
 def test_fit_matrix_uses_the_given_lot_codes(model: TextModel) -> None:
     tender = _hospital_tender()
     imager = make_firm(capabilities=["33111000"], certifications=["ISO 13485"])
     # Lot 1 matched against imaging codes (e.g. suggested ones) instead of its own.
-    fit = fit_matrix(tender, [["33110000"], ["33111000"]], [imager], model)
-    assert fit.cpv[0, 0] == pytest.approx(0.75)
-    assert np.isfinite(fit.total).all()
+    fit = fit_matrix(tender, [["33112000"], ["33111000"]], [imager], model)
+    assert fit.cpv[0, 0] == pytest.approx(LEVEL_DECAY)  # a sibling code
+    assert fit.evidence[0, 0] == pytest.approx(LEVEL_DECAY * 0.5)
+    assert np.isfinite(fit.relevance).all()
+    own = fit_matrix(tender, [lot.cpv for lot in tender.lots], [imager], model)
+    assert own.relevance[0, 0] == -np.inf  # no construction code
 
 
 def test_fit_weights_reject_negative_or_all_zero() -> None:
     with pytest.raises(ValueError, match="text"):
         FitWeights(text=-0.1)
+    with pytest.raises(ValueError, match="cpv"):
+        FitWeights(cpv=-1.0)
     with pytest.raises(ValueError, match="zero"):
-        FitWeights(cpv=0, text=0, capacity=0)
+        FitWeights(cpv=0, text=0)
 
 
 # --- text model --------------------------------------------------------------------------------
@@ -401,101 +568,340 @@ def test_capability_overlap_is_jaccard_at_class_level() -> None:
     assert overlap[3, 4] == 0.0  # two firms without capabilities do not overlap
 
 
-# --- breakdown and objective -------------------------------------------------------------------
+# --- ScoreTables.breakdown ---------------------------------------------------------------------
+
+FIT = [[0.9, 0.2, 0.4], [0.3, 0.8, 0.6], [0.5, 0.1, 0.7]]
+EVIDENCE = [[0.5, 0.1, 0.2], [0.0, 0.6, 0.3], [0.4, 0.9, 1.0]]
+CAPACITY = [[1.0, 0.5, 0.25], [0.75, 1.0, 0.5], [0.2, 0.4, 0.6]]
+READINESS = [0.175, 1.0, 0.525]  # per firm
+SME = [0.0, 1.0, 1.0]  # per firm
+COHESION = [[0.0, 0.6, 0.2], [0.6, 0.0, 0.4], [0.2, 0.4, 0.0]]  # past collaboration
+OVERLAP = [[0.0, 0.5, 0.1], [0.5, 0.0, 0.3], [0.1, 0.3, 0.0]]  # capability overlap
+REGION = [0, 1, 0]
 
 
-def _matrices() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    fit = np.array([[0.9, 0.2, 0.4], [0.3, 0.8, 0.6], [0.5, 0.1, 0.7]])
-    cohesion = np.array([[0.0, 0.6, 0.2], [0.6, 0.0, 0.4], [0.2, 0.4, 0.0]])
-    overlap = np.array([[0.0, 0.5, 0.1], [0.5, 0.0, 0.3], [0.1, 0.3, 0.0]])
-    return fit, cohesion, overlap
+def _tables(
+    fit: Sequence[Sequence[float]] = FIT,
+    evidence: Sequence[Sequence[float]] = EVIDENCE,
+    capacity: Sequence[Sequence[float]] = CAPACITY,
+    readiness: Sequence[float] = READINESS,
+    sme: Sequence[float] = SME,
+    cohesion: Sequence[Sequence[float]] = COHESION,
+    overlap: Sequence[Sequence[float]] = OVERLAP,
+    region: Sequence[int] = REGION,
+) -> ScoreTables:
+    n_lots = len(fit)
+    return ScoreTables(
+        per_lot={
+            "fit": np.array(fit, dtype=np.float64),
+            "evidence": np.array(evidence, dtype=np.float64),
+            "capacity": np.array(capacity, dtype=np.float64),
+            "readiness": np.tile(np.array(readiness, dtype=np.float64), (n_lots, 1)),
+            "sme": np.tile(np.array(sme, dtype=np.float64), (n_lots, 1)),
+        },
+        cohesion=np.array(cohesion, dtype=np.float64),
+        overlap=np.array(overlap, dtype=np.float64),
+        region=np.array(region, dtype=np.intp),
+    )
 
 
-def test_breakdown_with_an_uncovered_lot() -> None:
-    fit, cohesion, overlap = _matrices()
-    parts = breakdown([0, 1, -1], fit, cohesion, overlap)
+def test_score_tables_shape_and_eligibility() -> None:
+    fit = [[0.5, -np.inf, 0.2], [0.1, 0.3, -np.inf]]
+    tables = _tables(
+        fit=fit, evidence=np.zeros((2, 3)).tolist(), capacity=np.zeros((2, 3)).tolist()
+    )
+    assert (tables.n_lots, tables.n_firms) == (2, 3)
+    assert [tables.eligible(0, f) for f in range(3)] == [True, False, True]
+    assert [tables.eligible(1, f) for f in range(3)] == [True, True, False]
+    assert set(LINEAR_TERMS) == {"coverage", *tables.per_lot}
+
+
+def test_breakdown_has_the_ten_terms_of_the_objective() -> None:
+    parts = _tables().breakdown([0, 1, 2])
+    assert set(parts) == set(TERMS)
+    assert set(parts) == set(ObjectiveWeights().as_dict())
+
+
+def test_breakdown_two_members_for_three_lots() -> None:
+    # Firm 0 takes lot 0, firm 1 lots 1 and 2. L = 3, D = 2, P = 3, m = 2.
+    parts = _tables().breakdown([0, 1, 1])
     assert parts == pytest.approx(
         {
-            "coverage": 2 / 3,
-            "fit": (0.9 + 0.8) / 3,  # the uncovered lot counts 0
-            "cohesion": 0.6,
-            "complementarity": 1 - 0.5,
-            "size": 2 / 3,  # two firms for three lots
+            "coverage": 1.0,
+            "fit": (0.9 + 0.8 + 0.1) / 3,
+            "evidence": (0.5 + 0.6 + 0.9) / 3,
+            "capacity": (1.0 + 1.0 + 0.4) / 3,
+            "readiness": (0.175 + 1.0 + 1.0) / 3,  # firm 1 counts once per lot it holds
+            "sme": (0 + 1 + 1) / 3,  # share of lots held by SMEs
+            "cohesion": 0.6 / 2,  # W backs the pair at 0.6, against D = 2 interfaces
+            "complementarity": 1 - 0.5 / 3,
+            "regions": (2 - 1) / 2,  # regions 0 and 1
+            "size": 1 - (2 - 1) / 2,
         }
     )
 
 
 def test_breakdown_one_firm_per_lot() -> None:
-    fit, cohesion, overlap = _matrices()
-    parts = breakdown([0, 1, 2], fit, cohesion, overlap)
-    assert parts["coverage"] == 1.0
-    assert parts["fit"] == pytest.approx((0.9 + 0.8 + 0.7) / 3)
-    assert parts["cohesion"] == pytest.approx((0.6 + 0.2 + 0.4) / 3)
-    assert parts["complementarity"] == pytest.approx(1 - (0.5 + 0.1 + 0.3) / 3)
-    assert parts["size"] == pytest.approx(1 / 3)
+    # m = 3: W backs the pairs with 0.6 + 0.2 + 0.4 = 1.2, against D = 2 interfaces.
+    parts = _tables().breakdown([0, 1, 2])
+    assert parts == pytest.approx(
+        {
+            "coverage": 1.0,
+            "fit": (0.9 + 0.8 + 0.7) / 3,
+            "evidence": (0.5 + 0.6 + 1.0) / 3,
+            "capacity": (1.0 + 1.0 + 0.6) / 3,
+            "readiness": (0.175 + 1.0 + 0.525) / 3,
+            "sme": 2 / 3,
+            "cohesion": 1.2 / 2,
+            "complementarity": 1 - (0.5 + 0.1 + 0.3) / 3,
+            "regions": (2 - 1) / 2,  # firms 0 and 2 share region 0
+            "size": 0.0,  # as many members as lots
+        }
+    )
+
+
+def test_breakdown_cohesion_is_capped_at_one() -> None:
+    strong = [[0.0, 0.9, 0.9], [0.9, 0.0, 0.9], [0.9, 0.9, 0.0]]
+    # W sums to 2.7 over the three pairs, more than the D = 2 interfaces: capped at 1.
+    assert _tables(cohesion=strong).breakdown([0, 1, 2])["cohesion"] == 1.0
+    assert _tables(cohesion=strong).breakdown([0, 1, 1])["cohesion"] == pytest.approx(0.9 / 2)
+    # No history at all: nothing backs the consortium.
+    assert _tables(cohesion=np.zeros((3, 3)).tolist()).breakdown([0, 1, 2])["cohesion"] == 0.0
 
 
 def test_breakdown_single_member() -> None:
-    fit, cohesion, overlap = _matrices()
-    parts = breakdown([2, 2, 2], fit, cohesion, overlap)
-    assert parts["cohesion"] == 1.0
-    assert parts["complementarity"] == 1.0
-    assert parts["size"] == 1.0
-    assert parts["fit"] == pytest.approx((0.4 + 0.6 + 0.7) / 3)
+    parts = _tables().breakdown([2, 2, 2])
+    assert parts == pytest.approx(
+        {
+            "coverage": 1.0,
+            "fit": (0.4 + 0.6 + 0.7) / 3,
+            "evidence": (0.2 + 0.3 + 1.0) / 3,
+            "capacity": (0.25 + 0.5 + 0.6) / 3,
+            "readiness": 0.525,
+            "sme": 1.0,
+            "cohesion": 0.0,  # no pair of members: nothing backed
+            "complementarity": 1.0,
+            "regions": 0.0,
+            "size": 1.0,
+        }
+    )
+
+
+def test_breakdown_with_an_uncovered_lot() -> None:
+    parts = _tables().breakdown([0, 1, -1])
+    assert parts == pytest.approx(
+        {
+            "coverage": 2 / 3,
+            "fit": (0.9 + 0.8) / 3,  # the uncovered lot counts 0
+            "evidence": (0.5 + 0.6) / 3,
+            "capacity": (1.0 + 1.0) / 3,
+            "readiness": (0.175 + 1.0) / 3,
+            "sme": 1 / 3,
+            "cohesion": 0.6 / 2,
+            "complementarity": 1 - 0.5 / 3,
+            "regions": 1 / 2,
+            "size": 1 / 2,
+        }
+    )
 
 
 def test_breakdown_with_nothing_covered() -> None:
-    fit, cohesion, overlap = _matrices()
-    parts = breakdown([-1, -1, -1], fit, cohesion, overlap)
-    assert parts["coverage"] == 0.0
-    assert parts["fit"] == 0.0
+    parts = _tables().breakdown([-1, -1, -1])
+    assert all(parts[name] == 0.0 for name in LINEAR_TERMS)
+    assert parts["regions"] == parts["cohesion"] == 0.0
+    assert parts["complementarity"] == parts["size"] == 1.0
 
 
-def test_objective_is_the_weighted_mean() -> None:
-    parts = {"coverage": 1.0, "fit": 0.5, "cohesion": 0.2, "complementarity": 0.4, "size": 0.0}
-    weights = ObjectiveWeights(coverage=1, fit=3, cohesion=0, complementarity=0, size=4)
-    assert objective(parts, weights) == pytest.approx((1.0 + 3 * 0.5) / 8)
+def test_breakdown_normalisers_for_one_two_and_four_lots() -> None:
+    # One lot: D = P = 1, a single member: no pair to complement or back.
+    one = _tables(
+        fit=[[0.4]],
+        evidence=[[0.3]],
+        capacity=[[1.0]],
+        readiness=[0.5],
+        sme=[1.0],
+        cohesion=[[0.0]],
+        overlap=[[0.0]],
+        region=[3],
+    ).breakdown([0])
+    assert one == pytest.approx(
+        {
+            "coverage": 1.0,
+            "fit": 0.4,
+            "evidence": 0.3,
+            "capacity": 1.0,
+            "readiness": 0.5,
+            "sme": 1.0,
+            "cohesion": 0.0,
+            "complementarity": 1.0,
+            "regions": 0.0,
+            "size": 1.0,
+        }
+    )
+    # Two lots, two firms from two regions: D = P = 1.
+    two = _tables(
+        fit=[[0.4, 0.6], [0.2, 0.8]],
+        evidence=[[0.0, 0.0], [0.0, 0.0]],
+        capacity=[[1.0, 1.0], [1.0, 1.0]],
+        readiness=[0.0, 0.0],
+        sme=[0.0, 0.0],
+        cohesion=[[0.0, 0.25], [0.25, 0.0]],
+        overlap=[[0.0, 0.4], [0.4, 0.0]],
+        region=[0, 1],
+    ).breakdown([0, 1])
+    assert two["fit"] == pytest.approx((0.4 + 0.8) / 2)
+    assert two["cohesion"] == pytest.approx(0.25 / 1)
+    assert two["complementarity"] == pytest.approx(1 - 0.4 / 1)
+    assert two["regions"] == 1.0
+    assert two["size"] == 0.0
+    # Four lots, two members from one region: D = 3, P = 6.
+    four = _tables(
+        fit=np.full((4, 2), 0.5).tolist(),
+        evidence=np.zeros((4, 2)).tolist(),
+        capacity=np.ones((4, 2)).tolist(),
+        readiness=[1.0, 0.0],
+        sme=[1.0, 0.0],
+        cohesion=[[0.0, 0.3], [0.3, 0.0]],
+        overlap=[[0.0, 0.9], [0.9, 0.0]],
+        region=[2, 2],
+    ).breakdown([0, 0, 0, 1])
+    assert four == pytest.approx(
+        {
+            "coverage": 1.0,
+            "fit": 0.5,
+            "evidence": 0.0,
+            "capacity": 1.0,
+            "readiness": 3 / 4,
+            "sme": 3 / 4,
+            "cohesion": 0.3 / 3,
+            "complementarity": 1 - 0.9 / 6,
+            "regions": 0.0,
+            "size": 1 - 1 / 3,
+        }
+    )
+
+
+# --- objective ---------------------------------------------------------------------------------
+
+
+def test_objective_is_the_weighted_mean_of_the_ten_terms() -> None:
+    parts = dict(zip(TERMS, (1.0, 0.5, 0.4, 0.9, 0.3, 0.0, 0.2, 0.8, 0.5, 0.1), strict=True))
+    weights = ObjectiveWeights(
+        coverage=1,
+        fit=3,
+        evidence=0,
+        capacity=2,
+        cohesion=0,
+        complementarity=0,
+        readiness=0,
+        sme=0,
+        regions=0,
+        size=4,
+    )
+    assert objective(parts, weights) == pytest.approx((1.0 + 3 * 0.5 + 2 * 0.9 + 4 * 0.1) / 10)
     defaults = ObjectiveWeights()
-    expected = 0.1 * 1.0 + 0.5 * 0.5 + 0.2 * 0.2 + 0.1 * 0.4 + 0.1 * 0.0
+    assert sum(defaults.as_dict().values()) == pytest.approx(1.0)
+    expected = sum(defaults.as_dict()[name] * parts[name] for name in TERMS)
     assert objective(parts, defaults) == pytest.approx(expected)
-    assert objective(dict.fromkeys(parts, 0.7), defaults) == pytest.approx(0.7)
+    assert objective(dict.fromkeys(TERMS, 0.7), defaults) == pytest.approx(0.7)
+    # Scaling every weight changes nothing: the weights are normalised.
+    doubled = ObjectiveWeights(**{k: 2 * v for k, v in defaults.as_dict().items()})
+    assert objective(parts, doubled) == pytest.approx(objective(parts, defaults))
 
 
-def test_objective_weights_reject_negative_or_all_zero() -> None:
+def test_objective_weights_cover_the_terms_and_reject_negative_or_all_zero() -> None:
+    assert set(ObjectiveWeights().as_dict()) == set(TERMS)
     with pytest.raises(ValueError, match="cohesion"):
         ObjectiveWeights(cohesion=-0.5)
+    with pytest.raises(ValueError, match="readiness"):
+        ObjectiveWeights(readiness=-0.01)
     with pytest.raises(ValueError, match="zero"):
-        ObjectiveWeights(coverage=0, fit=0, cohesion=0, complementarity=0, size=0)
+        ObjectiveWeights(**dict.fromkeys(TERMS, 0.0))
+    assert ObjectiveWeights(**{**dict.fromkeys(TERMS, 0.0), "regions": 1.0}).regions == 1.0
 
 
-unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+# --- properties of the ten terms ---------------------------------------------------------------
 
 
-def _symmetric(draw: st.DrawFn, n: int) -> np.ndarray:
-    matrix = np.zeros((n, n))
+def _reference_breakdown(tables: ScoreTables, assignment: Sequence[int]) -> dict[str, float]:
+    """The module docstring's formulas, written with x[l, f] and member indicators."""
+    n_lots, n_firms = tables.n_lots, tables.n_firms
+    x = np.zeros((n_lots, n_firms))
+    for lot, firm in enumerate(assignment):
+        if firm >= 0:
+            x[lot, firm] = 1.0
+    y = x.max(axis=0)  # member indicators
+    m = int(y.sum())
+    d = max(1, n_lots - 1)
+    p = max(1, n_lots * (n_lots - 1) / 2)
+    upper = np.triu(np.outer(y, y), k=1)  # pair indicators, f < g
+    terms = {"coverage": x.sum() / n_lots}
+    for name in LINEAR_TERMS[1:]:
+        table = np.where(x > 0, tables.per_lot[name], 0.0)
+        terms[name] = table.sum() / n_lots
+    terms["cohesion"] = min(1.0, (upper * tables.cohesion).sum() / d)
+    terms["complementarity"] = 1 - (upper * tables.overlap).sum() / p
+    regions = {int(tables.region[f]) for f in np.flatnonzero(y)}
+    terms["regions"] = (len(regions) - 1) / d if regions else 0.0
+    terms["size"] = 1 - (max(m, 1) - 1) / d
+    return terms
+
+
+def _symmetric(draw: st.DrawFn, n: int) -> list[list[float]]:
+    matrix = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            matrix[i, j] = matrix[j, i] = draw(unit)
+            matrix[i][j] = matrix[j][i] = draw(unit)
     return matrix
 
 
 @st.composite
-def _consortia(draw: st.DrawFn) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+def _tables_and_assignments(
+    draw: st.DrawFn, uncovered: bool = False
+) -> tuple[ScoreTables, list[int]]:
+    """Random valid tables (every value in [0, 1], W and O symmetric) and an assignment."""
     n_lots = draw(st.integers(1, 6))
     n_firms = draw(st.integers(1, 6))
-    assignment = draw(st.lists(st.integers(-1, n_firms - 1), min_size=n_lots, max_size=n_lots))
-    fit = np.array([[draw(unit) for _ in range(n_firms)] for _ in range(n_lots)])
-    return assignment, fit, _symmetric(draw, n_firms), _symmetric(draw, n_firms)
+
+    def lots_x_firms() -> list[list[float]]:
+        return [[draw(unit) for _ in range(n_firms)] for _ in range(n_lots)]
+
+    tables = _tables(
+        fit=lots_x_firms(),
+        evidence=lots_x_firms(),
+        capacity=lots_x_firms(),
+        readiness=[draw(unit) for _ in range(n_firms)],
+        sme=[float(draw(st.booleans())) for _ in range(n_firms)],
+        cohesion=_symmetric(draw, n_firms),
+        overlap=_symmetric(draw, n_firms),
+        region=[draw(st.integers(0, 4)) for _ in range(n_firms)],
+    )
+    first = -1 if uncovered else 0
+    assignment = draw(st.lists(st.integers(first, n_firms - 1), min_size=n_lots, max_size=n_lots))
+    return tables, assignment
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=_consortia())
-def test_breakdown_components_stay_in_the_unit_interval(
-    case: tuple[list[int], np.ndarray, np.ndarray, np.ndarray],
+@given(case=_tables_and_assignments(), raw_weights=st.lists(unit, min_size=10, max_size=10))
+def test_every_term_stays_in_the_unit_interval(
+    case: tuple[ScoreTables, list[int]], raw_weights: list[float]
 ) -> None:
-    assignment, fit, cohesion, overlap = case
-    parts = breakdown(assignment, fit, cohesion, overlap)
-    assert set(parts) == {"coverage", "fit", "cohesion", "complementarity", "size"}
+    tables, assignment = case
+    parts = tables.breakdown(assignment)
+    assert set(parts) == set(TERMS)
     for name, value in parts.items():
         assert 0.0 <= value <= 1.0, (name, value)
-    assert 0.0 <= objective(parts, ObjectiveWeights()) <= 1.0
+    assert parts["coverage"] == 1.0  # complete assignments
+    weights = ObjectiveWeights(**dict(zip(TERMS, [w + 1e-3 for w in raw_weights], strict=True)))
+    assert -1e-12 <= objective(parts, weights) <= 1.0 + 1e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=_tables_and_assignments(uncovered=True))
+def test_breakdown_follows_the_documented_formula(case: tuple[ScoreTables, list[int]]) -> None:
+    tables, assignment = case
+    parts = tables.breakdown(assignment)
+    expected = _reference_breakdown(tables, assignment)
+    for name in TERMS:
+        assert parts[name] == pytest.approx(expected[name], abs=1e-12), name
+        assert 0.0 <= parts[name] <= 1.0, (name, parts[name])

@@ -1,0 +1,173 @@
+"""Consortium search at national scale: quality against the exact optimum, speed, memory.
+
+    .venv/bin/python benchmarks/matcher_benchmark.py --firms 150000 --tenders 200
+
+Generates the seeded synthetic population, loads it into the embedded store (in memory) and
+draws random tenders of 3 to 10 lots from the sectors' CPV codes. For every tender it runs the
+default (fast) mode warm and the exact MILP, and prints:
+
+(a) objective ratio fast/exact, mean and worst;  (b) fast latency p50/p95 end to end on the
+embedded store (retrieval, scoring, search, explanations), and on Neo4j when MEUTE_NEO4J_URI is
+set (``--neo4j-tenders`` of them; ``--neo4j-import`` loads the population first);
+(c) exact solver time (top 1, the MILP alone) p50/p95/max;  (d) peak RSS;
+(e) diversity of the top 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import time
+
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from api.service import ImportDocument, import_document, match_tender, prepare_problem
+from graph.embedded import EmbeddedStore
+from graph.errors import Infeasible
+from graph.model import Tender
+from graph.neo4j_store import Neo4jStore
+from graph.sectors import SECTORS
+from graph.store import GraphStore
+from graph.synth import generate
+from matcher.exact import solve_exact
+from matcher.propose import MatchOptions
+from matcher.search import fast_solve
+
+console = Console()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def random_tender(index: int, rng: random.Random) -> Tender:
+    """A tender of 3 to 10 lots, each coded from a random sector, some needing a certification."""
+    lots = []
+    for number in range(rng.randint(3, 10)):
+        sector = rng.choice(SECTORS)
+        code = rng.choices(sector.cpv_codes, weights=sector.cpv_weights)[0]
+        certs = [c for c, p in sector.certifications if p >= 0.5 and rng.random() < 0.3][:1]
+        lots.append(
+            {
+                "id": f"L{number + 1}",
+                "title": f"{sector.label_en} {number + 1}",
+                "cpv": [code],
+                "budget": round(10 ** rng.uniform(5.5, 7.5)),
+                "required_certifications": certs,
+            }
+        )
+    return Tender.model_validate(
+        {
+            "id": f"bench-{index}",
+            "title": f"Benchmark tender {index}",
+            "buyer": "Benchmark",
+            "country": rng.choice(["CI", "SN", "MA", "VN", "EG", "KE"]),
+            "budget": sum(lot["budget"] for lot in lots),
+            "lots": lots,
+        }
+    )
+
+
+def timed_match(store: GraphStore, tender: Tender, options: MatchOptions) -> tuple[float, float]:
+    """Seconds for one end-to-end match, and the diversity of its proposals."""
+    started = time.perf_counter()
+    result = match_tender(store, tender, options)
+    return time.perf_counter() - started, result.diversity
+
+
+def solver_figures(store: GraphStore, tender: Tender, time_limit: float) -> tuple[float, float]:
+    """Fast/exact objective ratio and exact solver seconds, on the same problem."""
+    problem, _ = prepare_problem(store, tender, MatchOptions())
+    fast = fast_solve(problem)[0][0]
+    started = time.perf_counter()
+    exact = solve_exact(problem, top=1, time_limit=time_limit).solutions[0][0]
+    return fast / exact, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=150_000)
+    parser.add_argument("--tenders", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exact-time-limit", type=float, default=60.0)
+    parser.add_argument("--neo4j-tenders", type=int, default=50)
+    parser.add_argument("--neo4j-import", action="store_true")
+    args = parser.parse_args()
+
+    firms, collaborations = generate(args.firms, seed=args.seed)
+    store = EmbeddedStore(None)
+    import_document(store, ImportDocument(firms=firms, collaborations=collaborations))
+    rng = random.Random(args.seed)
+    tenders = [random_tender(i, rng) for i in range(args.tenders)]
+    fast = MatchOptions(top=10)
+    feasible = []
+    for tender in tenders:
+        try:
+            prepare_problem(store, tender, fast)
+            feasible.append(tender)
+        except Infeasible:
+            pass
+    infeasible = len(tenders) - len(feasible)
+    for tender in feasible[:3]:  # warm up: text model, cached text vectors
+        timed_match(store, tender, fast)
+
+    latencies, exact_times, ratios, diversity = [], [], [], []
+    for tender in track(feasible, description="matching", console=console):
+        seconds, spread = timed_match(store, tender, fast)
+        ratio, exact_seconds = solver_figures(store, tender, args.exact_time_limit)
+        latencies.append(seconds)
+        diversity.append(spread)
+        ratios.append(ratio)
+        exact_times.append(exact_seconds)
+
+    table = Table(
+        title=f"Matcher benchmark: {args.firms:,} firms, {len(latencies)} feasible "
+        f"tenders of 3-10 lots ({infeasible} infeasible skipped)"
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("(a) ratio fast/exact, mean", f"{statistics.mean(ratios):.5f}")
+    table.add_row("(a) ratio fast/exact, worst", f"{min(ratios):.5f}")
+    table.add_row("(b) fast latency p50, embedded", f"{1000 * statistics.median(latencies):.0f} ms")
+    table.add_row("(b) fast latency p95, embedded", f"{1000 * percentile(latencies, 0.95):.0f} ms")
+    table.add_row("(c) exact time p50 (top 1)", f"{statistics.median(exact_times):.2f} s")
+    table.add_row("(c) exact time p95 (top 1)", f"{percentile(exact_times, 0.95):.2f} s")
+    table.add_row("(c) exact time max (top 1)", f"{max(exact_times):.2f} s")
+    table.add_row(
+        "(e) diversity of top 10 (share of lots differing)", f"{statistics.mean(diversity):.3f}"
+    )
+
+    uri = os.environ.get("MEUTE_NEO4J_URI")
+    if uri:
+        with Neo4jStore(
+            uri,
+            os.environ.get("MEUTE_NEO4J_USER", "neo4j"),
+            os.environ.get("MEUTE_NEO4J_PASSWORD", ""),
+        ) as neo4j:
+            if args.neo4j_import:
+                neo4j.wipe()
+                import_document(neo4j, ImportDocument(firms=firms, collaborations=collaborations))
+            neo4j_latencies = [
+                timed_match(neo4j, tender, fast)[0] for tender in feasible[: args.neo4j_tenders]
+            ]
+        table.add_row(
+            "(b) fast latency p50, Neo4j end to end",
+            f"{1000 * statistics.median(neo4j_latencies):.0f} ms",
+        )
+        table.add_row(
+            "(b) fast latency p95, Neo4j end to end",
+            f"{1000 * percentile(neo4j_latencies, 0.95):.0f} ms",
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    table.add_row("(d) peak RSS", f"{peak:.2f} GB")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

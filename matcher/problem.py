@@ -1,0 +1,288 @@
+"""A consortium problem: the candidate pool, its score tables and the hard constraints.
+
+Built once per tender from the retrieved firms; the fast and the exact solver both read it,
+and :meth:`MatchProblem.violations` checks every proposal against every hard constraint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.errors import Infeasible, Problem
+from graph.model import Collaboration, Firm, Lot, Tender
+from scoring.consortium import (
+    LINEAR_TERMS,
+    ObjectiveWeights,
+    ScoreTables,
+    capability_overlap,
+    cohesion_matrix,
+    objective,
+    readiness_scores,
+)
+from scoring.fit import FitWeights, LotFit, coded_fit, estimated_turnover, fit_matrix
+from scoring.text import TextModel
+
+__all__ = ["MatchProblem", "build_problem", "shortlist"]
+
+
+@dataclass(frozen=True)
+class MatchProblem:
+    """The pool of candidate firms for a tender, their scores and the constraints in index form."""
+
+    tender: Tender
+    firms: list[Firm]
+    tables: ScoreTables
+    weights: ObjectiveWeights
+    lot_codes: dict[str, list[str]]
+    is_sme: NDArray[np.bool_]
+    leader_ok: NDArray[np.bool_]
+    preferred: NDArray[np.bool_]
+    required: frozenset[int]
+    candidates_considered: int
+
+    @property
+    def n_lots(self) -> int:
+        """Number of lots."""
+        return self.tables.n_lots
+
+    @property
+    def lot_gain(self) -> NDArray[np.float64]:
+        """Each (lot, firm)'s share of the objective from the linear terms; -inf if ineligible."""
+        weight = self.weights.as_dict()
+        total = sum(weight.values()) * self.n_lots
+        gain = np.full_like(self.tables.per_lot["fit"], weight["coverage"] / total)
+        for name in LINEAR_TERMS[1:]:
+            gain = gain + weight[name] / total * self.tables.per_lot[name]
+        return gain
+
+    def lot_candidates(self, lot: int) -> list[int]:
+        """Firms of the pool that may take a lot, best linear gain first."""
+        gain = self.lot_gain[lot]
+        eligible = np.flatnonzero(np.isfinite(gain))
+        return [int(i) for i in eligible[np.lexsort((eligible, -gain[eligible]))]]
+
+    def breakdown(self, assignment: Sequence[int]) -> dict[str, float]:
+        """Every term of the objective for an assignment."""
+        return self.tables.breakdown(assignment)
+
+    def score(self, assignment: Sequence[int]) -> float:
+        """The objective value of an assignment."""
+        return objective(self.breakdown(assignment), self.weights)
+
+    def violations(self, assignment: Sequence[int]) -> list[str]:
+        """Every hard constraint a complete assignment breaks (empty when it is feasible)."""
+        constraints = self.tender.constraints
+        lots = self.tender.lots
+        broken = [f"lot {lots[i].id} has no firm" for i, f in enumerate(assignment) if f < 0]
+        broken += [
+            f"{self.firms[f].name} cannot take lot {lots[i].id}"
+            for i, f in enumerate(assignment)
+            if f >= 0 and not self.tables.eligible(i, f)
+        ]
+        members = {f for f in assignment if f >= 0}
+        sirens = {self.firms[f].siren for f in members}
+        broken += [
+            f"required firm {s} is missing" for s in constraints.must_include if s not in sirens
+        ]
+        broken += [f"excluded firm {s} is a member" for s in constraints.exclude if s in sirens]
+        if not constraints.allow_multiple_lots and len(members) < len(assignment):
+            broken.append("a firm takes several lots")
+        if constraints.max_members is not None and len(members) > constraints.max_members:
+            broken.append(f"{len(members)} members, more than {constraints.max_members}")
+        smes = int(self.is_sme[list(members)].sum()) if members else 0
+        if smes < constraints.min_smes:
+            broken.append(f"{smes} SMEs, fewer than {constraints.min_smes}")
+        if members and not self.leader_ok[list(members)].any():
+            broken.append("no member meets the leader requirements")
+        needed = self.min_preferred
+        if needed and int(self.preferred[list(members)].sum()) < needed:
+            broken.append(f"fewer than {needed} members from the preferred regions")
+        return broken
+
+    @property
+    def min_preferred(self) -> int:
+        """Members needed from the preferred regions (0 when none are preferred)."""
+        constraints = self.tender.constraints
+        return constraints.min_from_preferred_regions if constraints.preferred_regions else 0
+
+    def leader(self, assignment: Sequence[int]) -> int:
+        """The member that leads: among those meeting the leader requirements, the one carrying
+        the largest share of the budget, then the largest turnover.
+        """
+        share: dict[int, float] = {}
+        for lot, firm in zip(self.tender.lots, assignment, strict=True):
+            share[firm] = share.get(firm, 0.0) + self.tender.lot_budget_eur(lot)
+        able = [f for f in share if self.leader_ok[f]] or list(share)
+        return max(
+            able, key=lambda f: (share[f], estimated_turnover(self.firms[f]), self.firms[f].siren)
+        )
+
+
+def _uncoverable(lot: Lot, near: int, certified: int) -> Problem:
+    if near == 0:
+        reason = "no candidate firm delivers anything close to this lot's CPV codes"
+    else:
+        reason = (
+            f"{near} firm(s) deliver it but none holds every required certification "
+            f"({', '.join(lot.required_certifications)})"
+        )
+    return Problem(f"lots[{lot.id}]", lot.title, reason)
+
+
+def _leader_ok(tender: Tender, firms: Sequence[Firm]) -> NDArray[np.bool_]:
+    constraints = tender.constraints
+    floor = constraints.leader_min_turnover_share * tender.to_eur(tender.budget)
+    stage = constraints.leader_min_maturity.rank if constraints.leader_min_maturity else 0
+    return np.array(
+        [estimated_turnover(f) >= floor and f.maturity.rank >= stage for f in firms], dtype=bool
+    )
+
+
+def _pool(
+    gain: NDArray[np.float64], per_lot: int, required: set[int], boosts: Sequence[NDArray[np.bool_]]
+) -> list[int]:
+    """Each lot's best firms, plus the best few that help meet each constraint, plus required."""
+    chosen = set(required)
+    for row in gain:
+        eligible = np.flatnonzero(np.isfinite(row))
+        ranked = eligible[np.lexsort((eligible, -row[eligible]))]
+        chosen.update(int(i) for i in ranked[:per_lot])
+        for mask in boosts:
+            chosen.update(int(i) for i in ranked[mask[ranked]][:3])
+    return sorted(chosen)
+
+
+def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
+    """Distinct candidates that are not excluded, by SIREN; every required firm must be there."""
+    constraints = tender.constraints
+    excluded = set(constraints.exclude)
+    firms = sorted(
+        {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
+    )
+    present = {f.siren for f in firms}
+    missing = [s for s in constraints.must_include if s not in present]
+    if missing:
+        raise Infeasible(
+            "a required firm cannot take any lot",
+            [
+                Problem("constraints.must_include", s, "not a candidate for any lot")
+                for s in missing
+            ],
+        )
+    return firms
+
+
+def _constraint_masks(tender: Tender, firms: Sequence[Firm]) -> list[NDArray[np.bool_]]:
+    """Firms that are SMEs, that may lead, that are based in a preferred region."""
+    return [
+        np.array([f.is_sme for f in firms], dtype=bool),
+        _leader_ok(tender, firms),
+        np.array([f.region in tender.constraints.preferred_regions for f in firms], dtype=bool),
+    ]
+
+
+def shortlist(
+    tender: Tender,
+    candidates: Sequence[Firm],
+    lot_codes: dict[str, list[str]],
+    weights: ObjectiveWeights,
+    size: int,
+) -> list[Firm]:
+    """Each lot's ``size`` best candidates on the terms that need no text, and helpers.
+
+    Text similarity is the costly part of the fit; computing it only for the shortlist keeps
+    matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
+    """
+    firms = _usable(tender, candidates)
+    coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], firms)
+    weight = weights.as_dict()
+    masks = _constraint_masks(tender, firms)
+    gain = (
+        weight["fit"] * coded.cpv
+        + weight["evidence"] * coded.evidence
+        + weight["capacity"] * coded.capacity
+        + weight["readiness"] * readiness_scores(firms, tender.country)
+        + weight["sme"] * masks[0]
+    )
+    gain = np.where(coded.eligible, gain, -np.inf)
+    required = {i for i, f in enumerate(firms) if f.siren in tender.constraints.must_include}
+    return [firms[i] for i in _pool(gain, size, required, masks)]
+
+
+def build_problem(
+    tender: Tender,
+    candidates: Sequence[Firm],
+    collaborations: Sequence[Collaboration],
+    lot_codes: dict[str, list[str]],
+    model: TextModel,
+    weights: ObjectiveWeights,
+    fit_weights: FitWeights,
+    per_lot: int,
+) -> MatchProblem:
+    """Score the candidates and keep each lot's ``per_lot`` best as the pool.
+
+    Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy.
+    """
+    constraints = tender.constraints
+    firms = _usable(tender, candidates)
+    position = {f.siren: i for i, f in enumerate(firms)}
+    fit: LotFit = fit_matrix(
+        tender, [lot_codes[lot.id] for lot in tender.lots], firms, model, fit_weights
+    )
+    uncoverable = [
+        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.eligible[i].sum()))
+        for i, lot in enumerate(tender.lots)
+        if not fit.eligible[i].any()
+    ]
+    if uncoverable:
+        raise Infeasible("some lots cannot be covered by any firm", uncoverable)
+    required = {position[s] for s in constraints.must_include}
+    unable = [firms[i].siren for i in sorted(required) if not fit.eligible[:, i].any()]
+    if unable:
+        raise Infeasible(
+            "a required firm cannot take any lot",
+            [
+                Problem("constraints.must_include", s, "eligible for none of the lots")
+                for s in unable
+            ],
+        )
+    n_lots = len(tender.lots)
+    sme, leader_ok, preferred = _constraint_masks(tender, firms)
+    readiness = readiness_scores(firms, tender.country)
+    per_lot_tables = {
+        "fit": fit.relevance,
+        "evidence": fit.evidence,
+        "capacity": fit.capacity,
+        "readiness": np.tile(readiness, (n_lots, 1)),
+        "sme": np.tile(sme.astype(np.float64), (n_lots, 1)),
+    }
+    weight = weights.as_dict()
+    gain = sum(weight[name] * table for name, table in per_lot_tables.items())
+    pool = _pool(np.asarray(gain), per_lot, required, [sme, leader_ok, preferred])
+    pool_firms = [firms[i] for i in pool]
+    regions = sorted({f.region for f in pool_firms})
+    reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
+    tables = ScoreTables(
+        per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
+        cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
+        overlap=capability_overlap(pool_firms),
+        region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
+    )
+    local = {g: k for k, g in enumerate(pool)}
+    return MatchProblem(
+        tender=tender,
+        firms=pool_firms,
+        tables=tables,
+        weights=weights,
+        lot_codes=lot_codes,
+        is_sme=sme[pool],
+        leader_ok=leader_ok[pool],
+        preferred=preferred[pool],
+        required=frozenset(local[i] for i in required),
+        candidates_considered=len(firms),
+    )
