@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.deps import StoreDep
 from api.problems import install_problem_handlers
-from api.routes import firms, tenders
+from api.routes import firms, partners, tenders
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -43,6 +43,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     )
     install_problem_handlers(app)
     app.include_router(firms.router)
+    app.include_router(partners.router)
     app.include_router(tenders.router)
 
     @app.get("/health", tags=["health"], summary="Liveness and store size")

@@ -1,4 +1,4 @@
-"""The ``meute`` command line: demo, match, import, serve, synth."""
+"""The ``meute`` command line: demo, match, import, partners, cpv, serve, synth."""
 
 from __future__ import annotations
 
@@ -7,25 +7,37 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from typer.core import TyperGroup
 
 from api.service import (
     ImportDocument,
+    decp_document,
+    find_partners,
     import_document,
     match_tender,
     parse_json_file,
     showcase_document,
     showcase_tender,
+    suggest_cpv,
 )
 from api.settings import Settings
-from graph.errors import Infeasible, InvalidInput, MeuteError, NotFound, StoreUnavailable
-from graph.model import MatchResult, Tender
+from graph.decp import DecpImport, DecpReport
+from graph.errors import (
+    Infeasible,
+    InvalidInput,
+    MeuteError,
+    NotFound,
+    StoreUnavailable,
+)
+from graph.model import CollaborationKind, MatchResult, PartnerResult, Tender
 from graph.store import GraphStore, ImportReport
+from matcher.propose import Mode
 
 __all__ = ["app"]
 
@@ -111,29 +123,167 @@ def demo(top: Annotated[int, typer.Option(min=1, max=100)] = 5) -> None:
 def match(
     tender_file: Annotated[Path, typer.Argument(help="A tender as JSON.")],
     top: Annotated[int, typer.Option(min=1, max=100, help="How many consortia.")] = 10,
+    mode: Annotated[
+        Mode, typer.Option(help="fast (beam and local search) or exact (MILP, slower).")
+    ] = Mode.FAST,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Propose ranked consortia for a tender file."""
     with _store() as store:
         tender = parse_json_file(tender_file, Tender)
-        result = match_tender(store, tender, Settings().match_options(top))
+        result = match_tender(store, tender, Settings().match_options(top, mode))
         if as_json:
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
         else:
             _print_consortia(tender, result)
 
 
-@app.command("import")
+class _ImportGroup(TyperGroup):
+    """``meute import FILE`` stands for ``meute import json FILE``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: click's Context
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["json", *args]
+        return super().parse_args(ctx, args)
+
+
+import_app = typer.Typer(
+    cls=_ImportGroup,
+    help="Import into the graph: a JSON document (meute import FILE) or DECP award files.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+def _import(store: GraphStore, document: ImportDocument, what: str) -> None:
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task(f"importing {what}", total=document.size())
+        report = import_document(store, document, lambda n: progress.advance(task, n))
+    _print_report(report)
+
+
+@import_app.command("json")
 def import_file(
     file: Annotated[Path, typer.Argument(help="JSON with firms, collaborations, tenders.")],
 ) -> None:
     """Import firms, collaborations and tenders from a JSON file (idempotent)."""
     with _store() as store:
-        document = parse_json_file(file, ImportDocument)
-        with Progress(console=errors, transient=True) as progress:
-            task = progress.add_task(f"importing {file.name}", total=document.size())
-            report = import_document(store, document, lambda n: progress.advance(task, n))
-        _print_report(report)
+        _import(store, parse_json_file(file, ImportDocument), file.name)
+
+
+def _print_decp_report(decp: DecpImport) -> None:
+    def say(text: str) -> None:
+        console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    def counts(report: DecpReport) -> str:
+        return ", ".join(f"{key} {getattr(report, key)}" for key in DECP_COUNTS)
+
+    say(f"DECP records: {counts(decp.report)}")
+    for report in decp.files:
+        say(f"  {report.source}: {counts(report)}")
+    report = decp.report
+    for title, lines in (
+        ("rejected", report.rejections),
+        ("dropped", report.warnings),
+        ("repaired", report.repairs),
+    ):
+        for line in lines[:DECP_SHOWN]:
+            say(f"  {title}: {line}")
+        if len(lines) > DECP_SHOWN:
+            say(f"  ... and {len(lines) - DECP_SHOWN} more {title}")
+    joint = sum(1 for c in decp.collaborations if c.kind == CollaborationKind.JOINT_BID)
+    say(
+        f"read {len(decp.firms)} firms, {len(decp.collaborations)} co-winning collaborations "
+        f"({joint} joint bids, {len(decp.collaborations) - joint} co-awards), "
+        f"{len(decp.buyers)} buyers; {len(decp.unlocated)} firms without a located contract "
+        "got the default region"
+    )
+
+
+# What ``meute import decp`` prints of the reading report.
+DECP_COUNTS = ("read", "used", "rejected", "repaired")
+DECP_SHOWN = 10
+
+
+@import_app.command("decp")
+def import_decp(
+    files: Annotated[list[Path], typer.Argument(help="DECP files: .json or .zip holding one.")],
+) -> None:
+    """Import firms and co-winning from DECP award files (French public contracts)."""
+    with _store() as store:
+        document, decp = decp_document(files)
+        _print_decp_report(decp)
+        _import(store, document, ", ".join(file.name for file in files))
+
+
+def _print_partners(result: PartnerResult) -> None:
+    subject = f"for tender {result.tender_id}" if result.tender_id else "in general"
+    table = Table(
+        title=f"Partners of {result.siren} {subject} ({result.candidates_considered} candidates)",
+        title_justify="left",
+        show_lines=True,
+        expand=True,
+    )
+    table.add_column("#", no_wrap=True)
+    table.add_column("Firm", ratio=3)
+    table.add_column("Score", no_wrap=True)
+    table.add_column("Why", ratio=8)
+    for rank, partner in enumerate(result.partners, start=1):
+        table.add_row(
+            str(rank), f"{partner.name}\n{partner.siren}", f"{partner.score:.3f}", partner.why
+        )
+    console.print(table)
+
+
+@app.command()
+def partners(
+    siren: Annotated[str, typer.Argument(help="SIREN of the firm looking for partners.")],
+    tender: Annotated[
+        Path | None, typer.Option("--tender", help="Partners for this tender (JSON).")
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, max=100, help="How many partners.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Firms that complement a firm, for a tender or in general, ranked, each with why."""
+    with _store() as store:
+        parsed = parse_json_file(tender, Tender) if tender is not None else None
+        result = find_partners(store, siren, parsed, top)
+        if as_json:
+            sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            _print_partners(result)
+
+
+cpv_app = typer.Typer(help="The CPV vocabulary.", no_args_is_help=True)
+app.add_typer(cpv_app, name="cpv")
+
+
+@cpv_app.command("suggest")
+def cpv_suggest(
+    text: Annotated[str, typer.Argument(help="What is bought, in words (French or English).")],
+    top: Annotated[int, typer.Option(min=1, max=50, help="How many codes.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The CPV codes closest to a text, with labels and scores (as used for lots without codes)."""
+    try:
+        suggestions = suggest_cpv(text, top)
+    except InvalidInput as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        payload = {"text": text, "suggestions": suggestions}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not suggestions:
+        console.print("No CPV label shares any words with this text.")
+    table = Table(show_header=True, expand=True)
+    table.add_column("CPV", no_wrap=True)
+    table.add_column("Label (FR)", ratio=1)
+    table.add_column("Label (EN)", ratio=1)
+    table.add_column("Score", no_wrap=True)
+    for item in suggestions:
+        table.add_row(item["code"], item["label_fr"], item["label_en"], f"{item['score']:.3f}")
+    console.print(table)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The use cases shared by the CLI and the HTTP API: import, match, showcase."""
+"""The use cases shared by the CLI and the HTTP API: import, match, partners, showcase."""
 
 from __future__ import annotations
 
@@ -8,20 +8,30 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from graph.errors import InvalidInput, Problem, problems_from_validation
-from graph.model import Collaboration, Firm, MatchResult, Tender
+from graph.cpv import format_code, label
+from graph.decp import DecpImport, read_decp
+from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from graph.model import Collaboration, Firm, MatchResult, PartnerResult, Siren, Tender
 from graph.store import GraphStore, ImportReport
-from matcher.propose import MatchOptions, lot_codes, propose
+from matcher.partners import PartnerWeights, rank_partners
+from matcher.problem import MatchProblem, build_problem, shortlist
+from matcher.propose import MatchOptions, lot_codes, present, solve
+from scoring.complement import DivisionAffinity, division_profile
+from scoring.text import text_model
 
 __all__ = [
     "ImportDocument",
+    "decp_document",
+    "find_partners",
     "import_document",
     "match_tender",
     "parse_json_file",
+    "prepare_problem",
     "showcase_document",
     "showcase_tender",
+    "suggest_cpv",
 ]
 
 SHOWCASE_TENDER = "bouake-hospital"
@@ -95,13 +105,104 @@ def import_document(
     return report
 
 
-def match_tender(store: GraphStore, tender: Tender, options: MatchOptions) -> MatchResult:
-    """Retrieve the tender's candidates and their collaborations, then rank consortia."""
-    codes = sorted({code for codes in lot_codes(tender, options).values() for code in codes})
-    candidates = store.candidates(codes)
+def prepare_problem(
+    store: GraphStore, tender: Tender, options: MatchOptions
+) -> tuple[MatchProblem, list[Collaboration]]:
+    """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
+    codes = lot_codes(tender, options)
+    candidates = store.candidates(sorted({code for lot in codes.values() for code in lot}))
     candidates += store.get_firms(tender.constraints.must_include)
-    collaborations = store.collaborations_among({firm.siren for firm in candidates})
-    return propose(tender, candidates, collaborations, options)
+    short = shortlist(tender, candidates, codes, options.weights, options.shortlist)
+    collaborations = store.collaborations_among({firm.siren for firm in short})
+    problem = build_problem(
+        tender,
+        short,
+        collaborations,
+        codes,
+        text_model(),
+        options.weights,
+        options.fit_weights,
+        options.per_lot,
+    )
+    return problem, collaborations
+
+
+def match_tender(store: GraphStore, tender: Tender, options: MatchOptions) -> MatchResult:
+    """Ranked, explained consortia for a tender, from the store's firms."""
+    problem, collaborations = prepare_problem(store, tender, options)
+    return present(problem, solve(problem, options), collaborations)
+
+
+def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
+    """Read DECP award files into firms and co-winning collaborations, with what was done.
+
+    A file that is not DECP raises :class:`InvalidInput` naming it; bad records are skipped and
+    reported in the returned :class:`DecpImport`.
+    """
+    decp = read_decp(paths)
+    return ImportDocument(firms=decp.firms, collaborations=decp.collaborations), decp
+
+
+def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
+    """The CPV codes closest to a free text, best first, with labels and scores.
+
+    The same suggestions give codes to a lot that comes without any; an empty text is refused.
+    """
+    if not text.strip():
+        raise InvalidInput("nothing to suggest from", [Problem("text", text, "the text is empty")])
+    return [
+        {
+            "code": format_code(code),
+            "label_fr": label(code, "fr"),
+            "label_en": label(code, "en"),
+            "score": round(score, 4),
+        }
+        for code, score in text_model().suggest_cpv(text, top)
+    ]
+
+
+def _stored_firm(store: GraphStore, siren: str) -> Firm:
+    try:
+        valid = TypeAdapter(Siren).validate_python(siren)
+    except ValidationError as error:
+        problems = [Problem("siren", p.value, p.message) for p in problems_from_validation(error)]
+        raise InvalidInput(f"{siren!r} is not a SIREN", problems) from None
+    firm = store.get_firm(valid)
+    if firm is None:
+        raise NotFound(f"no firm {valid}", [Problem("siren", valid, "unknown SIREN")])
+    return firm
+
+
+def find_partners(
+    store: GraphStore,
+    siren: str,
+    tender: Tender | None = None,
+    top: int = 10,
+    options: MatchOptions | None = None,
+    weights: PartnerWeights | None = None,
+) -> PartnerResult:
+    """Firms that complement a stored firm, for a tender or in general, best first.
+
+    Candidates are the firms two steps away in the collaboration graph plus, for a tender, the
+    firms in the CPV divisions of its lots (a partner may come from a neighbouring class), or
+    else the firms in the divisions that partners of the firm's divisions are most often in.
+    """
+    firm = _stored_firm(store, siren)
+    ring = store.collaborations_of([firm.siren])
+    partners = {s for c in ring for s in (c.firm_a, c.firm_b)} - {firm.siren}
+    collaborations = store.collaborations_of(partners) if partners else ring
+    neighbours = {s for c in collaborations for s in (c.firm_a, c.firm_b)} - {firm.siren}
+    affinity = DivisionAffinity.from_cooccurrence(store.division_cooccurrence())
+    codes = lot_codes(tender, options or MatchOptions()) if tender is not None else None
+    if codes is not None:
+        divisions = {code[:2] for lot in codes.values() for code in lot}
+    else:
+        divisions = set(affinity.partner_divisions(division_profile(firm)))
+    wanted = sorted(f"{division}000000" for division in divisions)
+    candidates = store.candidates(wanted) + store.get_firms(neighbours)
+    return rank_partners(
+        firm, candidates, collaborations, affinity, tender, codes, top, weights or PartnerWeights()
+    )
 
 
 def _showcase_file(*parts: str) -> Path:

@@ -48,7 +48,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -772,22 +772,29 @@ def _region(contracts: list[tuple[Contract, float]]) -> Region | None:
     return regions.most_common(1)[0][0] if regions else None
 
 
-def read_decp(paths: Sequence[Path]) -> DecpImport:
+def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = None) -> DecpImport:
     """Read DECP files (``.json`` or a ``.zip`` holding one JSON) into firms and co-winning.
 
     A file that is not DECP raises :class:`InvalidInput` naming it, before anything is
-    returned; a bad record is reported in :attr:`DecpImport.report` and skipped.
+    returned; a bad record is reported in :attr:`DecpImport.report` and skipped. With ``keep``,
+    only the contracts it accepts back firms and collaborations (an evaluation holds the others
+    out); :attr:`DecpImport.contracts` still lists every contract read.
     """
     reader = _Reader()
     files = [reader.read_file(Path(path)) for path in paths]
     total = DecpReport(source="total")
     for report in files:
         total.merge(report)
+    if keep is not None:
+        for evidence in reader.firms.values():
+            evidence.contracts = [(c, share) for c, share in evidence.contracts if keep(c)]
 
     firms: list[Firm] = []
     unlocated: list[str] = []
     for siren in sorted(reader.firms):
         evidence = reader.firms[siren]
+        if not evidence.contracts:
+            continue
         region = _region(evidence.contracts)
         if region is None:
             unlocated.append(siren)
@@ -812,7 +819,7 @@ def read_decp(paths: Sequence[Path]) -> DecpImport:
     collaborations: dict[tuple[str, str, str, int, str], Collaboration] = {}
     for contract in reader.contracts:
         kind, year = contract.kind, contract.year
-        if kind is None or year is None:
+        if kind is None or year is None or (keep is not None and not keep(contract)):
             continue
         for firm_a, firm_b in combinations(sorted(set(contract.winners) & known), 2):
             collaboration = Collaboration(

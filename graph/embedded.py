@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +22,10 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, Field
 
-from graph.model import Collaboration, Firm, Tender
+from graph.model import Collaboration, CollaborationKind, Firm, Tender
 from graph.store import (
     NEIGHBOURHOOD_DIGITS,
+    DivisionCooccurrence,
     GraphStore,
     ImportReport,
     neighbourhood_prefix,
@@ -289,3 +291,28 @@ class EmbeddedStore(GraphStore):
         """Collaborations between two firms of ``sirens``."""
         self._refresh()
         return self._collaborations(set(sirens))
+
+    def collaborations_of(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Collaborations of at least one firm of ``sirens``."""
+        self._refresh()
+        nodes = [_firm_node(s) for s in set(sirens) if _firm_node(s) in self._graph]
+        found: dict[tuple[str, str, str, int, str], Collaboration] = {}
+        for _, _, known in self._graph.edges(nodes, data="collaborations"):
+            found.update(known or {})
+        return [found[key] for key in sorted(found)]
+
+    def division_cooccurrence(self) -> list[DivisionCooccurrence]:
+        """CPV-division co-occurrence over every collaboration."""
+        self._refresh()
+        counts: Counter[tuple[str, str, CollaborationKind]] = Counter()
+        for a, b, known in self._graph.edges(data="collaborations"):
+            if not known:
+                continue
+            divisions_a = {c.cpv[:2] for c in self._firm(a[1]).capabilities}
+            divisions_b = {c.cpv[:2] for c in self._firm(b[1]).capabilities}
+            for kind in {collaboration.kind for collaboration in known.values()}:
+                for x in divisions_a:
+                    for y in divisions_b:
+                        counts[x, y, kind] += 1
+                        counts[y, x, kind] += 1
+        return [DivisionCooccurrence(x, y, kind, n) for (x, y, kind), n in sorted(counts.items())]

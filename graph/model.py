@@ -39,6 +39,8 @@ __all__ = [
     "HeadcountBand",
     "Lot",
     "MatchResult",
+    "Partner",
+    "PartnerResult",
     "Region",
     "Tender",
     "TenderConstraints",
@@ -165,6 +167,11 @@ class ExportMaturity(StrEnum):
     REGULAR = "regular"
     ACCREDITED = "accredited"
 
+    @property
+    def rank(self) -> int:
+        """Position on the path to export, 0 for a first-time exporter."""
+        return list(ExportMaturity).index(self)
+
 
 class CollaborationKind(StrEnum):
     """How two firms have worked together."""
@@ -261,6 +268,15 @@ class TenderConstraints(_Model):
     exclude: list[Siren] = Field(default_factory=list)
     allow_multiple_lots: bool = Field(True, description="May one firm take several lots?")
     preferred_regions: list[Region] = Field(default_factory=list)
+    min_from_preferred_regions: int = Field(
+        1, ge=0, le=50, description="Members that must be based in a preferred region, if any."
+    )
+    leader_min_turnover_share: float = Field(
+        0.0, ge=0.0, le=10.0, description="The leader's turnover must reach this share of budget."
+    )
+    leader_min_maturity: ExportMaturity | None = Field(
+        None, description="The leader's export maturity must reach this stage."
+    )
 
     @model_validator(mode="after")
     def _include_exclude_disjoint(self) -> TenderConstraints:
@@ -360,7 +376,33 @@ class MatchResult(_Model):
     tender_id: str
     consortia: list[Consortium]
     candidates_considered: int = 0
+    diversity: float = Field(
+        0.0, description="Mean share of lots whose firm differs between two proposals."
+    )
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape shared by ``meute match --json`` and ``POST /match``."""
+        return self.model_dump(mode="json")
+
+
+class Partner(_Model):
+    """A firm proposed as partner of another, with its score, parts and why."""
+
+    siren: str
+    name: str
+    score: float
+    why: str
+    breakdown: dict[str, float] = Field(default_factory=dict)
+
+
+class PartnerResult(_Model):
+    """Ranked partners for one firm, in general or for a tender."""
+
+    siren: str
+    tender_id: str | None = None
+    partners: list[Partner]
+    candidates_considered: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape shared by ``meute partners --json`` and the partners endpoints."""
         return self.model_dump(mode="json")

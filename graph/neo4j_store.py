@@ -5,6 +5,7 @@ Graph model::
     (:Firm {siren, name, region, headcount, maturity, is_sme, turnover_eur, text, doc})
         -[:HAS_CAPABILITY {strength, contracts, amount_eur}]->(:Cpv {code, label_fr, label_en})
     (:Cpv)-[:BROADER]->(:Cpv)                      the CPV hierarchy
+    (:Firm)-[:IN_SECTOR]->(:Naf {code, label})     the firm's NAF rév. 2 activity
     (:Firm)-[:COLLABORATED {key, kind, year, source}]->(:Firm)
     (:Tender {id, title, country, doc})-[:HAS_LOT]->(:Lot {uid, id, title})-[:REQUIRES]->(:Cpv)
 
@@ -24,10 +25,12 @@ from typing import Any, TypeVar
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+from graph import naf
 from graph.cpv import taxonomy
 from graph.errors import StoreUnavailable
-from graph.model import Collaboration, Firm, Tender
+from graph.model import Collaboration, CollaborationKind, Firm, Tender
 from graph.store import (
+    DivisionCooccurrence,
     GraphStore,
     ImportReport,
     neighbourhood_prefix,
@@ -38,11 +41,14 @@ from graph.store import (
 __all__ = ["BATCH_SIZE", "Neo4jStore"]
 
 BATCH_SIZE = 1_000
+# Parsed firms remembered by their stored document (a changed firm has a new document).
+PARSED_CACHE_LIMIT = 60_000
 T = TypeVar("T")
 
 SCHEMA = [
     "CREATE CONSTRAINT firm_siren IF NOT EXISTS FOR (f:Firm) REQUIRE f.siren IS UNIQUE",
     "CREATE CONSTRAINT cpv_code IF NOT EXISTS FOR (c:Cpv) REQUIRE c.code IS UNIQUE",
+    "CREATE CONSTRAINT naf_code IF NOT EXISTS FOR (n:Naf) REQUIRE n.code IS UNIQUE",
     "CREATE CONSTRAINT tender_id IF NOT EXISTS FOR (t:Tender) REQUIRE t.id IS UNIQUE",
     "CREATE CONSTRAINT lot_uid IF NOT EXISTS FOR (l:Lot) REQUIRE l.uid IS UNIQUE",
     "CREATE INDEX firm_region IF NOT EXISTS FOR (f:Firm) ON (f.region)",
@@ -68,7 +74,14 @@ UNWIND $rows AS row
 MERGE (f:Firm {siren: row.siren})
 SET f += row.props
 WITH f, row
-CALL (f) { MATCH (f)-[old:HAS_CAPABILITY]->() DELETE old }
+CALL (f) { MATCH (f)-[old:HAS_CAPABILITY|IN_SECTOR]->() DELETE old }
+WITH f, row
+CALL (f, row) {
+  UNWIND row.naf AS naf
+  MERGE (n:Naf {code: naf.code})
+  SET n.label = naf.label
+  CREATE (f)-[:IN_SECTOR]->(n)
+}
 WITH f, row
 UNWIND row.capabilities AS cap
 MATCH (c:Cpv {code: cap.cpv})
@@ -103,6 +116,27 @@ MATCH (a:Firm)-[r:COLLABORATED]->(b:Firm)
 WHERE a.siren IN $sirens AND b.siren IN $sirens
 RETURN a.siren AS firm_a, b.siren AS firm_b, r.kind AS kind, r.year AS year, r.source AS source
 """
+COLLABORATIONS_OF = """
+UNWIND $sirens AS siren
+MATCH (:Firm {siren: siren})-[r:COLLABORATED]-(:Firm)
+WITH DISTINCT r
+RETURN startNode(r).siren AS firm_a, endNode(r).siren AS firm_b, r.kind AS kind,
+       r.year AS year, r.source AS source
+"""
+DIVISION_COOCCURRENCE = """
+MATCH (a:Firm)-[r:COLLABORATED]->(b:Firm)
+WITH a, b, collect(DISTINCT r.kind) AS kinds
+CALL (a) {
+  MATCH (a)-[:HAS_CAPABILITY]->(c:Cpv) RETURN collect(DISTINCT substring(c.code, 0, 2)) AS da
+}
+CALL (b) {
+  MATCH (b)-[:HAS_CAPABILITY]->(c:Cpv) RETURN collect(DISTINCT substring(c.code, 0, 2)) AS db
+}
+UNWIND kinds AS kind
+UNWIND da AS x
+UNWIND db AS y
+RETURN x, y, kind, count(*) AS n
+"""
 
 EXISTING_TENDERS = "MATCH (t:Tender) WHERE t.id IN $ids RETURN t.id AS id, t.doc AS doc"
 UPSERT_TENDERS = """
@@ -130,8 +164,10 @@ TENDER_PAGE = "MATCH (t:Tender) RETURN t.doc AS doc ORDER BY t.id SKIP $offset L
 def _firm_row(firm: Firm) -> dict[str, Any]:
     vocabulary = taxonomy()
     labels = " ".join(vocabulary.label(c.cpv, "fr") for c in firm.capabilities)
+    sector = naf.label(firm.naf)
     return {
         "siren": firm.siren,
+        "naf": [{"code": firm.naf, "label": sector}] if firm.naf else [],
         "props": {
             "name": firm.name,
             "region": firm.region.value,
@@ -139,7 +175,7 @@ def _firm_row(firm: Firm) -> dict[str, Any]:
             "maturity": firm.maturity.value,
             "is_sme": firm.is_sme,
             "turnover_eur": firm.turnover_eur,
-            "text": f"{firm.description} {labels}".strip(),
+            "text": " ".join(part for part in (firm.description, sector, labels) if part),
             "doc": firm.model_dump_json(),
         },
         "capabilities": [
@@ -167,6 +203,7 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable("no Neo4j URI configured: set MEUTE_NEO4J_URI")
         self.uri = uri
         self.database = database
+        self._parsed: dict[str, Firm] = {}
         auth = (user, password) if password else None
         try:
             self._driver = GraphDatabase.driver(uri, auth=auth)
@@ -208,6 +245,18 @@ class Neo4jStore(GraphStore):
             return [record["doc"] for record in tx.run(query, params)]
 
         return self._read(work)
+
+    def _firms(self, query: str, **params: Any) -> list[Firm]:
+        """Firms from their stored documents, parsing each distinct document only once."""
+        firms = []
+        for doc in self._read_docs(query, **params):
+            firm = self._parsed.get(doc)
+            if firm is None:
+                if len(self._parsed) >= PARSED_CACHE_LIMIT:
+                    self._parsed.clear()
+                firm = self._parsed[doc] = Firm.model_validate_json(doc)
+            firms.append(firm)
+        return firms
 
     def _bootstrap(self) -> None:
         """Create constraints and indexes, and load the CPV tree once."""
@@ -260,18 +309,16 @@ class Neo4jStore(GraphStore):
 
     def get_firm(self, siren: str) -> Firm | None:
         """The firm with this SIREN, or None."""
-        docs = self._read_docs(FIRM_DOCS, sirens=[siren])
-        return Firm.model_validate_json(docs[0]) if docs else None
+        firms = self._firms(FIRM_DOCS, sirens=[siren])
+        return firms[0] if firms else None
 
     def get_firms(self, sirens: Iterable[str]) -> list[Firm]:
         """The stored firms among ``sirens``, sorted by SIREN."""
-        docs = self._read_docs(FIRM_DOCS, sirens=sorted(set(sirens)))
-        return [Firm.model_validate_json(doc) for doc in docs]
+        return self._firms(FIRM_DOCS, sirens=sorted(set(sirens)))
 
     def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
         """A page of firms sorted by SIREN."""
-        docs = self._read_docs(FIRM_PAGE, offset=offset, limit=limit)
-        return [Firm.model_validate_json(doc) for doc in docs]
+        return self._firms(FIRM_PAGE, offset=offset, limit=limit)
 
     def count_firms(self) -> int:
         """How many firms are stored."""
@@ -293,20 +340,36 @@ class Neo4jStore(GraphStore):
         prefixes = sorted({neighbourhood_prefix(code) for code in cpv_codes})
         if not prefixes:
             return []
-        docs = self._read_docs(CANDIDATES, prefixes=prefixes)
-        return [Firm.model_validate_json(doc) for doc in docs]
+        return self._firms(CANDIDATES, prefixes=prefixes)
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations between two firms of ``sirens``."""
         wanted = sorted(set(sirens))
 
+        return self._read_collaborations(COLLABORATIONS_AMONG, wanted)
+
+    def collaborations_of(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Collaborations of at least one firm of ``sirens``."""
+        return self._read_collaborations(COLLABORATIONS_OF, sorted(set(sirens)))
+
+    def _read_collaborations(self, query: str, sirens: list[str]) -> list[Collaboration]:
         def work(tx: ManagedTransaction) -> list[Collaboration]:
-            return [
-                Collaboration.model_validate(dict(r))
-                for r in tx.run(COLLABORATIONS_AMONG, sirens=wanted)
-            ]
+            return [Collaboration.model_validate(dict(r)) for r in tx.run(query, sirens=sirens)]
 
         return sorted(self._read(work), key=lambda c: c.key)
+
+    def division_cooccurrence(self) -> list[DivisionCooccurrence]:
+        """CPV-division co-occurrence over every collaboration (one query, counted both ways)."""
+
+        def work(tx: ManagedTransaction) -> list[tuple[str, str, str, int]]:
+            return [(r["x"], r["y"], r["kind"], r["n"]) for r in tx.run(DIVISION_COOCCURRENCE)]
+
+        counts: dict[tuple[str, str, CollaborationKind], int] = {}
+        for x, y, kind, n in self._read(work):
+            for pair in ((x, y), (y, x)):
+                key = (*pair, CollaborationKind(kind))
+                counts[key] = counts.get(key, 0) + n
+        return [DivisionCooccurrence(x, y, kind, n) for (x, y, kind), n in sorted(counts.items())]
 
     def wipe(self) -> None:
         """Delete every firm, collaboration, tender and lot (the CPV tree stays)."""

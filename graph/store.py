@@ -12,12 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Self
 
 from graph.cpv import significant
 from graph.errors import InvalidInput, Problem
-from graph.model import Collaboration, Firm, Tender
+from graph.model import Collaboration, CollaborationKind, Firm, Tender
 
 __all__ = [
+    "DivisionCooccurrence",
     "GraphStore",
     "ImportReport",
     "neighbourhood_prefix",
@@ -51,6 +53,18 @@ class ImportReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.rejected.extend(other.rejected)
+
+
+@dataclass(frozen=True)
+class DivisionCooccurrence:
+    """How many ordered pairs of firms that worked together (in this way) join a firm active in
+    one CPV division (2 digits) to a firm active in another; every pair counts both ways.
+    """
+
+    division: str
+    partner_division: str
+    kind: CollaborationKind
+    pairs: int
 
 
 class GraphStore(ABC):
@@ -106,10 +120,18 @@ class GraphStore(ABC):
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Every stored collaboration between two firms of ``sirens``, sorted by key."""
 
+    @abstractmethod
+    def collaborations_of(self, sirens: Iterable[str]) -> list[Collaboration]:
+        """Every stored collaboration of at least one firm of ``sirens``, sorted by key."""
+
+    @abstractmethod
+    def division_cooccurrence(self) -> list[DivisionCooccurrence]:
+        """CPV-division co-occurrence over every collaboration, sorted (see the dataclass)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release resources (connections); the store is unusable afterwards."""
 
-    def __enter__(self) -> GraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

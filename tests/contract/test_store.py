@@ -113,6 +113,36 @@ def test_collaborations_are_idempotent_and_need_known_firms(store: GraphStore) -
     assert store.collaborations_among([b.siren, c.siren]) == []
 
 
+def test_collaborations_of_a_firm_and_division_cooccurrence(store: GraphStore) -> None:
+    builder = make_firm(siren=valid_siren(1), capabilities=["45215140", "45233000"])
+    architect = make_firm(siren=valid_siren(2), capabilities=["71240000"])
+    imaging = make_firm(siren=valid_siren(3), capabilities=["33111000"])
+    alone = make_firm(siren=valid_siren(4), capabilities=["33111000"])
+    store.upsert_firms([builder, architect, imaging, alone])
+    design = Collaboration(
+        firm_a=builder.siren, firm_b=architect.siren, kind="joint_bid", year=2020
+    )
+    again = design.model_copy(update={"year": 2022})
+    award = Collaboration(firm_a=architect.siren, firm_b=imaging.siren, kind="co_award", year=2021)
+    store.upsert_collaborations([design, again, award])
+    assert store.collaborations_of([builder.siren]) == sorted([design, again], key=lambda c: c.key)
+    assert store.collaborations_of([architect.siren, "000000000"]) == sorted(
+        [design, again, award], key=lambda c: c.key
+    )
+    assert store.collaborations_of([alone.siren]) == []
+    counts = {
+        (row.division, row.partner_division, row.kind.value): row.pairs
+        for row in store.division_cooccurrence()
+    }
+    # one builder-architect pair (two joint bids count once), one architect-imaging pair
+    assert counts == {
+        ("45", "71", "joint_bid"): 1,
+        ("71", "45", "joint_bid"): 1,
+        ("71", "33", "co_award"): 1,
+        ("33", "71", "co_award"): 1,
+    }
+
+
 def test_tenders_round_trip(store: GraphStore) -> None:
     first, second = _tender("t2"), _tender("t1")
     assert store.upsert_tenders([first, second]).created == 2

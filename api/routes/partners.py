@@ -1,0 +1,33 @@
+"""Partner discovery: firms that complement a stored firm, in general or for a tender."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from api.deps import StoreDep
+from api.examples import TENDER_EXAMPLE
+from api.service import find_partners
+from graph.model import PartnerResult, Tender
+
+router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
+
+TopQuery = Annotated[int, Query(ge=1, le=100, description="How many partners.")]
+
+
+@router.get("", response_model=PartnerResult, summary="Partners of a firm, in general")
+def general_partners(siren: str, store: StoreDep, top: TopQuery = 10) -> PartnerResult:
+    """Firms whose capabilities complement this firm's, ranked, each with why (404 if unknown)."""
+    return find_partners(store, siren, None, top)
+
+
+@router.post("", response_model=PartnerResult, summary="Partners of a firm for a tender")
+def tender_partners(
+    siren: str,
+    tender: Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})],
+    store: StoreDep,
+    top: TopQuery = 10,
+) -> PartnerResult:
+    """Firms that fit the lots of the tender in the body that this firm covers least."""
+    return find_partners(store, siren, tender, top)

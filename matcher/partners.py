@@ -1,0 +1,270 @@
+"""Partner discovery: firms that complement a given firm, in general or for a tender (no I/O).
+
+Each candidate gets terms in [0, 1], combined as a weighted mean (:class:`PartnerWeights`):
+
+- *fit* (with a tender): its fit to the tender's lots, each lot weighted by its budget and by
+  how little of it the given firm covers (a lot the firm fits perfectly keeps half its weight:
+  real joint bids also share lots);
+- *affinity*: how often partners of firms in the given firm's CPV divisions are active in the
+  candidate's divisions, learnt from every past collaboration (:mod:`scoring.complement`),
+  relative to the best candidate;
+- *difference* (without a tender): 1 minus the overlap of their capabilities (CPV classes);
+- *evidence*: how well proven its capabilities are (evidence strength: past contracts), on the
+  tender's lots with a tender, its best capability without;
+- *cohesion*: strength of past collaboration with the given firm;
+- *proximity*: partners in common (Adamic-Adar, partners of partners);
+- *region*: 1 when it is based in the same region as the given firm (firms team up near home:
+  95 % of the co-winners in the DECP fixtures share their region, 11 % of random pairs);
+- *readiness*: export maturity, and experience of the tender's country.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.cpv import label
+from graph.model import Collaboration, Firm, Partner, PartnerResult, Tender
+from matcher.explain import MATURITY_WORDS
+from matcher.propose import lot_codes
+from scoring.complement import DivisionAffinity, division_profile, shared_partners
+from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
+from scoring.fit import fit_matrix
+from scoring.text import text_model
+
+__all__ = ["SELF_COVER", "PartnerWeights", "rank_partners"]
+
+# Share of a lot's weight that the given firm's own fit to it removes.
+SELF_COVER = 0.5
+
+
+@dataclass(frozen=True)
+class PartnerWeights:
+    """Weights of the partner terms; ``fit`` counts only with a tender, ``difference`` without."""
+
+    fit: float = 0.3
+    affinity: float = 0.1
+    difference: float = 0.1
+    evidence: float = 0.2
+    cohesion: float = 0.2
+    proximity: float = 0.15
+    region: float = 0.1
+    readiness: float = 0.05
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            if getattr(self, item.name) < 0:
+                raise ValueError(f"PartnerWeights.{item.name} must be >= 0")
+
+    def active(self, with_tender: bool) -> dict[str, float]:
+        """The terms that count, with their weights."""
+        dropped = "difference" if with_tender else "fit"
+        active = {f.name: float(getattr(self, f.name)) for f in fields(self) if f.name != dropped}
+        if sum(active.values()) <= 0:
+            raise ValueError("PartnerWeights must not all be zero for the terms that count")
+        return active
+
+
+@dataclass(frozen=True)
+class _TenderFit:
+    """Fit of the candidates to the tender, and what explains it."""
+
+    score: NDArray[np.float64]  # per candidate
+    evidence: NDArray[np.float64]  # per candidate
+    relevance: NDArray[np.float64]  # lots x candidates, 0 where not eligible
+    own: NDArray[np.float64]  # the given firm's relevance per lot
+    weight: NDArray[np.float64]  # per lot
+    eligible: NDArray[np.bool_]  # per candidate: may take at least one lot
+
+
+def _tender_fit(
+    firm: Firm, pool: Sequence[Firm], tender: Tender, codes: Mapping[str, Sequence[str]]
+) -> _TenderFit:
+    fit = fit_matrix(tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model())
+    relevance = np.clip(np.where(fit.eligible, fit.relevance, 0.0), 0.0, 1.0)
+    own, others = relevance[:, 0], relevance[:, 1:]
+    budget = np.array([tender.lot_budget_eur(lot) for lot in tender.lots], dtype=np.float64)
+    share = budget / budget.sum() if budget.sum() > 0 else np.full(len(budget), 1 / len(budget))
+    weight = share * (1.0 - SELF_COVER * own)
+    return _TenderFit(
+        score=weight @ others / weight.sum(),
+        evidence=weight @ fit.evidence[:, 1:] / weight.sum(),
+        relevance=others,
+        own=own,
+        weight=weight,
+        eligible=np.asarray(fit.eligible[:, 1:].any(axis=0), dtype=np.bool_),
+    )
+
+
+def _division_name(division: str) -> str:
+    return label(f"{division}000000", "en").lower()
+
+
+def _why(
+    firm: Firm,
+    candidate: Firm,
+    index: int,
+    terms: Mapping[str, float],
+    tender: Tender | None,
+    tender_fit: _TenderFit | None,
+    affinity: DivisionAffinity,
+    collaborations: Sequence[Collaboration],
+    via: Sequence[str],
+    names: Mapping[str, str],
+) -> str:
+    """One plain sentence: what the candidate brings, whom it knows, who it is."""
+    parts = []
+    if tender is not None and tender_fit is not None:
+        lot_index = int(np.argmax(tender_fit.weight * tender_fit.relevance[:, index]))
+        lot = tender.lots[lot_index]
+        fits = tender_fit.relevance[lot_index, index]
+        own = tender_fit.own[lot_index]
+        text = f"Fits lot {lot.id} '{lot.title}' ({fits:.2f})"
+        parts.append(text + (f" where {firm.name} is weak ({own:.2f})" if own < 0.5 else ""))
+    else:
+        mine = {c.cpv[:4] for c in firm.capabilities}
+        new = [c for c in candidate.capabilities if c.cpv[:4] not in mine]
+        if new:
+            best = max(new, key=lambda c: (c.strength, c.contracts, c.cpv))
+            parts.append(f"Brings {label(best.cpv, 'en').lower()}, which {firm.name} lacks")
+        else:
+            parts.append(f"Works in the same fields as {firm.name}")
+    past = sorted(
+        (c for c in collaborations if candidate.siren in (c.firm_a, c.firm_b)),
+        key=lambda c: (-c.year, c.kind.value),
+    )
+    past = [c for c in past if firm.siren in (c.firm_a, c.firm_b)]
+    if past:
+        kind = past[0].kind.value.replace("_", " ")
+        times = f"{len(past)} times, last" if len(past) > 1 else "once:"
+        parts.append(f"worked with {firm.name} {times} {kind} in {past[0].year}")
+    if via:
+        shown = ", ".join(names.get(siren, f"SIREN {siren}") for siren in via[:2])
+        more = f" and {len(via) - 2} more" if len(via) > 2 else ""
+        parts.append(f"shares partners with {firm.name} ({shown}{more})")
+    link = affinity.strongest_link(division_profile(firm), division_profile(candidate))
+    if link is not None and terms["affinity"] >= 0.5:
+        ours, theirs, pairs = link
+        together = (
+            f"firms in {_division_name(theirs)} often team up with each other"
+            if ours == theirs
+            else f"firms in {_division_name(theirs)} often team up with firms in "
+            f"{_division_name(ours)}"
+        )
+        parts.append(f"{together} ({pairs} past pairs)")
+    size = "SME" if candidate.is_sme else "large firm"
+    parts.append(f"{size} in {candidate.region.value}, {MATURITY_WORDS[candidate.maturity]}")
+    return "; ".join(parts) + "."
+
+
+def rank_partners(
+    firm: Firm,
+    candidates: Sequence[Firm],
+    collaborations: Sequence[Collaboration],
+    affinity: DivisionAffinity,
+    tender: Tender | None = None,
+    codes: Mapping[str, Sequence[str]] | None = None,
+    top: int = 10,
+    weights: PartnerWeights = PartnerWeights(),
+) -> PartnerResult:
+    """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
+
+    ``collaborations`` are those of ``firm`` and of its partners (two steps of the graph);
+    ``affinity`` is learnt from every collaboration. With a ``tender``, only firms that may take
+    one of its lots are ranked, its excluded firms never; ``codes`` are the CPV codes matched
+    per lot (by default the lots' own, or codes suggested from their text).
+    """
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    excluded = {firm.siren, *(tender.constraints.exclude if tender else ())}
+    pool = sorted(
+        {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
+    )
+    tender_fit = None
+    if tender is not None:
+        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender))
+        keep = np.flatnonzero(tender_fit.eligible)
+        pool = [pool[i] for i in keep]
+        tender_fit = _TenderFit(
+            tender_fit.score[keep],
+            tender_fit.evidence[keep],
+            tender_fit.relevance[:, keep],
+            tender_fit.own,
+            tender_fit.weight,
+            tender_fit.eligible[keep],
+        )
+    if not pool:
+        return PartnerResult(siren=firm.siren, tender_id=tender.id if tender else None, partners=[])
+
+    profile = division_profile(firm)
+    raw_affinity = np.array([affinity.score(profile, division_profile(f)) for f in pool])
+    best_affinity = raw_affinity.max()
+    direct = sorted(
+        {
+            s
+            for c in collaborations
+            if firm.siren in (c.firm_a, c.firm_b)
+            for s in (c.firm_a, c.firm_b)
+        }
+        - {firm.siren}
+    )
+    year = tender.deadline.year if tender and tender.deadline else dt.date.today().year
+    strength = cohesion_matrix([firm.siren, *direct], collaborations, year)[0]
+    cohesion = dict(zip([firm.siren, *direct], strength, strict=True))
+    proximity = shared_partners(firm.siren, collaborations)
+    readiness = readiness_scores(pool, tender.country if tender else "")
+    active = weights.active(tender is not None)
+    columns: dict[str, NDArray[np.float64]] = {
+        "affinity": raw_affinity / best_affinity if best_affinity > 0 else raw_affinity,
+        "cohesion": np.array([cohesion.get(f.siren, 0.0) for f in pool]),
+        "proximity": np.array([proximity.get(f.siren, (0.0, []))[0] for f in pool]),
+        "region": np.array([float(f.region == firm.region) for f in pool]),
+        "readiness": readiness,
+    }
+    if tender_fit is not None:
+        columns["fit"] = tender_fit.score
+        columns["evidence"] = tender_fit.evidence
+    else:
+        columns["difference"] = np.array([1 - capability_overlap([firm, f])[0, 1] for f in pool])
+        columns["evidence"] = np.array(
+            [max((c.strength for c in f.capabilities), default=0.0) for f in pool]
+        )
+    total = np.zeros(len(pool), dtype=np.float64)
+    for name, weight in active.items():
+        total += weight / sum(active.values()) * columns[name]
+    order = sorted(range(len(pool)), key=lambda i: (-float(total[i]), pool[i].siren))[:top]
+    names = {f.siren: f.name for f in candidates}
+    partners = []
+    for i in order:
+        terms = {name: round(float(columns[name][i]), 4) for name in active}
+        why = _why(
+            firm,
+            pool[i],
+            i,
+            terms,
+            tender,
+            tender_fit,
+            affinity,
+            collaborations,
+            proximity.get(pool[i].siren, (0.0, []))[1],
+            names,
+        )
+        partners.append(
+            Partner(
+                siren=pool[i].siren,
+                name=pool[i].name,
+                score=round(float(total[i]), 4),
+                why=why,
+                breakdown=terms,
+            )
+        )
+    return PartnerResult(
+        siren=firm.siren,
+        tender_id=tender.id if tender else None,
+        partners=partners,
+        candidates_considered=len(pool),
+    )

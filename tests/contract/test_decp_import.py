@@ -1,0 +1,36 @@
+"""Both real DECP files import on every store, idempotently, and feed partner discovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.service import decp_document, find_partners, import_document
+from graph.decp import DecpImport
+from graph.model import CollaborationKind
+from graph.store import GraphStore
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
+
+
+@pytest.fixture(scope="module")
+def decp() -> DecpImport:
+    return decp_document(sorted(FIXTURES.glob("*.zip")))[1]
+
+
+def test_both_decp_files_import_idempotently(store: GraphStore, decp: DecpImport) -> None:
+    document, _ = decp_document(sorted(FIXTURES.glob("*.zip")))
+    report = import_document(store, document)
+    assert report.created == len(decp.firms) + len(decp.collaborations)
+    assert report.rejected == []
+    assert store.count_firms() == len(decp.firms)
+    again = import_document(store, document)
+    assert (again.created, again.updated, again.rejected) == (0, 0, [])
+    assert again.unchanged == report.created
+
+    pair = next(c for c in decp.collaborations if c.kind == CollaborationKind.JOINT_BID)
+    assert pair in store.collaborations_of([pair.firm_a])
+    assert sum(row.pairs for row in store.division_cooccurrence()) > 0
+    partners = find_partners(store, pair.firm_a, top=5).partners
+    assert len(partners) == 5 and all(p.siren != pair.firm_a for p in partners)
