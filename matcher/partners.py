@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,7 @@ from scoring.complement import DivisionAffinity, division_profile, shared_partne
 from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
 from scoring.fit import fit_matrix
 from scoring.text import text_model
+from scoring.weights import Weights
 
 __all__ = ["SELF_COVER", "PartnerWeights", "rank_partners"]
 
@@ -43,7 +44,7 @@ SELF_COVER = 0.5
 
 
 @dataclass(frozen=True)
-class PartnerWeights:
+class PartnerWeights(Weights):
     """Weights of the partner terms; ``fit`` counts only with a tender, ``difference`` without."""
 
     fit: float = 0.3
@@ -55,15 +56,10 @@ class PartnerWeights:
     region: float = 0.1
     readiness: float = 0.05
 
-    def __post_init__(self) -> None:
-        for item in fields(self):
-            if getattr(self, item.name) < 0:
-                raise ValueError(f"PartnerWeights.{item.name} must be >= 0")
-
     def active(self, with_tender: bool) -> dict[str, float]:
         """The terms that count, with their weights."""
         dropped = "difference" if with_tender else "fit"
-        active = {f.name: float(getattr(self, f.name)) for f in fields(self) if f.name != dropped}
+        active = {name: value for name, value in self.as_dict().items() if name != dropped}
         if sum(active.values()) <= 0:
             raise ValueError("PartnerWeights must not all be zero for the terms that count")
         return active

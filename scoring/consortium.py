@@ -28,13 +28,14 @@ optimises this same formula.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm
 from graph.store import NEIGHBOURHOOD_DIGITS
+from scoring.weights import Weights
 
 __all__ = [
     "COLLABORATION_KIND_WEIGHT",
@@ -67,7 +68,7 @@ LINEAR_TERMS = ("coverage", "fit", "evidence", "capacity", "readiness", "sme")
 
 
 @dataclass(frozen=True)
-class ObjectiveWeights:
+class ObjectiveWeights(Weights):
     """Weights of the objective's terms (normalised to sum to 1)."""
 
     coverage: float = 0.05
@@ -80,18 +81,6 @@ class ObjectiveWeights:
     sme: float = 0.05
     regions: float = 0.02
     size: float = 0.05
-
-    def __post_init__(self) -> None:
-        values = self.as_dict()
-        for name, value in values.items():
-            if value < 0:
-                raise ValueError(f"ObjectiveWeights.{name} must be >= 0, got {value}")
-        if sum(values.values()) <= 0:
-            raise ValueError("ObjectiveWeights must not all be zero")
-
-    def as_dict(self) -> dict[str, float]:
-        """Term name -> weight."""
-        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
 
 def cohesion_matrix(

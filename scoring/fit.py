@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from graph.cpv import significant
 from graph.model import Firm, HeadcountBand, Tender
 from scoring.text import TextModel, firm_text, lot_text
+from scoring.weights import Weights
 
 __all__ = [
     "BAND_TURNOVER_EUR",
@@ -51,18 +52,11 @@ BAND_TURNOVER_EUR = {
 
 
 @dataclass(frozen=True)
-class FitWeights:
+class FitWeights(Weights):
     """Weights of the CPV match and the text similarity in a firm's relevance to a lot."""
 
     cpv: float = 0.6
     text: float = 0.4
-
-    def __post_init__(self) -> None:
-        for name in ("cpv", "text"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"FitWeights.{name} must be >= 0")
-        if self.cpv + self.text <= 0:
-            raise ValueError("FitWeights must not all be zero")
 
 
 @dataclass(frozen=True)
