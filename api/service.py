@@ -110,7 +110,8 @@ def prepare_problem(
 ) -> tuple[MatchProblem, list[Collaboration]]:
     """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
     codes = lot_codes(tender, options)
-    candidates = store.candidates(sorted({code for lot in codes.values() for code in lot}))
+    wanted = sorted({code for lot in codes.values() for code in lot})
+    candidates = store.candidates(wanted, options.retrieval)
     candidates += store.get_firms(tender.constraints.must_include)
     short = shortlist(tender, candidates, codes, options.weights, options.shortlist)
     collaborations = store.collaborations_among({firm.siren for firm in short})

@@ -35,6 +35,9 @@ class WeightSettings(BaseModel):
 class SearchSettings(BaseModel):
     """Search knobs, e.g. ``MEUTE_SEARCH__MIN_LOT_CHANGES=2``."""
 
+    retrieval: int | None = Field(
+        1_000, ge=1, description="Firms per CPV neighbourhood retrieved (strongest evidence)."
+    )
     shortlist: int = Field(
         150, ge=1, le=5_000, description="Firms per lot scored in full (text included)."
     )

@@ -12,6 +12,7 @@ has replaced it.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import os
 import tempfile
 from collections import Counter
@@ -278,13 +279,20 @@ class EmbeddedStore(GraphStore):
         self._refresh()
         return [self._tenders[k] for k in sorted(self._tenders)[offset : offset + limit]]
 
-    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
+    def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         self._refresh()
         sirens: set[str] = set()
-        for code in cpv_codes:
-            for held in self._codes_by_prefix.get(neighbourhood_prefix(code), ()):
-                sirens.update(node[1] for node in self._graph[_cpv_node(held)])
+        for prefix in {neighbourhood_prefix(code) for code in cpv_codes}:
+            strongest: dict[str, float] = {}
+            for held in self._codes_by_prefix.get(prefix, ()):
+                for node, edge in self._graph[_cpv_node(held)].items():
+                    strongest[node[1]] = max(strongest.get(node[1], 0.0), edge["strength"])
+            if limit is None:
+                sirens.update(strongest)
+            else:
+                ranked = heapq.nsmallest(limit, strongest.items(), key=lambda i: (-i[1], i[0]))
+                sirens.update(siren for siren, _ in ranked)
         return [self._firm(s) for s in sorted(sirens)]
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:

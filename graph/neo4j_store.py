@@ -98,6 +98,19 @@ WHERE c.code STARTS WITH prefix
 WITH DISTINCT f
 RETURN f.doc AS doc ORDER BY f.siren
 """
+STRONGEST_CANDIDATES = """
+UNWIND $prefixes AS prefix
+CALL (prefix) {
+  MATCH (f:Firm)-[r:HAS_CAPABILITY]->(c:Cpv)
+  WHERE c.code STARTS WITH prefix
+  WITH f, max(r.strength) AS strength
+  ORDER BY strength DESC, f.siren ASC
+  LIMIT $limit
+  RETURN f
+}
+WITH DISTINCT f
+RETURN f.doc AS doc ORDER BY f.siren
+"""
 
 EXISTING_COLLABORATIONS = """
 UNWIND $rows AS row
@@ -335,12 +348,14 @@ class Neo4jStore(GraphStore):
         docs = self._read_docs(TENDER_PAGE, offset=offset, limit=limit)
         return [Tender.model_validate_json(doc) for doc in docs]
 
-    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
+    def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         prefixes = sorted({neighbourhood_prefix(code) for code in cpv_codes})
         if not prefixes:
             return []
-        return self._firms(CANDIDATES, prefixes=prefixes)
+        if limit is None:
+            return self._firms(CANDIDATES, prefixes=prefixes)
+        return self._firms(STRONGEST_CANDIDATES, prefixes=prefixes, limit=limit)
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations between two firms of ``sirens``."""

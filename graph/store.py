@@ -113,8 +113,13 @@ class GraphStore(ABC):
         """A page of tenders sorted by id."""
 
     @abstractmethod
-    def candidates(self, cpv_codes: Iterable[str]) -> list[Firm]:
-        """Firms with a capability in the neighbourhood of any of ``cpv_codes``, by SIREN."""
+    def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
+        """Firms with a capability in the neighbourhood of any of ``cpv_codes``, by SIREN.
+
+        With ``limit``, each neighbourhood brings only its ``limit`` firms whose capability in
+        it has the strongest evidence (ties by SIREN): at national scale a neighbourhood holds
+        thousands of firms.
+        """
 
     @abstractmethod
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:

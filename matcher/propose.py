@@ -35,6 +35,7 @@ class MatchOptions:
     mode: Mode = Mode.FAST
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     fit_weights: FitWeights = field(default_factory=FitWeights)
+    retrieval: int | None = 1_000
     shortlist: int = 150
     per_lot: int = 20
     beam_width: int = 64

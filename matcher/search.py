@@ -116,20 +116,20 @@ def fast_solve(
 
     Starting from the beam's consortia in order, each one far enough from those already chosen
     is improved by local search, which never moves it closer than ``min_lot_changes`` lots to
-    them.
+    them; the best ``top`` of twice as many are kept (any subset stays diverse).
     """
     evaluator = Evaluator(problem)
     steps = _steps(problem)
     chosen: list[tuple[float, Assignment]] = []
     for _, state in beam_search(problem, beam_width):
-        if len(chosen) == top:
+        if len(chosen) == 2 * top:  # twice as many as asked: local search reorders them
             break
         others = [assignment for _, assignment in chosen]
         if not _far_enough(state, others, min_lot_changes):
             continue
         improved = _local_search(state, steps, evaluator, others, min_lot_changes)
         chosen.append((evaluator.score(improved), improved))
-    return sorted(chosen, key=lambda item: (-item[0], item[1]))
+    return sorted(chosen, key=lambda item: (-item[0], item[1]))[:top]
 
 
 def _steps(problem: MatchProblem) -> list[_Step]:

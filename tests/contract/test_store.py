@@ -150,3 +150,27 @@ def test_tenders_round_trip(store: GraphStore) -> None:
     assert store.get_tender("nope") is None
     assert [t.id for t in store.list_tenders()] == ["t1", "t2"]
     assert store.upsert_tenders([second]).unchanged == 1
+
+
+def test_candidate_limit_keeps_the_strongest_evidence_per_neighbourhood(
+    store: GraphStore,
+) -> None:
+    builders = [
+        make_firm(siren=valid_siren(n), capabilities=[(code, strength)])
+        for n, code, strength in [
+            (1, "45215140", 0.2),
+            (2, "45210000", 0.9),
+            (3, "45215100", 0.5),
+            (4, "45214000", 0.5),
+        ]
+    ]
+    imager = make_firm(siren=valid_siren(5), capabilities=[("33111000", 0.1)])
+    both = make_firm(siren=valid_siren(6), capabilities=[("33112000", 0.3), ("45211000", 0.1)])
+    store.upsert_firms([*builders, imager, both])
+    assert [f.siren for f in store.candidates(["45215140"], limit=2)] == [
+        valid_siren(2),
+        valid_siren(3),  # ties with valid_siren(4) on strength; the lower SIREN wins
+    ]
+    limited = [f.siren for f in store.candidates(["45215140", "33100000"], limit=1)]
+    assert limited == [valid_siren(2), valid_siren(6)]
+    assert len(store.candidates(["45215140", "33100000"])) == 6
