@@ -5,7 +5,8 @@
 Neo4j is measured when MEUTE_NEO4J_URI is set (start one with ``tools/neo4j/start.sh``); its
 firms, tenders and collaborations are wiped before each size. Prints firms/s, relationships/s
 and the p50/p95 latency of retrieving the candidates of a random 6-lot tender together with
-the collaborations among them (what the matcher asks the store for).
+the collaborations among them (what the matcher asks the store for), with the matcher's default
+limit of firms per CPV neighbourhood (``--limit``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from graph.model import Firm
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
 from graph.synth import generate
+from matcher.propose import MatchOptions
 
 console = Console()
 
@@ -46,6 +48,7 @@ def random_tenders(firms: list[Firm], count: int, lots: int, seed: int) -> list[
 
 
 def measure(
+    limit: int | None,
     name: str,
     open_store: Callable[[], GraphStore],
     firms: list[Firm],
@@ -62,7 +65,7 @@ def measure(
         sizes = []
         for codes in tenders:
             started = time.perf_counter()
-            candidates = store.candidates(codes)
+            candidates = store.candidates(codes, limit)
             store.collaborations_among([f.siren for f in candidates])
             latencies.append(time.perf_counter() - started)
             sizes.append(len(candidates))
@@ -82,6 +85,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--lots", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--limit", type=int, default=MatchOptions().retrieval, help="firms per neighbourhood"
+    )
     args = parser.parse_args()
     uri = os.environ.get("MEUTE_NEO4J_URI")
     table = Table(title="Store benchmark")
@@ -116,7 +122,7 @@ def main() -> None:
 
                 backends.append(("neo4j", neo4j))
             for name, opener in backends:
-                row = measure(f"{n} firms, {name}", opener, firms, document, tenders)
+                row = measure(args.limit, f"{n} firms, {name}", opener, firms, document, tenders)
                 table.add_row(
                     f"{n:,}",
                     name,
