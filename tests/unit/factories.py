@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph.model import Capability, Firm, HeadcountBand, Region
+from graph.model import Capability, Firm, HeadcountBand, Region, Tender
 
-__all__ = ["make_firm", "valid_siren"]
+__all__ = ["hospital_tender", "make_firm", "valid_siren"]
 
 CapabilitySpec = str | tuple[str, float] | Mapping[str, Any] | Capability
 
@@ -61,3 +61,29 @@ def make_firm(
     }
     data.update(overrides)
     return Firm.model_validate(data)
+
+
+def hospital_tender(**constraints: Any) -> Tender:
+    """A three-lot hospital tender (construction, ISO 13485 equipment, training)."""
+    return Tender.model_validate(
+        {
+            "id": "bouake",
+            "title": "Hospital",
+            "buyer": "Ministry of Health",
+            "country": "CI",
+            "budget": 45_000_000,
+            "deadline": "2027-03-31",
+            "lots": [
+                {"id": "L1", "title": "Construction", "cpv": ["45215140"], "budget": 30e6},
+                {
+                    "id": "L2",
+                    "title": "Equipment",
+                    "cpv": ["33100000"],
+                    "budget": 11e6,
+                    "required_certifications": ["ISO 13485"],
+                },
+                {"id": "L3", "title": "Training", "cpv": ["80510000"], "budget": 4e6},
+            ],
+            "constraints": constraints,
+        }
+    )

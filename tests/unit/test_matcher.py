@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.errors import Infeasible
-from graph.model import Collaboration, Firm, Tender
+from graph.model import Collaboration, Firm
 from matcher.diversity import lot_changes, mean_pairwise_changes
 from matcher.propose import MatchOptions, lot_codes, propose
 from scoring.consortium import ObjectiveWeights
-from tests.unit.factories import make_firm, valid_siren
+from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 BUILDERS = [
     make_firm(
@@ -56,37 +56,12 @@ FIRMS = BUILDERS + EQUIPMENT + TRAINERS
 JOINT = Collaboration(firm_a=valid_siren(1), firm_b=valid_siren(4), kind="joint_bid", year=2022)
 
 
-def hospital(**constraints: Any) -> Tender:
-    return Tender.model_validate(
-        {
-            "id": "bouake",
-            "title": "Hospital",
-            "buyer": "Ministry of Health",
-            "country": "CI",
-            "budget": 45_000_000,
-            "deadline": "2027-03-31",
-            "lots": [
-                {"id": "L1", "title": "Construction", "cpv": ["45215140"], "budget": 30e6},
-                {
-                    "id": "L2",
-                    "title": "Equipment",
-                    "cpv": ["33100000"],
-                    "budget": 11e6,
-                    "required_certifications": ["ISO 13485"],
-                },
-                {"id": "L3", "title": "Training", "cpv": ["80510000"], "budget": 4e6},
-            ],
-            "constraints": constraints,
-        }
-    )
-
-
 def assignment(consortium: Any) -> dict[str, str]:
     return {lot: m.siren for m in consortium.members for lot in m.lots}
 
 
 def test_every_consortium_covers_every_lot_once_with_one_leader() -> None:
-    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10))
+    result = propose(hospital_tender(), FIRMS, [JOINT], MatchOptions(top=10))
     assert result.consortia
     for consortium in result.consortia:
         lots = [lot for m in consortium.members for lot in m.lots]
@@ -103,7 +78,7 @@ def test_every_consortium_covers_every_lot_once_with_one_leader() -> None:
 
 
 def test_ranks_are_sorted_by_score_and_distinct() -> None:
-    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10))
+    result = propose(hospital_tender(), FIRMS, [JOINT], MatchOptions(top=10))
     scores = [c.score for c in result.consortia]
     assert scores == sorted(scores, reverse=True)
     assert [c.rank for c in result.consortia] == list(range(1, len(scores) + 1))
@@ -114,12 +89,12 @@ def test_ranks_are_sorted_by_score_and_distinct() -> None:
 
 
 def test_certification_is_a_hard_filter() -> None:
-    result = propose(hospital(), FIRMS, [], MatchOptions(top=10))
+    result = propose(hospital_tender(), FIRMS, [], MatchOptions(top=10))
     assert all(assignment(c)["L2"] != valid_siren(5) for c in result.consortia)
 
 
 def test_past_collaboration_lifts_a_consortium() -> None:
-    with_history = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=1)).consortia[0]
+    with_history = propose(hospital_tender(), FIRMS, [JOINT], MatchOptions(top=1)).consortia[0]
     assert assignment(with_history)["L1"] == valid_siren(1)
     assert assignment(with_history)["L2"] == valid_siren(4)
     assert with_history.breakdown["cohesion"] > 0
@@ -130,7 +105,7 @@ def test_past_collaboration_lifts_a_consortium() -> None:
 
 def test_excluded_and_required_firms() -> None:
     result = propose(
-        hospital(exclude=[valid_siren(1)], must_include=[valid_siren(6)]), FIRMS, [JOINT]
+        hospital_tender(exclude=[valid_siren(1)], must_include=[valid_siren(6)]), FIRMS, [JOINT]
     )
     for consortium in result.consortia:
         chosen = assignment(consortium)
@@ -140,7 +115,7 @@ def test_excluded_and_required_firms() -> None:
 
 def test_uncoverable_lot_is_named() -> None:
     with pytest.raises(Infeasible) as raised:
-        propose(hospital(), BUILDERS + TRAINERS, [])
+        propose(hospital_tender(), BUILDERS + TRAINERS, [])
     assert [p.field for p in raised.value.problems] == ["lots[L2]"]
     no_certified = propose_error(BUILDERS + TRAINERS + [EQUIPMENT[2]])
     assert "ISO 13485" in no_certified.problems[0].message
@@ -148,14 +123,14 @@ def test_uncoverable_lot_is_named() -> None:
 
 def propose_error(firms: list[Firm]) -> Infeasible:
     with pytest.raises(Infeasible) as raised:
-        propose(hospital(), firms, [])
+        propose(hospital_tender(), firms, [])
     return raised.value
 
 
 def test_constraints_that_cannot_hold_together_are_reported() -> None:
     # No firm delivers all three lots, so a one-firm consortium is impossible.
     with pytest.raises(Infeasible) as raised:
-        propose(hospital(max_members=1, allow_multiple_lots=True), FIRMS, [])
+        propose(hospital_tender(max_members=1, allow_multiple_lots=True), FIRMS, [])
     error = raised.value
     assert [p.field for p in error.problems] == ["constraints.max_members"]
     problem = error.problems[0]
@@ -167,7 +142,7 @@ def test_constraints_that_cannot_hold_together_are_reported() -> None:
 
 
 def test_lot_described_only_in_words_gets_codes() -> None:
-    tender = hospital()
+    tender = hospital_tender()
     words = tender.lots[2].model_copy(
         update={"cpv": [], "description": "Formation du personnel soignant et médical"}
     )
@@ -184,7 +159,7 @@ def test_diversity_measures() -> None:
 
 
 def test_proposals_differ_in_as_many_lots_as_configured() -> None:
-    result = propose(hospital(), FIRMS, [JOINT], MatchOptions(top=10, min_lot_changes=2))
+    result = propose(hospital_tender(), FIRMS, [JOINT], MatchOptions(top=10, min_lot_changes=2))
     chosen = [tuple(sorted(assignment(c).items())) for c in result.consortia]
     assert len(chosen) >= 2
     for i, a in enumerate(chosen):
@@ -203,7 +178,7 @@ def test_proposals_differ_in_as_many_lots_as_configured() -> None:
 def test_every_proposal_honours_every_hard_constraint(
     max_members: int | None, min_smes: int, allow_multiple: bool, required: list[str], top: int
 ) -> None:
-    tender = hospital(
+    tender = hospital_tender(
         max_members=max_members,
         min_smes=min_smes,
         allow_multiple_lots=allow_multiple,

@@ -42,7 +42,7 @@ from matcher.propose import MatchOptions, Mode, lot_codes, propose
 from matcher.search import Evaluator, beam_search, fast_solve
 from scoring.fit import fit_matrix
 from scoring.text import text_model
-from tests.unit.factories import make_firm, valid_siren
+from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 Assignment = tuple[int, ...]
 Ranked = list[tuple[float, Assignment]]
@@ -552,33 +552,8 @@ CAMPUS = make_firm(
 HOSPITAL_FIRMS = [BUILDER_BIG, BUILDER_SME, IMAGING, MEDEQUIP, TRAINER, CAMPUS]
 
 
-def _hospital(**constraints: Any) -> Tender:
-    return Tender.model_validate(
-        {
-            "id": "bouake",
-            "title": "Hospital",
-            "buyer": "Ministry of Health",
-            "country": "CI",
-            "budget": 45_000_000,
-            "deadline": "2027-03-31",
-            "lots": [
-                {"id": "L1", "title": "Construction", "cpv": ["45215140"], "budget": 30e6},
-                {
-                    "id": "L2",
-                    "title": "Equipment",
-                    "cpv": ["33100000"],
-                    "budget": 11e6,
-                    "required_certifications": ["ISO 13485"],
-                },
-                {"id": "L3", "title": "Training", "cpv": ["80510000"], "budget": 4e6},
-            ],
-            "constraints": constraints,
-        }
-    )
-
-
 def _infeasible(mode: Mode, **constraints: Any) -> Infeasible:
-    tender = _hospital(**constraints)
+    tender = hospital_tender(**constraints)
     problem = _build(tender, HOSPITAL_FIRMS, [])
     assert _brute_force(problem) == []  # truly infeasible
     with pytest.raises(Infeasible) as raised:
@@ -589,7 +564,7 @@ def _infeasible(mode: Mode, **constraints: Any) -> Infeasible:
 
 
 def test_the_hospital_is_feasible_without_constraints() -> None:
-    problem = _build(_hospital(), HOSPITAL_FIRMS, [])
+    problem = _build(hospital_tender(), HOSPITAL_FIRMS, [])
     brute = _brute_force(problem)
     assert len(brute) == 2 * 2 * 2  # two firms per lot, no firm delivers two lots
     assert solve_exact(problem).solutions[0][0] == pytest.approx(brute[0][0], abs=1e-9)
