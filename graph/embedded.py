@@ -11,10 +11,7 @@ has replaced it.
 
 from __future__ import annotations
 
-import fcntl
 import heapq
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,10 +20,13 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, Field
 
+from graph.durable import atomic_write, file_stamp, writer_lock
 from graph.model import Collaboration, CollaborationKind, Firm, Tender
+from graph.records import RecordFile
 from graph.store import (
     NEIGHBOURHOOD_DIGITS,
     DivisionCooccurrence,
+    FirmQuery,
     GraphStore,
     ImportReport,
     neighbourhood_prefix,
@@ -67,6 +67,7 @@ class EmbeddedStore(GraphStore):
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
             self._refresh()
+        self._records = RecordFile(data_dir)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -81,12 +82,7 @@ class EmbeddedStore(GraphStore):
         return self.data_dir / SNAPSHOT
 
     def _stamp(self) -> tuple[int, int, int] | None:
-        """Identity of the snapshot on disk; every save makes a new inode."""
-        try:
-            stat = self._snapshot_path().stat()
-        except FileNotFoundError:
-            return None
-        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        return file_stamp(self._snapshot_path())
 
     def _refresh(self) -> None:
         """Reload the snapshot if another writer replaced it since we last read it."""
@@ -112,22 +108,7 @@ class EmbeddedStore(GraphStore):
             tenders=[self._tenders[key] for key in sorted(self._tenders)],
             collaborations=self._collaborations(),
         )
-        payload = snapshot.model_dump_json().encode("utf-8")
-        fd, tmp_name = tempfile.mkstemp(prefix=".graph-", suffix=".tmp", dir=self.data_dir)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, self._snapshot_path())
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.data_dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        atomic_write(self._snapshot_path(), snapshot.model_dump_json().encode("utf-8"))
         self._loaded_stamp = self._stamp()
 
     @contextmanager
@@ -136,19 +117,15 @@ class EmbeddedStore(GraphStore):
         if self.data_dir is None:
             yield
             return
-        with open(self.data_dir / ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with writer_lock(self.data_dir / ".lock"):
+            self._refresh()
             try:
+                yield
+                self._save()
+            except BaseException:
+                self._loaded_stamp = None  # memory may be ahead of disk: reload
                 self._refresh()
-                try:
-                    yield
-                    self._save()
-                except BaseException:
-                    self._loaded_stamp = None  # memory may be ahead of disk: reload
-                    self._refresh()
-                    raise
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                raise
 
     # -- graph helpers ---------------------------------------------------------------------
 
@@ -259,10 +236,16 @@ class EmbeddedStore(GraphStore):
         wanted = sorted({s for s in sirens if _firm_node(s) in self._graph})
         return [self._firm(s) for s in wanted]
 
-    def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
-        """A page of firms sorted by SIREN."""
+    def find_firms(
+        self, query: FirmQuery, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Firm], int]:
+        """A page of the firms passing ``query``, and how many pass."""
         self._refresh()
-        return [self._firm(s) for s in self._sirens()[offset : offset + limit]]
+        if query == FirmQuery():
+            sirens = self._sirens()
+            return [self._firm(s) for s in sirens[offset : offset + limit]], len(sirens)
+        passing = [f for f in map(self._firm, self._sirens()) if query.matches(f)]
+        return passing[offset : offset + limit], len(passing)
 
     def count_firms(self) -> int:
         """How many firms are stored."""
@@ -324,3 +307,21 @@ class EmbeddedStore(GraphStore):
                         counts[x, y, kind] += 1
                         counts[y, x, kind] += 1
         return [DivisionCooccurrence(x, y, kind, n) for (x, y, kind), n in sorted(counts.items())]
+
+    # -- records ---------------------------------------------------------------------------
+
+    def put_record(self, kind: str, key: str, document: str) -> None:
+        """Create or replace a record (in ``records.json``, not in the graph snapshot)."""
+        self._records.put(kind, key, document)
+
+    def get_record(self, kind: str, key: str) -> str | None:
+        """The record under ``kind`` and ``key``, or None."""
+        return self._records.get(kind, key)
+
+    def list_records(self, kind: str) -> list[str]:
+        """Every record of ``kind``, sorted by key."""
+        return self._records.list(kind)
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        """Delete a record; False when there was none."""
+        return self._records.delete(kind, key)

@@ -31,6 +31,7 @@ from graph.errors import StoreUnavailable
 from graph.model import Collaboration, CollaborationKind, Firm, Tender
 from graph.store import (
     DivisionCooccurrence,
+    FirmQuery,
     GraphStore,
     ImportReport,
     neighbourhood_prefix,
@@ -52,6 +53,8 @@ SCHEMA = [
     "CREATE CONSTRAINT tender_id IF NOT EXISTS FOR (t:Tender) REQUIRE t.id IS UNIQUE",
     "CREATE CONSTRAINT lot_uid IF NOT EXISTS FOR (l:Lot) REQUIRE l.uid IS UNIQUE",
     "CREATE INDEX firm_region IF NOT EXISTS FOR (f:Firm) ON (f.region)",
+    "CREATE CONSTRAINT record_rid IF NOT EXISTS FOR (r:Record) REQUIRE r.rid IS UNIQUE",
+    "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
     "CREATE INDEX collaboration_key IF NOT EXISTS FOR ()-[r:COLLABORATED]-() ON (r.key)",
     "CREATE FULLTEXT INDEX firm_text IF NOT EXISTS FOR (f:Firm) ON EACH [f.name, f.text]",
 ]
@@ -90,6 +93,22 @@ CREATE (f)-[:HAS_CAPABILITY {strength: cap.strength, contracts: cap.contracts,
 """
 FIRM_DOCS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.doc AS doc ORDER BY f.siren"
 FIRM_PAGE = "MATCH (f:Firm) RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
+# The same filters as graph.store.FirmQuery.matches; a null parameter accepts any firm.
+FIRM_FILTER = """
+MATCH (f:Firm)
+WHERE ($region IS NULL OR f.region = $region)
+  AND ($headcount IS NULL OR f.headcount = $headcount)
+  AND ($sme IS NULL OR f.is_sme = $sme)
+  AND ($maturity IS NULL OR f.maturity = $maturity)
+  AND ($naf IS NULL OR f.naf STARTS WITH $naf)
+  AND ($certification IS NULL OR $certification IN f.certification_keys)
+  AND ($name IS NULL OR f.name_key CONTAINS $name)
+  AND ($cpv IS NULL OR EXISTS {
+    MATCH (f)-[:HAS_CAPABILITY]->(c:Cpv) WHERE c.code STARTS WITH $cpv
+  })
+"""
+FILTERED_PAGE = FIRM_FILTER + "RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
+FILTERED_COUNT = FIRM_FILTER + "RETURN count(f) AS n"
 COUNT_FIRMS = "MATCH (f:Firm) RETURN count(f) AS n"
 CANDIDATES = """
 UNWIND $prefixes AS prefix
@@ -173,6 +192,18 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
 """
 TENDER_PAGE = "MATCH (t:Tender) RETURN t.doc AS doc ORDER BY t.id SKIP $offset LIMIT $limit"
 
+PUT_RECORD = """
+MERGE (r:Record {rid: $kind + '/' + $key})
+SET r.kind = $kind, r.key = $key, r.doc = $doc
+"""
+GET_RECORD = "MATCH (r:Record {rid: $kind + '/' + $key}) RETURN r.doc AS doc"
+LIST_RECORDS = "MATCH (r:Record {kind: $kind}) RETURN r.doc AS doc ORDER BY r.key"
+DELETE_RECORD = """
+MATCH (r:Record {rid: $kind + '/' + $key})
+DELETE r
+RETURN count(*) AS n
+"""
+
 
 def _firm_row(firm: Firm) -> dict[str, Any]:
     vocabulary = taxonomy()
@@ -183,6 +214,9 @@ def _firm_row(firm: Firm) -> dict[str, Any]:
         "naf": [{"code": firm.naf, "label": sector}] if firm.naf else [],
         "props": {
             "name": firm.name,
+            "name_key": firm.name.casefold(),
+            "naf": firm.naf,
+            "certification_keys": [c.casefold() for c in firm.certifications],
             "region": firm.region.value,
             "headcount": firm.headcount.value,
             "maturity": firm.maturity.value,
@@ -329,9 +363,25 @@ class Neo4jStore(GraphStore):
         """The stored firms among ``sirens``, sorted by SIREN."""
         return self._firms(FIRM_DOCS, sirens=sorted(set(sirens)))
 
-    def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
-        """A page of firms sorted by SIREN."""
-        return self._firms(FIRM_PAGE, offset=offset, limit=limit)
+    def find_firms(
+        self, query: FirmQuery, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Firm], int]:
+        """A page of the firms passing ``query``, and how many pass (filtered in Cypher)."""
+        if query == FirmQuery():
+            return self._firms(FIRM_PAGE, offset=offset, limit=limit), self.count_firms()
+        params = {
+            "region": query.region.value if query.region else None,
+            "headcount": query.headcount.value if query.headcount else None,
+            "sme": query.sme,
+            "maturity": query.maturity.value if query.maturity else None,
+            "naf": query.naf,
+            "certification": query.certification,
+            "name": query.name,
+            "cpv": query.cpv_prefix,
+        }
+        page = self._firms(FILTERED_PAGE, offset=offset, limit=limit, **params)
+        total: int = self._read(lambda tx: tx.run(FILTERED_COUNT, params).single(strict=True)["n"])
+        return page, total
 
     def count_firms(self) -> int:
         """How many firms are stored."""
@@ -385,6 +435,26 @@ class Neo4jStore(GraphStore):
                 key = (*pair, CollaborationKind(kind))
                 counts[key] = counts.get(key, 0) + n
         return [DivisionCooccurrence(x, y, kind, n) for (x, y, kind), n in sorted(counts.items())]
+
+    def put_record(self, kind: str, key: str, document: str) -> None:
+        """Create or replace a record, a ``:Record`` node apart from the graph."""
+        self._write(lambda tx: tx.run(PUT_RECORD, kind=kind, key=key, doc=document).consume())
+
+    def get_record(self, kind: str, key: str) -> str | None:
+        """The record under ``kind`` and ``key``, or None."""
+        docs = self._read_docs(GET_RECORD, kind=kind, key=key)
+        return docs[0] if docs else None
+
+    def list_records(self, kind: str) -> list[str]:
+        """Every record of ``kind``, sorted by key."""
+        return self._read_docs(LIST_RECORDS, kind=kind)
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        """Delete a record; False when there was none."""
+        deleted: int = self._write(
+            lambda tx: tx.run(DELETE_RECORD, kind=kind, key=key).single(strict=True)["n"]
+        )
+        return deleted > 0
 
     def wipe(self) -> None:
         """Delete every firm, collaboration, tender and lot (the CPV tree stays)."""

@@ -14,12 +14,21 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from graph.cpv import significant
+from graph.cpv import normalise, significant
 from graph.errors import InvalidInput, Problem
-from graph.model import Collaboration, CollaborationKind, Firm, Tender
+from graph.model import (
+    Collaboration,
+    CollaborationKind,
+    ExportMaturity,
+    Firm,
+    HeadcountBand,
+    Region,
+    Tender,
+)
 
 __all__ = [
     "DivisionCooccurrence",
+    "FirmQuery",
     "GraphStore",
     "ImportReport",
     "neighbourhood_prefix",
@@ -67,6 +76,55 @@ class DivisionCooccurrence:
     pairs: int
 
 
+@dataclass(frozen=True)
+class FirmQuery:
+    """Filters on firms; ``None`` accepts any value, and every filter given must hold.
+
+    ``cpv``: a capability under this code (its significant digits, so ``33100000`` matches every
+    code of group 331); ``naf``: a NAF code starting with this (``86`` or ``86.10Z``);
+    ``certification``: held exactly, ignoring case; ``name``: a case-insensitive part of the name.
+    """
+
+    cpv: str | None = None
+    naf: str | None = None
+    region: Region | None = None
+    headcount: HeadcountBand | None = None
+    sme: bool | None = None
+    maturity: ExportMaturity | None = None
+    certification: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.cpv is not None:
+            object.__setattr__(self, "cpv", normalise(self.cpv))
+        if self.certification is not None:
+            object.__setattr__(self, "certification", self.certification.strip().casefold())
+        if self.name is not None:
+            object.__setattr__(self, "name", self.name.strip().casefold())
+
+    @property
+    def cpv_prefix(self) -> str | None:
+        """The digits a capability code must start with, if filtered by CPV."""
+        return significant(self.cpv) if self.cpv is not None else None
+
+    def matches(self, firm: Firm) -> bool:
+        """Whether ``firm`` passes every filter (the reference semantics for every store)."""
+        prefix = self.cpv_prefix
+        return (
+            (prefix is None or any(c.cpv.startswith(prefix) for c in firm.capabilities))
+            and (self.naf is None or (firm.naf or "").startswith(self.naf))
+            and (self.region is None or firm.region == self.region)
+            and (self.headcount is None or firm.headcount == self.headcount)
+            and (self.sme is None or firm.is_sme == self.sme)
+            and (self.maturity is None or firm.maturity == self.maturity)
+            and (
+                self.certification is None
+                or self.certification in {c.casefold() for c in firm.certifications}
+            )
+            and (self.name is None or self.name in firm.name.casefold())
+        )
+
+
 class GraphStore(ABC):
     """Firms, tenders and collaborations, with the graph queries the matcher needs.
 
@@ -97,8 +155,14 @@ class GraphStore(ABC):
         """The stored firms among ``sirens``, sorted by SIREN."""
 
     @abstractmethod
+    def find_firms(
+        self, query: FirmQuery, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Firm], int]:
+        """A page of the firms passing ``query``, sorted by SIREN, and how many pass in all."""
+
     def list_firms(self, offset: int = 0, limit: int = 100) -> list[Firm]:
         """A page of firms sorted by SIREN."""
+        return self.find_firms(FirmQuery(), offset, limit)[0]
 
     @abstractmethod
     def count_firms(self) -> int:
@@ -132,6 +196,24 @@ class GraphStore(ABC):
     @abstractmethod
     def division_cooccurrence(self) -> list[DivisionCooccurrence]:
         """CPV-division co-occurrence over every collaboration, sorted (see the dataclass)."""
+
+    # -- records: small JSON documents kept beside the graph (keys, proposals, shortlists) ----
+
+    @abstractmethod
+    def put_record(self, kind: str, key: str, document: str) -> None:
+        """Create or replace the JSON ``document`` stored under ``kind`` and ``key``."""
+
+    @abstractmethod
+    def get_record(self, kind: str, key: str) -> str | None:
+        """The document stored under ``kind`` and ``key``, or None."""
+
+    @abstractmethod
+    def list_records(self, kind: str) -> list[str]:
+        """Every document of ``kind``, sorted by key."""
+
+    @abstractmethod
+    def delete_record(self, kind: str, key: str) -> bool:
+        """Delete a document; False when there was none."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release resources (connections); the store is unusable afterwards."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from graph.errors import InvalidInput
-from graph.model import Collaboration, Tender
-from graph.store import GraphStore
+from graph.model import Collaboration, ExportMaturity, HeadcountBand, Region, Tender
+from graph.store import FirmQuery, GraphStore
 from tests.unit.factories import make_firm, valid_siren
 
 HOSTILE = 'Bâtir "l\'Ouest" `x` }) DETACH DELETE n // <script>alert(1)</script>'
@@ -174,3 +176,81 @@ def test_candidate_limit_keeps_the_strongest_evidence_per_neighbourhood(
     limited = [f.siren for f in store.candidates(["45215140", "33100000"], limit=1)]
     assert limited == [valid_siren(2), valid_siren(6)]
     assert len(store.candidates(["45215140", "33100000"])) == 6
+
+
+def test_find_firms_filters_like_the_reference_semantics(store: GraphStore) -> None:
+    firms = [
+        make_firm(
+            siren=valid_siren(1),
+            capabilities=["33111000"],
+            name="Imagerie Bretonne",
+            naf="26.60Z",
+            region=Region.BRETAGNE,
+            headcount=HeadcountBand.SMALL,
+            maturity=ExportMaturity.REGULAR,
+            certifications=["ISO 13485"],
+        ),
+        make_firm(
+            siren=valid_siren(2),
+            capabilities=["45215140"],
+            name="Bâtir Ouest",
+            naf="41.20B",
+            region=Region.BRETAGNE,
+            headcount=HeadcountBand.INTERMEDIATE,
+            maturity=ExportMaturity.FIRST_TIME,
+        ),
+        make_firm(
+            siren=valid_siren(3),
+            capabilities=["33100000", "80500000"],
+            name="Formation Santé",
+            naf="85.59A",
+            region=Region.IDF,
+            headcount=HeadcountBand.MICRO,
+            maturity=ExportMaturity.REGULAR,
+            certifications=["Qualiopi", "iso 13485"],
+        ),
+    ]
+    store.upsert_firms(firms)
+    queries = [
+        FirmQuery(),
+        FirmQuery(cpv="33100000"),
+        FirmQuery(cpv="33111000-1"),
+        FirmQuery(naf="41"),
+        FirmQuery(naf="85.59A"),
+        FirmQuery(region=Region.BRETAGNE),
+        FirmQuery(headcount=HeadcountBand.MICRO),
+        FirmQuery(sme=True),
+        FirmQuery(sme=False),
+        FirmQuery(maturity=ExportMaturity.REGULAR),
+        FirmQuery(certification="ISO 13485 "),
+        FirmQuery(name="bâtir"),
+        FirmQuery(region=Region.BRETAGNE, maturity=ExportMaturity.REGULAR),
+        FirmQuery(region=Region.CORSE),
+    ]
+    for query in queries:
+        expected = [f.siren for f in firms if query.matches(f)]
+        page, total = store.find_firms(query)
+        assert [f.siren for f in page] == expected, query
+        assert total == len(expected), query
+    assert [f.siren for f in store.find_firms(FirmQuery(cpv="33100000"))[0]] == [
+        valid_siren(1),
+        valid_siren(3),
+    ]
+    page, total = store.find_firms(FirmQuery(maturity=ExportMaturity.REGULAR), offset=1, limit=1)
+    assert ([f.siren for f in page], total) == ([valid_siren(3)], 2)
+
+
+def test_records_round_trip_and_stay_apart_from_the_graph(store: GraphStore) -> None:
+    assert store.get_record("proposal", "p1") is None
+    assert store.list_records("proposal") == []
+    store.put_record("proposal", "p2", '{"n": 2}')
+    store.put_record("proposal", "p1", '{"n": 1, "text": "' + HOSTILE.replace('"', "'") + '"}')
+    store.put_record("api_key", "p1", '{"other": true}')
+    assert store.list_records("proposal")[1] == '{"n": 2}'
+    assert json.loads(store.list_records("proposal")[0])["n"] == 1
+    store.put_record("proposal", "p2", '{"n": 3}')
+    assert store.get_record("proposal", "p2") == '{"n": 3}'
+    assert store.delete_record("proposal", "p2") is True
+    assert store.delete_record("proposal", "p2") is False
+    assert store.get_record("api_key", "p1") == '{"other": true}'
+    assert store.count_firms() == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import embedded
+from graph import durable, embedded
 from graph.embedded import EmbeddedStore
 from graph.model import Collaboration
 from tests.unit.factories import make_firm, valid_siren
@@ -37,7 +37,7 @@ def test_failed_write_keeps_previous_snapshot(
     def crash(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(embedded.os, "replace", crash)
+    monkeypatch.setattr(durable.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         store.upsert_firms([make_firm(siren=valid_siren(2))])
     assert (tmp_path / "graph.json").read_bytes() == before
@@ -67,3 +67,16 @@ def test_snapshot_is_plain_json(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
     assert data["format_version"] == embedded.FORMAT_VERSION
     assert [f["siren"] for f in data["firms"]] == [valid_siren(1)]
+
+
+def test_records_survive_a_restart_and_do_not_rewrite_the_graph(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path)
+    store.upsert_firms([make_firm(siren=valid_siren(1))])
+    snapshot = (tmp_path / "graph.json").stat()
+    store.put_record("proposal", "p1", '{"status": "proposed"}')
+    other = EmbeddedStore(tmp_path)  # another process sees the write
+    assert other.get_record("proposal", "p1") == '{"status": "proposed"}'
+    other.put_record("proposal", "p1", '{"status": "contacted"}')
+    assert store.get_record("proposal", "p1") == '{"status": "contacted"}'
+    assert (tmp_path / "graph.json").stat().st_ino == snapshot.st_ino
+    assert EmbeddedStore(tmp_path).list_records("proposal") == ['{"status": "contacted"}']
