@@ -1,4 +1,4 @@
-"""The ``meute`` command line: demo, match, import, partners, cpv, serve, synth."""
+"""The ``meute`` command line: demo, match, import, partners, cpv, keys, serve, synth."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
+from api.auth import Role, create_key, list_keys, revoke_key
 from api.service import (
     ImportDocument,
     decp_document,
@@ -284,6 +285,48 @@ def cpv_suggest(
     for item in suggestions:
         table.add_row(item["code"], item["label_fr"], item["label_en"], f"{item['score']:.3f}")
     console.print(table)
+
+
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="officer, sme or viewer.")],
+    name: Annotated[str, typer.Option(help="Who holds the key (person or firm).")],
+    siren: Annotated[str | None, typer.Option(help="The firm of an sme key.")] = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    with _store() as store:
+        key, token = create_key(store, role, name, siren)
+    errors.print(f"created {key.role} key {key.id} for {key.name}; it is shown only once:")
+    sys.stdout.write(token + "\n")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key with its role, holder and state (never the key itself)."""
+    with _store() as store:
+        keys = list_keys(store)
+    table = Table(show_header=True)
+    for column in ("id", "role", "name", "siren", "created", "revoked"):
+        table.add_column(column)
+    for key in keys:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
+        created = key.created_at.isoformat(timespec="seconds")
+        table.add_row(key.id, key.role, key.name, key.siren or "", created, revoked)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
+) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    with _store() as store:
+        key = revoke_key(store, key_id)
+    console.print(f"revoked key {key.id} ({key.role}, {key.name})")
 
 
 @app.command()

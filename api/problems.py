@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from api.auth import Forbidden, Unauthorized
 from graph.errors import (
     Infeasible,
     InvalidInput,
@@ -27,6 +28,8 @@ STATUS: dict[type[MeuteError], int] = {
     Infeasible: 422,
     NotFound: 404,
     StoreUnavailable: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
 }
 MEDIA_TYPE = "application/problem+json"
 
@@ -47,7 +50,12 @@ def problem_response(
 
 async def _meute_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, MeuteError)
-    return problem_response(STATUS.get(type(error), 500), error.title, error.detail, error.problems)
+    response = problem_response(
+        STATUS.get(type(error), 500), error.title, error.detail, error.problems
+    )
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="meute"'
+    return response
 
 
 async def _request_validation(_: Request, error: Exception) -> JSONResponse:

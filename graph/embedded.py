@@ -262,6 +262,11 @@ class EmbeddedStore(GraphStore):
         self._refresh()
         return [self._tenders[k] for k in sorted(self._tenders)[offset : offset + limit]]
 
+    def count_tenders(self) -> int:
+        """How many tenders are stored."""
+        self._refresh()
+        return len(self._tenders)
+
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         self._refresh()

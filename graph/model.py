@@ -36,11 +36,13 @@ __all__ = [
     "ConsortiumMember",
     "ExportMaturity",
     "Firm",
+    "FirmProfile",
     "HeadcountBand",
     "Lot",
     "MatchResult",
     "Partner",
     "PartnerResult",
+    "PublicFirm",
     "Region",
     "Tender",
     "TenderConstraints",
@@ -196,24 +198,39 @@ class Capability(_Model):
     last_date: dt.date | None = None
 
 
-class Firm(_Model):
-    """A French firm with what it can do and the evidence for it."""
+class FirmProfile(_Model):
+    """What anyone may see of a firm: identity, capabilities and export experience."""
 
     siren: Siren
     name: Name
     naf: str | None = Field(None, pattern=r"^\d{2}\.\d{2}[A-Z]$", description="NAF rév. 2 code.")
     region: Region
     headcount: HeadcountBand
-    turnover_eur: float | None = Field(None, ge=0.0)
     description: Text = ""
     capabilities: list[Capability] = Field(default_factory=list, max_length=200)
     certifications: list[Certification] = Field(default_factory=list, max_length=50)
     export_countries: list[Country] = Field(default_factory=list, max_length=250)
-    export_share: float = Field(0.0, ge=0.0, le=1.0)
     maturity: ExportMaturity = ExportMaturity.FIRST_TIME
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
         default_factory=lambda: ["fr"], max_length=20
     )
+
+    @field_validator("capabilities")
+    @classmethod
+    def _unique_capabilities(cls, value: list[Capability]) -> list[Capability]:
+        seen: set[str] = set()
+        for capability in value:
+            if capability.cpv in seen:
+                raise ValueError(f"CPV code {capability.cpv} is listed twice")
+            seen.add(capability.cpv)
+        return value
+
+
+class Firm(FirmProfile):
+    """A French firm with what it can do, the evidence for it, and its confidential data."""
+
+    turnover_eur: float | None = Field(None, ge=0.0)
+    export_share: float = Field(0.0, ge=0.0, le=1.0)
     contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
     @model_validator(mode="before")
@@ -231,15 +248,16 @@ class Firm(_Model):
         small = self.headcount in SME_BANDS
         return small and (self.turnover_eur is None or self.turnover_eur <= SME_MAX_TURNOVER_EUR)
 
-    @field_validator("capabilities")
+
+class PublicFirm(FirmProfile):
+    """A firm as another firm sees it: without turnover, export share and contacts."""
+
+    is_sme: bool
+
     @classmethod
-    def _unique_capabilities(cls, value: list[Capability]) -> list[Capability]:
-        seen: set[str] = set()
-        for capability in value:
-            if capability.cpv in seen:
-                raise ValueError(f"CPV code {capability.cpv} is listed twice")
-            seen.add(capability.cpv)
-        return value
+    def of(cls, firm: Firm) -> PublicFirm:
+        """The public profile of ``firm``."""
+        return cls.model_validate(firm.model_dump(include={*FirmProfile.model_fields, "is_sme"}))
 
 
 class Lot(_Model):

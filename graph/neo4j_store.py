@@ -185,6 +185,7 @@ UNWIND lot.cpv AS code
 MATCH (c:Cpv {code: code})
 CREATE (l)-[:REQUIRES]->(c)
 """
+COUNT_TENDERS = "MATCH (t:Tender) RETURN count(t) AS n"
 TENDER_DOC = "MATCH (t:Tender {id: $id}) RETURN t.doc AS doc"
 WIPE = """
 MATCH (n) WHERE NOT n:Cpv
@@ -397,6 +398,11 @@ class Neo4jStore(GraphStore):
         """A page of tenders sorted by id."""
         docs = self._read_docs(TENDER_PAGE, offset=offset, limit=limit)
         return [Tender.model_validate_json(doc) for doc in docs]
+
+    def count_tenders(self) -> int:
+        """How many tenders are stored."""
+        count: int = self._read(lambda tx: tx.run(COUNT_TENDERS).single(strict=True)["n"])
+        return count
 
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""

@@ -177,6 +177,10 @@ class GraphStore(ABC):
         """A page of tenders sorted by id."""
 
     @abstractmethod
+    def count_tenders(self) -> int:
+        """How many tenders are stored."""
+
+    @abstractmethod
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms with a capability in the neighbourhood of any of ``cpv_codes``, by SIREN.
 

@@ -1,41 +1,74 @@
-"""Firms: list, read, create or replace."""
+"""Firms: list with filters, read, create or replace.
+
+An SME key sees its own firm in full and other firms as public profiles.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 
+from api.auth import OfficerDep, Principal, Role, require
 from api.deps import StoreDep
 from api.examples import FIRM_EXAMPLE
-from graph.errors import NotFound, Problem
-from graph.model import Firm
+from api.pages import LimitQuery, OffsetQuery, Page
+from graph.errors import InvalidInput, NotFound, Problem
+from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
+from graph.store import FirmQuery
 
 router = APIRouter(prefix="/firms", tags=["firms"])
 
+ReaderDep = Annotated[Principal, Depends(require(Role.OFFICER, Role.SME))]
 
-@router.get("", summary="List firms by SIREN")
+
+def visible(firm: Firm, principal: Principal) -> Firm | PublicFirm:
+    """The firm as ``principal`` may see it: in full for officers and for the firm itself."""
+    if principal.role is Role.OFFICER or principal.siren == firm.siren:
+        return firm
+    return PublicFirm.of(firm)
+
+
+@router.get("", summary="List firms, with filters")
 def list_firms(
     store: StoreDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Firm]:
-    """A page of stored firms, sorted by SIREN."""
-    return store.list_firms(offset, limit)
+    principal: ReaderDep,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
+    cpv: Annotated[str | None, Query(description="A capability under this CPV code.")] = None,
+    naf: Annotated[str | None, Query(description="NAF code prefix, e.g. 86 or 86.10Z.")] = None,
+    region: Region | None = None,
+    headcount: HeadcountBand | None = None,
+    sme: bool | None = None,
+    maturity: ExportMaturity | None = None,
+    certification: Annotated[str | None, Query(max_length=60)] = None,
+    name: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+) -> Page[Firm | PublicFirm]:
+    """A page of the firms that pass every filter given, sorted by SIREN, and their total."""
+    try:
+        query = FirmQuery(cpv, naf, region, headcount, sme, maturity, certification, name)
+    except InvalidInput as error:
+        problems = [Problem("cpv", p.value, p.message) for p in error.problems]
+        raise InvalidInput("invalid CPV filter", problems) from None
+    firms, total = store.find_firms(query, offset, limit)
+    return Page(
+        items=[visible(f, principal) for f in firms], total=total, offset=offset, limit=limit
+    )
 
 
 @router.get("/{siren}", summary="One firm")
-def get_firm(siren: str, store: StoreDep) -> Firm:
-    """The firm with this SIREN (404 if unknown)."""
+def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | PublicFirm:
+    """The firm with this SIREN (404 if unknown); a public profile for other firms' SMEs."""
     firm = store.get_firm(siren)
     if firm is None:
         raise NotFound(f"no firm {siren}", [Problem("siren", siren, "unknown SIREN")])
-    return firm
+    return visible(firm, principal)
 
 
 @router.post("", status_code=201, summary="Create or replace firms")
 def post_firms(
     store: StoreDep,
+    _: OfficerDep,
     firms: Annotated[list[Firm], Body(openapi_examples={"one firm": {"value": [FIRM_EXAMPLE]}})],
 ) -> dict[str, int]:
     """Upsert firms by SIREN; the whole batch is validated before anything is written."""

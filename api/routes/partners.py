@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from api.auth import Forbidden, Principal, Role
 from api.deps import StoreDep
 from api.examples import TENDER_EXAMPLE
+from api.routes.firms import ReaderDep
 from api.service import find_partners
+from graph.errors import Problem
 from graph.model import PartnerResult, Tender
 
 router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
@@ -16,10 +19,20 @@ router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
 TopQuery = Annotated[int, Query(ge=1, le=100, description="How many partners.")]
 
 
+def _own(siren: str, principal: Principal) -> str:
+    """An SME asks for partners for itself only."""
+    if principal.role is Role.SME and principal.siren != siren:
+        problem = Problem("siren", siren, "an SME key asks for partners for its own firm only")
+        raise Forbidden("not your firm", [problem])
+    return siren
+
+
 @router.get("", response_model=PartnerResult, summary="Partners of a firm, in general")
-def general_partners(siren: str, store: StoreDep, top: TopQuery = 10) -> PartnerResult:
+def general_partners(
+    siren: str, store: StoreDep, principal: ReaderDep, top: TopQuery = 10
+) -> PartnerResult:
     """Firms whose capabilities complement this firm's, ranked, each with why (404 if unknown)."""
-    return find_partners(store, siren, None, top)
+    return find_partners(store, _own(siren, principal), None, top)
 
 
 @router.post("", response_model=PartnerResult, summary="Partners of a firm for a tender")
@@ -27,7 +40,8 @@ def tender_partners(
     siren: str,
     tender: Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})],
     store: StoreDep,
+    principal: ReaderDep,
     top: TopQuery = 10,
 ) -> PartnerResult:
     """Firms that fit the lots of the tender in the body that this firm covers least."""
-    return find_partners(store, siren, tender, top)
+    return find_partners(store, _own(siren, principal), tender, top)

@@ -6,8 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from api.auth import OfficerDep
 from api.deps import SettingsDep, StoreDep
 from api.examples import TENDER_EXAMPLE
+from api.pages import LimitQuery, OffsetQuery, Page
+from api.routes.firms import ReaderDep
 from api.service import match_tender
 from graph.errors import NotFound, Problem
 from graph.model import MatchResult, Tender
@@ -29,24 +32,23 @@ def _tender(store: StoreDep, tender_id: str) -> Tender:
     return tender
 
 
-@router.get("/tenders", response_model=list[Tender], summary="List tenders")
+@router.get("/tenders", summary="List tenders")
 def list_tenders(
-    store: StoreDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Tender]:
-    """A page of stored tenders, sorted by id."""
-    return store.list_tenders(offset, limit)
+    store: StoreDep, _: ReaderDep, offset: OffsetQuery = 0, limit: LimitQuery = 100
+) -> Page[Tender]:
+    """A page of stored tenders, sorted by id, and how many there are."""
+    total = store.count_tenders()
+    return Page(items=store.list_tenders(offset, limit), total=total, offset=offset, limit=limit)
 
 
 @router.get("/tenders/{tender_id}", response_model=Tender, summary="One tender")
-def get_tender(tender_id: str, store: StoreDep) -> Tender:
+def get_tender(tender_id: str, store: StoreDep, _: ReaderDep) -> Tender:
     """The tender with this id (404 if unknown)."""
     return _tender(store, tender_id)
 
 
 @router.post("/tenders", status_code=201, summary="Create or replace a tender")
-def post_tender(tender: TenderBody, store: StoreDep) -> dict[str, int]:
+def post_tender(tender: TenderBody, store: StoreDep, _: OfficerDep) -> dict[str, int]:
     """Store a tender and its lots by id."""
     report = store.upsert_tenders([tender])
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
@@ -59,6 +61,7 @@ def tender_consortia(
     tender_id: str,
     store: StoreDep,
     settings: SettingsDep,
+    _: OfficerDep,
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:
@@ -71,6 +74,7 @@ def match(
     tender: TenderBody,
     store: StoreDep,
     settings: SettingsDep,
+    _: OfficerDep,
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:

@@ -146,12 +146,14 @@ def test_collaborations_of_a_firm_and_division_cooccurrence(store: GraphStore) -
 
 
 def test_tenders_round_trip(store: GraphStore) -> None:
+    assert store.count_tenders() == 0
     first, second = _tender("t2"), _tender("t1")
     assert store.upsert_tenders([first, second]).created == 2
     assert store.get_tender("t1") == second
     assert store.get_tender("nope") is None
     assert [t.id for t in store.list_tenders()] == ["t1", "t2"]
     assert store.upsert_tenders([second]).unchanged == 1
+    assert store.count_tenders() == 2
 
 
 def test_candidate_limit_keeps_the_strongest_evidence_per_neighbourhood(

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
 BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"
-
-
-@pytest.fixture
-def client(showcase_store: EmbeddedStore, data_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(showcase_store, Settings(data_dir=data_dir))) as test_client:
-        yield test_client
 
 
 def bouake() -> dict[str, Any]:
@@ -48,7 +38,8 @@ def test_match_returns_ranked_complete_consortia(client: TestClient) -> None:
 
 def test_tenders_and_their_consortia(client: TestClient) -> None:
     listed = client.get("/tenders").json()
-    assert "bouake-hospital" in [t["id"] for t in listed]
+    assert "bouake-hospital" in [t["id"] for t in listed["items"]]
+    assert listed["total"] == len(listed["items"]) == 5
     assert client.get("/tenders/bouake-hospital").json()["country"] == "CI"
     consortia = client.get("/tenders/bouake-hospital/consortia?top=2").json()["consortia"]
     assert len(consortia) == 2
@@ -61,8 +52,9 @@ def test_tenders_and_their_consortia(client: TestClient) -> None:
 
 
 def test_firms_crud(client: TestClient) -> None:
-    page = client.get("/firms?offset=0&limit=5").json()
-    assert len(page) == 5 and all("is_sme" in f for f in page)
+    body = client.get("/firms?offset=0&limit=5").json()
+    page = body["items"]
+    assert len(page) == 5 and all("is_sme" in f for f in page) and body["total"] == 300
     assert [f["siren"] for f in page] == sorted(f["siren"] for f in page)
     hostile = {**FIRM_EXAMPLE, "name": "<script>alert('x')</script> }) DETACH DELETE n //"}
     assert client.post("/firms", json=[hostile]).status_code == 201

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.examples import TENDER_EXAMPLE
-from api.settings import Settings
 from graph.embedded import EmbeddedStore
 from tests.unit.factories import valid_siren
-
-
-@pytest.fixture
-def client(showcase_store: EmbeddedStore, data_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(showcase_store, Settings(data_dir=data_dir))) as test_client:
-        yield test_client
 
 
 @pytest.fixture
