@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from api.console import install_console
 from api.deps import StoreDep
 from api.problems import install_problem_handlers
 from api.routes import cpv, firms, partners, tenders
@@ -46,6 +47,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(partners.router)
     app.include_router(tenders.router)
     app.include_router(cpv.router)
+    install_console(app)
 
     @app.get("/health", tags=["health"], summary="Liveness and store size")
     def health(store: StoreDep) -> dict[str, object]:

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
 TopQuery = Annotated[int, Query(ge=1, le=100, description="How many partners.")]
 
 
-def _own(siren: str, principal: Principal) -> str:
+def own_firm(siren: str, principal: Principal) -> str:
     """An SME asks for partners for itself only."""
     if principal.role is Role.SME and principal.siren != siren:
         problem = Problem("siren", siren, "an SME key asks for partners for its own firm only")
@@ -32,7 +32,7 @@ def general_partners(
     siren: str, store: StoreDep, principal: ReaderDep, top: TopQuery = 10
 ) -> PartnerResult:
     """Firms whose capabilities complement this firm's, ranked, each with why (404 if unknown)."""
-    return find_partners(store, _own(siren, principal), None, top)
+    return find_partners(store, own_firm(siren, principal), None, top)
 
 
 @router.post("", response_model=PartnerResult, summary="Partners of a firm for a tender")
@@ -44,4 +44,4 @@ def tender_partners(
     top: TopQuery = 10,
 ) -> PartnerResult:
     """Firms that fit the lots of the tender in the body that this firm covers least."""
-    return find_partners(store, _own(siren, principal), tender, top)
+    return find_partners(store, own_firm(siren, principal), tender, top)

@@ -1,0 +1,99 @@
+// Meute console: lots added and removed in the tender form, CPV suggestions as you type.
+// Text from the server is inserted with textContent only, never as HTML.
+"use strict";
+
+const SUGGEST_DELAY_MS = 300;
+const SUGGEST_COUNT = 6;
+
+function addCode(input, code) {
+  const codes = input.value.split(/[,;\s]+/).filter(Boolean);
+  if (!codes.includes(code)) {
+    codes.push(code);
+  }
+  input.value = codes.join(", ");
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function showSuggestions(box, cpvInput, suggestions) {
+  const buttons = suggestions.map((suggestion) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.code = suggestion.code;
+    button.textContent = `${suggestion.code} · ${suggestion.label_fr}`;
+    button.title = "Ajouter ce code CPV au lot";
+    button.addEventListener("click", () => addCode(cpvInput, suggestion.code));
+    return button;
+  });
+  box.replaceChildren(...buttons);
+}
+
+function wireLot(lot) {
+  const box = lot.querySelector("[data-suggestions]");
+  const cpvInput = lot.querySelector("[data-cpv]");
+  const sources = lot.querySelectorAll("[data-suggerer]");
+  let timer = null;
+  let pending = null;
+
+  async function suggest() {
+    const text = Array.from(sources, (field) => field.value.trim()).join(" ").trim();
+    if (pending) {
+      pending.abort();
+    }
+    if (text.length < 3) {
+      box.replaceChildren();
+      return;
+    }
+    pending = new AbortController();
+    const query = new URLSearchParams({ text: text.slice(0, 500), top: String(SUGGEST_COUNT) });
+    try {
+      const response = await fetch(`/cpv/suggest?${query}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        signal: pending.signal,
+      });
+      if (response.ok) {
+        showSuggestions(box, cpvInput, await response.json());
+      }
+    } catch (error) {
+      if (error.name !== "AbortError") {
+        box.replaceChildren();
+      }
+    }
+  }
+
+  sources.forEach((field) =>
+    field.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(suggest, SUGGEST_DELAY_MS);
+    }),
+  );
+  lot.querySelector("[data-retirer-lot]").addEventListener("click", () => {
+    const container = lot.parentElement;
+    lot.remove();
+    renumberLots(container);
+  });
+}
+
+function renumberLots(container) {
+  container.querySelectorAll("[data-lot]").forEach((lot, index) => {
+    lot.querySelector("[data-numero]").textContent = String(index + 1);
+  });
+}
+
+function wireTenderForm() {
+  const container = document.getElementById("lots");
+  const template = document.getElementById("modele-lot");
+  if (!container || !template) {
+    return;
+  }
+  container.querySelectorAll("[data-lot]").forEach(wireLot);
+  document.getElementById("ajouter-lot").addEventListener("click", () => {
+    const lot = template.content.firstElementChild.cloneNode(true);
+    container.append(lot);
+    wireLot(lot);
+    renumberLots(container);
+    lot.querySelector("input").focus();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", wireTenderForm);

@@ -1,0 +1,231 @@
+"""The console's tender form: form fields to a :class:`Tender`, and errors back in French.
+
+The form sends each lot's fields as repeated names (``lot_id``, ``lot_title``...), in order.
+Values are kept as typed so that a refused form is shown again as it was, each error next to
+its field (``title``, ``lots.0.cpv``, ``constraints.max_members``...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from graph.model import EUR_RATES, Tender
+
+__all__ = ["CURRENCIES", "TenderForm", "blank_lot"]
+
+CURRENCIES = sorted(EUR_RATES)
+TENDER_FIELDS = ("id", "title", "buyer", "country", "budget", "currency", "deadline")
+LOT_FIELDS = ("id", "title", "description", "cpv", "budget", "required_certifications")
+CONSTRAINT_FIELDS = ("max_members", "min_smes")
+
+LABELS = {
+    "id": "Identifiant",
+    "title": "Intitulé",
+    "buyer": "Acheteur",
+    "country": "Pays",
+    "budget": "Budget",
+    "currency": "Devise",
+    "deadline": "Date limite",
+    "lots": "Lots",
+    "constraints": "Contraintes",
+    "constraints.max_members": "Nombre maximal de membres",
+    "constraints.min_smes": "Nombre minimal de PME",
+}
+LOT_LABELS = {
+    "id": "identifiant",
+    "title": "intitulé",
+    "description": "description",
+    "cpv": "codes CPV",
+    "budget": "budget",
+    "required_certifications": "certifications exigées",
+}
+PATTERN_MESSAGES = {
+    "country": "code pays ISO de deux lettres, par exemple CI",
+    "id": "lettres, chiffres, « . », « _ » ou « - », sans espace (64 caractères au plus)",
+}
+# Messages of the domain's validators (graph.model, graph.cpv), in French.
+VALUE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"a CPV code is 8 digits"),
+        "un code CPV a 8 chiffres, suivis ou non de « - » et du chiffre de contrôle",
+    ),
+    (re.compile(r"not a code of the CPV 2008"), "code absent du vocabulaire CPV 2008"),
+    (re.compile(r"check digit should be (\d)"), "le chiffre de contrôle devrait être {0}"),
+    (
+        re.compile(r"a lot needs CPV codes or a description"),
+        "indiquez des codes CPV ou une description",
+    ),
+    (re.compile(r"duplicate lot id\(s\): (.*)"), "identifiant de lot en double : {0}"),
+    (re.compile(r"unsupported currency"), "devise non prise en charge"),
+]
+TYPE_MESSAGES = {
+    "missing": "champ obligatoire",
+    "string_too_short": "champ obligatoire",
+    "string_too_long": "{max_length} caractères au plus",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "greater_than": "doit être supérieur à {gt}",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "too_short": "ajoutez au moins {min_length} lot",
+    "too_long": "{max_length} au plus",
+}
+
+
+def blank_lot() -> dict[str, str]:
+    """The fields of an empty lot."""
+    return dict.fromkeys(LOT_FIELDS, "")
+
+
+def _number(text: str) -> str:
+    """French ways of writing a number (``45 000 000``, ``12,5``) in the form pydantic reads."""
+    return re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+
+
+def _split(text: str, separators: str) -> list[str]:
+    return [part for part in re.split(separators, text) if part.strip()]
+
+
+@dataclass
+class TenderForm:
+    """What the form holds, as typed, and the errors found in it by form key."""
+
+    values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(TENDER_FIELDS, ""))
+    lots: list[dict[str, str]] = field(default_factory=lambda: [blank_lot()])
+    constraints: dict[str, str] = field(
+        default_factory=lambda: dict.fromkeys(CONSTRAINT_FIELDS, "")
+    )
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: FormData) -> TenderForm:
+        """The values of a submitted form."""
+        columns = {name: form.getlist(f"lot_{name}") for name in LOT_FIELDS}
+        count = max(len(column) for column in columns.values())
+        lots = [
+            {name: str(column[i]) if i < len(column) else "" for name, column in columns.items()}
+            for i in range(count)
+        ]
+        return cls(
+            values={name: str(form.get(name) or "").strip() for name in TENDER_FIELDS},
+            lots=lots,
+            constraints={name: str(form.get(name) or "").strip() for name in CONSTRAINT_FIELDS},
+        )
+
+    @classmethod
+    def from_tender(cls, tender: Tender) -> TenderForm:
+        """A form filled with a stored tender, to change it."""
+        return cls(
+            values={
+                "id": tender.id,
+                "title": tender.title,
+                "buyer": tender.buyer,
+                "country": tender.country,
+                "budget": f"{tender.budget:g}",
+                "currency": tender.currency,
+                "deadline": tender.deadline.isoformat() if tender.deadline else "",
+            },
+            lots=[
+                {
+                    "id": lot.id,
+                    "title": lot.title,
+                    "description": lot.description,
+                    "cpv": ", ".join(lot.cpv),
+                    "budget": f"{lot.budget:g}" if lot.budget is not None else "",
+                    "required_certifications": ", ".join(lot.required_certifications),
+                }
+                for lot in tender.lots
+            ],
+            constraints={
+                "max_members": str(tender.constraints.max_members or ""),
+                "min_smes": str(tender.constraints.min_smes or ""),
+            },
+        )
+
+    def _document(self) -> dict[str, Any]:
+        """The tender as the domain model reads it; empty optional fields are left out."""
+        values = self.values
+        document: dict[str, Any] = {
+            name: values[name] for name in ("id", "title", "buyer", "country") if values[name]
+        }
+        if values["budget"]:
+            document["budget"] = _number(values["budget"])
+        document["currency"] = values["currency"] or "EUR"
+        if values["deadline"]:
+            document["deadline"] = values["deadline"]
+        document["lots"] = [
+            {
+                "id": lot["id"].strip(),
+                "title": lot["title"].strip(),
+                "description": lot["description"].strip(),
+                "cpv": _split(lot["cpv"], r"[,;\s]+"),
+                "required_certifications": _split(lot["required_certifications"], r"[,;]+"),
+                **({"budget": _number(lot["budget"])} if lot["budget"].strip() else {}),
+            }
+            for lot in self.lots
+        ]
+        document["constraints"] = {
+            name: _number(value) for name, value in self.constraints.items() if value
+        }
+        return document
+
+    def tender(self) -> Tender | None:
+        """The tender, or None with :attr:`errors` filled in French."""
+        try:
+            return Tender.model_validate(self._document())
+        except ValidationError as error:
+            self.errors = {}
+            for item in error.errors(include_url=False):
+                key, message = french_error(item)
+                self.errors.setdefault(key, []).append(message)
+            return None
+
+    def labelled_errors(self) -> list[tuple[str, str]]:
+        """Every error as (field label, message), for the summary above the form."""
+        return [(label(key), text) for key, texts in self.errors.items() for text in texts]
+
+
+def label(key: str) -> str:
+    """The French label of a form key: ``lots.1.cpv`` is « Lot 2 — codes CPV »."""
+    parts = key.split(".")
+    if parts[0] == "lots" and len(parts) >= 2:
+        lot = f"Lot {int(parts[1]) + 1}"
+        return f"{lot} — {LOT_LABELS[parts[2]]}" if len(parts) > 2 else lot
+    return LABELS.get(key, key)
+
+
+def french_error(item: Mapping[str, Any]) -> tuple[str, str]:
+    """The form key and the French message of one pydantic error."""
+    loc: Sequence[int | str] = item.get("loc", ())
+    # A list item (a CPV code, a certification) is reported on its list's field.
+    path = list(loc[:3]) if loc[:1] == ("lots",) else list(loc[:2])
+    key = ".".join(str(part) for part in path)
+    kind = str(item.get("type", ""))
+    context: dict[str, Any] = dict(item.get("ctx") or {})
+    if kind == "value_error":
+        message = _value_message(str(context.get("error", item.get("msg", ""))))
+    elif kind == "string_pattern_mismatch":
+        message = PATTERN_MESSAGES.get(str(path[-1]), "format non valide")
+    else:
+        message = TYPE_MESSAGES.get(kind, "valeur non valide").format(**context)
+    if loc[:1] == ("lots",) and len(loc) == 4:
+        message = f"« {item.get('input')} » : {message}"
+    return key, message
+
+
+def _value_message(english: str) -> str:
+    for pattern, french in VALUE_MESSAGES:
+        match = pattern.search(english)
+        if match:
+            return french.format(*match.groups())
+    return "valeur non valide"
