@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.console import install_console
 from api.deps import StoreDep
 from api.problems import install_problem_handlers
-from api.routes import cpv, firms, partners, tenders
+from api.routes import cpv, firms, partners, programme, proposals, tenders
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -47,6 +47,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(partners.router)
     app.include_router(tenders.router)
     app.include_router(cpv.router)
+    app.include_router(proposals.router)
+    app.include_router(programme.router)
     install_console(app)
 
     @app.get("/health", tags=["health"], summary="Liveness and store size")

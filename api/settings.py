@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     weights: WeightSettings = Field(default_factory=WeightSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    programme_target: int = Field(
+        3_000, ge=1, description="Firms the programme committed to accompany."
+    )
 
     def open_store(self) -> GraphStore:
         """Open the configured store; the caller closes it."""

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from graph import cpv
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, Problem
 
 __all__ = [
     "EUR_RATES",
@@ -34,14 +34,19 @@ __all__ = [
     "CollaborationKind",
     "Consortium",
     "ConsortiumMember",
+    "Evaluation",
     "ExportMaturity",
     "Firm",
     "FirmProfile",
     "HeadcountBand",
     "Lot",
     "MatchResult",
+    "NoteText",
     "Partner",
     "PartnerResult",
+    "Proposal",
+    "ProposalEvent",
+    "ProposalStatus",
     "PublicFirm",
     "Region",
     "Tender",
@@ -424,3 +429,78 @@ class PartnerResult(_Model):
     def as_json(self) -> dict[str, Any]:
         """The JSON shape shared by ``meute partners --json`` and the partners endpoints."""
         return self.model_dump(mode="json")
+
+
+class Evaluation(_Model):
+    """A consortium scored as given (e.g. after swapping a member), with what it breaks."""
+
+    consortium: Consortium
+    violations: list[str] = Field(
+        default_factory=list, description="Hard constraints it breaks; empty when feasible."
+    )
+
+
+class ProposalStatus(StrEnum):
+    """Where a proposed consortium stands, from proposal to award."""
+
+    PROPOSED = "proposed"
+    CONTACTED = "contacted"
+    FORMED = "formed"
+    SUBMITTED = "submitted"
+    WON = "won"
+    LOST = "lost"
+
+    @property
+    def next(self) -> frozenset[ProposalStatus]:
+        """The statuses this one may move to: the next step, or lost while still open."""
+        path = [self.PROPOSED, self.CONTACTED, self.FORMED, self.SUBMITTED, self.WON]
+        if self in (self.WON, self.LOST):
+            return frozenset()
+        return frozenset({path[path.index(self) + 1], self.LOST})
+
+
+NoteText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
+]
+
+
+class ProposalEvent(_Model):
+    """A note or a status change on a proposal: when, by whom, what."""
+
+    at: dt.datetime
+    author: str
+    status: ProposalStatus | None = None
+    note: str | None = None
+
+
+class Proposal(_Model):
+    """A consortium saved for a tender, followed through its status with notes."""
+
+    id: str
+    tender_id: str
+    tender_title: str
+    consortium: Consortium
+    status: ProposalStatus = ProposalStatus.PROPOSED
+    created_at: dt.datetime
+    created_by: str
+    events: list[ProposalEvent] = Field(default_factory=list)
+
+    def advance(
+        self, author: str, at: dt.datetime, status: ProposalStatus | None, note: str | None
+    ) -> Proposal:
+        """The proposal with a new status and/or note; an illegal move raises InvalidInput."""
+        if status is not None and status != self.status and status not in self.status.next:
+            allowed = ", ".join(sorted(self.status.next)) or "none (the proposal is closed)"
+            raise InvalidInput(
+                f"a {self.status} proposal cannot become {status}",
+                [Problem("status", status.value, f"allowed from {self.status}: {allowed}")],
+            )
+        if status is None and note is None:
+            raise InvalidInput(
+                "nothing to change", [Problem("status", None, "give a status, a note or both")]
+            )
+        moved = status if status is not None and status != self.status else None
+        event = ProposalEvent(at=at, author=author, status=moved, note=note)
+        return self.model_copy(
+            update={"status": moved or self.status, "events": [*self.events, event]}
+        )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from graph.model import Collaboration, Consortium, ConsortiumMember, Firm, Lot, MatchResult, Tender
+from graph.errors import InvalidInput, Problem
+from graph.model import (
+    Collaboration,
+    Consortium,
+    ConsortiumMember,
+    Evaluation,
+    Firm,
+    Lot,
+    MatchResult,
+    Tender,
+)
 from matcher.diversity import mean_pairwise_changes
 from matcher.exact import solve_exact
 from matcher.explain import why_member
@@ -17,7 +27,7 @@ from scoring.consortium import ObjectiveWeights
 from scoring.fit import FitWeights
 from scoring.text import TextModel, lot_text, text_model
 
-__all__ = ["MatchOptions", "Mode", "lot_codes", "present", "propose", "solve"]
+__all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
 
 
 class Mode(StrEnum):
@@ -130,6 +140,41 @@ def present(
         candidates_considered=problem.candidates_considered,
         diversity=mean_pairwise_changes([a for _, a in chosen]),
     )
+
+
+def evaluate(
+    problem: MatchProblem,
+    firm_by_lot: Mapping[str, str],
+    collaborations: Sequence[Collaboration],
+) -> Evaluation:
+    """Score the consortium that gives each lot to the firm named (by SIREN) in ``firm_by_lot``.
+
+    The pool of ``problem`` must hold those firms. The result carries the same breakdown, leader
+    and reasons as a proposal, and the hard constraints it breaks (e.g. after a swap).
+    """
+    position = {firm.siren: index for index, firm in enumerate(problem.firms)}
+    absent = [
+        Problem(
+            f"assignment.{lot.id}",
+            firm_by_lot.get(lot.id),
+            "no usable firm for this lot (unknown, excluded or missing)",
+        )
+        for lot in problem.tender.lots
+        if firm_by_lot.get(lot.id) not in position
+    ]
+    if absent:
+        raise InvalidInput("the consortium is incomplete", absent)
+    assignment = tuple(position[firm_by_lot[lot.id]] for lot in problem.tender.lots)
+    unable = [
+        Problem(f"assignment.{lot.id}", problem.firms[firm].siren, "cannot take this lot")
+        for lot, firm in zip(problem.tender.lots, assignment, strict=True)
+        if not problem.tables.eligible(problem.tender.lots.index(lot), firm)
+    ]
+    if unable:
+        raise InvalidInput("a firm cannot take the lot it was given", unable)
+    score = problem.score(assignment)
+    consortium = _consortium(1, score, assignment, problem, collaborations)
+    return Evaluation(consortium=consortium, violations=problem.violations(assignment))
 
 
 def _consortium(

@@ -14,6 +14,7 @@ from api.routes.firms import ReaderDep
 from api.service import match_tender
 from graph.errors import NotFound, Problem
 from graph.model import MatchResult, Tender
+from graph.store import GraphStore
 from matcher.propose import Mode
 
 router = APIRouter(tags=["tenders"])
@@ -25,7 +26,8 @@ ModeQuery = Annotated[
 TenderBody = Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})]
 
 
-def _tender(store: StoreDep, tender_id: str) -> Tender:
+def stored_tender(store: GraphStore, tender_id: str) -> Tender:
+    """The stored tender with this id (NotFound otherwise)."""
     tender = store.get_tender(tender_id)
     if tender is None:
         raise NotFound(f"no tender {tender_id}", [Problem("id", tender_id, "unknown tender")])
@@ -44,7 +46,7 @@ def list_tenders(
 @router.get("/tenders/{tender_id}", response_model=Tender, summary="One tender")
 def get_tender(tender_id: str, store: StoreDep, _: ReaderDep) -> Tender:
     """The tender with this id (404 if unknown)."""
-    return _tender(store, tender_id)
+    return stored_tender(store, tender_id)
 
 
 @router.post("/tenders", status_code=201, summary="Create or replace a tender")
@@ -66,7 +68,7 @@ def tender_consortia(
     mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:
     """Ranked consortia for a stored tender."""
-    return match_tender(store, _tender(store, tender_id), settings.match_options(top, mode))
+    return match_tender(store, stored_tender(store, tender_id), settings.match_options(top, mode))
 
 
 @router.post("/match", response_model=MatchResult, summary="Consortia for a tender in the body")

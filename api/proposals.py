@@ -1,0 +1,185 @@
+"""Saved proposals and programme tracking: the use cases behind /proposals and /programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from api.auth import Principal
+from graph import naf
+from graph.errors import Infeasible, InvalidInput, NotFound, Problem
+from graph.model import Evaluation, Firm, Proposal, ProposalStatus, Tender
+from graph.records import Records
+from graph.store import GraphStore
+from matcher.problem import build_problem
+from matcher.propose import MatchOptions, evaluate, lot_codes
+from scoring.text import text_model
+
+__all__ = [
+    "ProgrammeReport",
+    "evaluate_assignment",
+    "get_proposal",
+    "list_proposals",
+    "programme_report",
+    "save_proposal",
+    "update_proposal",
+]
+
+KIND = "proposal"
+# A firm counts as reached by the programme once a proposal naming it has gone past "proposed".
+REACHED = frozenset(ProposalStatus) - {ProposalStatus.PROPOSED}
+
+
+def _proposals(store: GraphStore) -> Records[Proposal]:
+    return Records(store, KIND, Proposal)
+
+
+def evaluate_assignment(
+    store: GraphStore, tender: Tender, firm_by_lot: Mapping[str, str], options: MatchOptions
+) -> Evaluation:
+    """Score a consortium given as lot id -> SIREN, e.g. a proposal after swapping a member."""
+    lots = {lot.id for lot in tender.lots}
+    problems = [
+        Problem(f"assignment.{k}", firm_by_lot[k], "no such lot")
+        for k in sorted(set(firm_by_lot) - lots)
+    ]
+    problems += [
+        Problem(f"assignment.{lot.id}", None, "no firm given")
+        for lot in tender.lots
+        if lot.id not in firm_by_lot
+    ]
+    if problems:
+        raise InvalidInput("the assignment does not match the tender's lots", problems)
+    firms = store.get_firms({*firm_by_lot.values(), *tender.constraints.must_include})
+    collaborations = store.collaborations_among(f.siren for f in firms)
+    try:
+        problem = build_problem(
+            tender,
+            firms,
+            collaborations,
+            lot_codes(tender, options),
+            text_model(),
+            options.weights,
+            options.fit_weights,
+            per_lot=max(len(firms), 1),
+        )
+    except Infeasible as error:  # a lot none of these firms may take: name the given firm
+        problems = [
+            Problem(f"assignment.{lot}", firm_by_lot[lot], p.message)
+            if (lot := p.field.removeprefix("lots[").removesuffix("]")) in firm_by_lot
+            else p
+            for p in error.problems
+        ]
+        raise InvalidInput("a firm cannot take the lot it was given", problems) from None
+    return evaluate(problem, firm_by_lot, collaborations)
+
+
+def save_proposal(
+    store: GraphStore,
+    tender: Tender,
+    firm_by_lot: Mapping[str, str],
+    options: MatchOptions,
+    author: Principal,
+    note: str | None = None,
+) -> Proposal:
+    """Evaluate and save a consortium for a stored tender; one breaking a constraint is refused."""
+    evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
+    if evaluation.violations:
+        problems = [Problem("assignment", None, broken) for broken in evaluation.violations]
+        raise InvalidInput("the consortium breaks hard constraints", problems)
+    now = dt.datetime.now(dt.UTC)
+    proposal = Proposal(
+        id=uuid.uuid4().hex[:12],
+        tender_id=tender.id,
+        tender_title=tender.title,
+        consortium=evaluation.consortium,
+        created_at=now,
+        created_by=author.name,
+    )
+    if note is not None:
+        proposal = proposal.advance(author.name, now, None, note)
+    _proposals(store).put(proposal.id, proposal)
+    return proposal
+
+
+def get_proposal(store: GraphStore, proposal_id: str) -> Proposal:
+    """The saved proposal with this id (NotFound otherwise)."""
+    proposal = _proposals(store).get(proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}", [Problem("id", proposal_id, "unknown")])
+    return proposal
+
+
+def list_proposals(
+    store: GraphStore, status: ProposalStatus | None = None, tender_id: str | None = None
+) -> list[Proposal]:
+    """Saved proposals, newest first, optionally of one status or tender."""
+    found = [
+        p
+        for p in _proposals(store).all()
+        if (status is None or p.status == status)
+        and (tender_id is None or p.tender_id == tender_id)
+    ]
+    return sorted(found, key=lambda p: (p.created_at, p.id), reverse=True)
+
+
+def update_proposal(
+    store: GraphStore,
+    proposal_id: str,
+    author: Principal,
+    status: ProposalStatus | None,
+    note: str | None,
+) -> Proposal:
+    """Move a proposal along its workflow and/or add a note."""
+    proposal = get_proposal(store, proposal_id).advance(
+        author.name, dt.datetime.now(dt.UTC), status, note
+    )
+    _proposals(store).put(proposal.id, proposal)
+    return proposal
+
+
+class ProgrammeReport(BaseModel):
+    """How far the programme has come toward the number of firms it committed to accompany."""
+
+    target: int
+    firms_reached: int
+    progress: float
+    firms_in_graph: int
+    reached_by_maturity: dict[str, int]
+    reached_by_region: dict[str, int]
+    reached_by_sector: dict[str, int]
+    proposals_by_status: dict[str, int]
+    proposals: int
+
+
+def _sector(firm: Firm) -> str:
+    division = firm.naf[:2] if firm.naf else None
+    return naf.label(division) or "unknown"
+
+
+def programme_report(store: GraphStore, target: int) -> ProgrammeReport:
+    """Firms reached (members of proposals past "proposed"), by maturity, region and sector."""
+    proposals = _proposals(store).all()
+    reached = {
+        member.siren
+        for proposal in proposals
+        if proposal.status in REACHED
+        for member in proposal.consortium.members
+    }
+    firms = store.get_firms(reached)
+    statuses = Counter(p.status.value for p in proposals)
+    return ProgrammeReport(
+        target=target,
+        firms_reached=len(firms),
+        progress=round(min(1.0, len(firms) / target), 4),
+        firms_in_graph=store.count_firms(),
+        reached_by_maturity=dict(sorted(Counter(f.maturity.value for f in firms).items())),
+        reached_by_region=dict(sorted(Counter(f.region.value for f in firms).items())),
+        reached_by_sector=dict(sorted(Counter(map(_sector, firms)).items())),
+        proposals_by_status={s.value: statuses.get(s.value, 0) for s in ProposalStatus},
+        proposals=len(proposals),
+    )

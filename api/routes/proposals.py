@@ -1,0 +1,142 @@
+"""Saved consortium proposals, followed from proposal to award, and swaps scored on demand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import OfficerDep
+from api.deps import SettingsDep, StoreDep
+from api.pages import LimitQuery, OffsetQuery, Page
+from api.proposals import (
+    evaluate_assignment,
+    get_proposal,
+    list_proposals,
+    save_proposal,
+    update_proposal,
+)
+from api.routes.tenders import stored_tender
+from graph.model import Evaluation, NoteText, Proposal, ProposalStatus
+
+router = APIRouter(tags=["proposals"])
+
+ASSIGNMENT_EXAMPLE = {"L1": "552081317", "L2": "400203224", "L3": "572217040"}
+
+
+class AssignmentBody(BaseModel):
+    """A consortium as the firm (SIREN) given each lot of the tender."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assignment: dict[str, str] = Field(description="Lot id -> SIREN, one entry per lot.")
+
+
+class NewProposal(AssignmentBody):
+    """A consortium to save for a stored tender, with an optional first note."""
+
+    tender_id: str
+    note: NoteText | None = None
+
+
+class ProposalChange(BaseModel):
+    """A move along the workflow and/or a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ProposalStatus | None = None
+    note: NoteText | None = None
+
+
+@router.post(
+    "/tenders/{tender_id}/consortia/evaluate",
+    response_model=Evaluation,
+    summary="Score a consortium as given (e.g. after swapping a member)",
+)
+def evaluate(
+    tender_id: str,
+    body: Annotated[
+        AssignmentBody,
+        Body(openapi_examples={"Bouaké": {"value": {"assignment": ASSIGNMENT_EXAMPLE}}}),
+    ],
+    store: StoreDep,
+    settings: SettingsDep,
+    _: OfficerDep,
+) -> Evaluation:
+    """Score, breakdown, leader and reasons of this consortium, and what it breaks."""
+    tender = stored_tender(store, tender_id)
+    return evaluate_assignment(store, tender, body.assignment, settings.match_options())
+
+
+@router.post("/proposals", status_code=201, response_model=Proposal, summary="Save a proposal")
+def post_proposal(
+    body: Annotated[
+        NewProposal,
+        Body(
+            openapi_examples={
+                "Bouaké": {
+                    "value": {
+                        "tender_id": "bouake-hospital",
+                        "assignment": ASSIGNMENT_EXAMPLE,
+                        "note": "Chef de file contacté par la CCI.",
+                    }
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+) -> Proposal:
+    """Evaluate and save a consortium for a stored tender, with status ``proposed``.
+
+    A consortium breaking a hard constraint of the tender is refused (422, each constraint
+    listed).
+    """
+    tender = stored_tender(store, body.tender_id)
+    return save_proposal(
+        store, tender, body.assignment, settings.match_options(), principal, body.note
+    )
+
+
+@router.get("/proposals", summary="List saved proposals")
+def get_proposals(
+    store: StoreDep,
+    _: OfficerDep,
+    status: ProposalStatus | None = None,
+    tender_id: str | None = None,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
+) -> Page[Proposal]:
+    """Saved proposals, newest first, optionally of one status or tender."""
+    found = list_proposals(store, status, tender_id)
+    return Page(items=found[offset : offset + limit], total=len(found), offset=offset, limit=limit)
+
+
+@router.get("/proposals/{proposal_id}", response_model=Proposal, summary="One proposal")
+def get_one(proposal_id: str, store: StoreDep, _: OfficerDep) -> Proposal:
+    """The saved proposal with its status history and notes (404 if unknown)."""
+    return get_proposal(store, proposal_id)
+
+
+@router.patch(
+    "/proposals/{proposal_id}", response_model=Proposal, summary="Change status, add a note"
+)
+def patch_proposal(
+    proposal_id: str,
+    change: Annotated[
+        ProposalChange,
+        Body(
+            openapi_examples={
+                "contacted": {"value": {"status": "contacted", "note": "Appel au chef de file."}}
+            }
+        ),
+    ],
+    store: StoreDep,
+    principal: OfficerDep,
+) -> Proposal:
+    """Move to the next status (proposed → contacted → formed → submitted → won), or to lost
+    while open, and/or add a note; any other move is refused with 422.
+    """
+    return update_proposal(store, proposal_id, principal, change.status, change.note)

@@ -1,0 +1,159 @@
+"""Saved proposals, swaps scored on demand, and programme tracking, on both stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth import Role
+from api.service import import_document, showcase_document
+from api.settings import Settings
+from graph.embedded import EmbeddedStore
+from graph.store import GraphStore
+from scoring.consortium import ObjectiveWeights, objective
+from tests.conftest import keyed_client
+from tests.neo4j_server import open_test_store
+
+TENDER = "bouake-hospital"
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def loaded_store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
+    """The showcase on each backend, with no record."""
+    store: GraphStore = EmbeddedStore(None) if request.param == "embedded" else open_test_store()
+    with store:
+        import_document(store, showcase_document())
+        yield store
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, programme_target=10)
+
+
+@pytest.fixture
+def officer(loaded_store: GraphStore, settings: Settings) -> Iterator[TestClient]:
+    with keyed_client(loaded_store, settings) as client:
+        yield client
+
+
+def _assignment(consortium: dict[str, Any]) -> dict[str, str]:
+    return {lot: m["siren"] for m in consortium["members"] for lot in m["lots"]}
+
+
+def _consortia(client: TestClient, top: int = 4) -> list[dict[str, Any]]:
+    response = client.get(f"/tenders/{TENDER}/consortia?top={top}")
+    assert response.status_code == 200
+    consortia: list[dict[str, Any]] = response.json()["consortia"]
+    return consortia
+
+
+def test_evaluating_a_proposed_consortium_gives_its_score_and_a_swap_rescores(
+    officer: TestClient,
+) -> None:
+    consortia = _consortia(officer)
+    for consortium in consortia:
+        body = {"assignment": _assignment(consortium)}
+        evaluation = officer.post(f"/tenders/{TENDER}/consortia/evaluate", json=body).json()
+        assert evaluation["violations"] == []
+        assert evaluation["consortium"]["score"] == pytest.approx(consortium["score"], abs=1e-9)
+        assert evaluation["consortium"]["breakdown"] == pytest.approx(consortium["breakdown"])
+        assert [m["siren"] for m in evaluation["consortium"]["members"]] == [
+            m["siren"] for m in consortium["members"]
+        ]
+    first, second = _assignment(consortia[0]), _assignment(consortia[1])
+    lot = next(lot for lot in first if first[lot] != second[lot])
+    swapped = {**first, lot: second[lot]}
+    result = officer.post(
+        f"/tenders/{TENDER}/consortia/evaluate", json={"assignment": swapped}
+    ).json()
+    members = {m["siren"]: m["lots"] for m in result["consortium"]["members"]}
+    assert lot in members[second[lot]]
+    breakdown = result["consortium"]["breakdown"]
+    assert result["consortium"]["score"] == pytest.approx(objective(breakdown, ObjectiveWeights()))
+    assert result["consortium"]["score"] != pytest.approx(consortia[0]["score"], abs=1e-12)
+
+
+def test_evaluation_names_the_bad_lot(officer: TestClient) -> None:
+    first = _assignment(_consortia(officer, 1)[0])
+    url = f"/tenders/{TENDER}/consortia/evaluate"
+    for assignment, field in [
+        ({**first, "L9": first["L1"]}, "assignment.L9"),
+        ({k: v for k, v in first.items() if k != "L3"}, "assignment.L3"),
+        ({**first, "L2": first["L1"]}, "assignment.L2"),  # a builder without ISO 13485
+        ({**first, "L1": "732829320"}, "assignment.L1"),  # unknown firm
+    ]:
+        response = officer.post(url, json={"assignment": assignment})
+        assert response.status_code == 422, assignment
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in [e["field"] for e in response.json()["errors"]]
+    assert (
+        officer.post("/tenders/nope/consortia/evaluate", json={"assignment": first}).status_code
+        == 404
+    )
+
+
+def test_proposal_workflow_notes_and_programme(
+    officer: TestClient, loaded_store: GraphStore, settings: Settings
+) -> None:
+    best = _consortia(officer, 2)
+    body = {"tender_id": TENDER, "assignment": _assignment(best[0]), "note": "<b>à voir</b>"}
+    created = officer.post("/proposals", json=body)
+    assert created.status_code == 201
+    proposal = created.json()
+    assert proposal["status"] == "proposed" and proposal["events"][0]["note"] == "<b>à voir</b>"
+    assert proposal["consortium"]["score"] == pytest.approx(best[0]["score"])
+    other = officer.post(
+        "/proposals", json={"tender_id": TENDER, "assignment": _assignment(best[1])}
+    ).json()
+    url = f"/proposals/{proposal['id']}"
+    assert officer.patch(url, json={"status": "contacted"}).json()["status"] == "contacted"
+    skipped = officer.patch(url, json={"status": "won"})
+    assert skipped.status_code == 422 and skipped.json()["errors"][0]["field"] == "status"
+    assert officer.patch(url, json={}).status_code == 422
+    noted = officer.patch(url, json={"note": "Réunion le 3 décembre"}).json()
+    assert noted["status"] == "contacted" and noted["events"][-1]["note"].startswith("Réunion")
+    assert [e["status"] for e in noted["events"]] == [None, "contacted", None]
+    listed = officer.get("/proposals?status=contacted").json()
+    assert [p["id"] for p in listed["items"]] == [proposal["id"]] and listed["total"] == 1
+    assert officer.get(f"/proposals?tender_id={TENDER}").json()["total"] == 2
+    assert officer.get("/proposals/nope").status_code == 404
+
+    members = {m["siren"] for m in proposal["consortium"]["members"]}
+    with keyed_client(loaded_store, settings, Role.VIEWER) as viewer:
+        report = viewer.get("/programme").json()
+    assert report["target"] == 10 and report["firms_reached"] == len(members)
+    assert report["progress"] == pytest.approx(min(1.0, len(members) / 10))
+    assert sum(report["reached_by_region"].values()) == len(members)
+    assert sum(report["reached_by_maturity"].values()) == len(members)
+    assert sum(report["reached_by_sector"].values()) == len(members)
+    assert report["proposals_by_status"]["contacted"] == 1
+    assert report["proposals_by_status"]["proposed"] == 1 and report["proposals"] == 2
+
+    assert officer.patch(url, json={"status": "lost"}).json()["status"] == "lost"
+    closed = officer.patch(url, json={"status": "contacted"})
+    assert closed.status_code == 422 and "closed" in closed.json()["errors"][0]["message"]
+    assert officer.get(f"/proposals/{other['id']}").json()["status"] == "proposed"
+
+
+def test_a_proposal_breaking_a_constraint_is_refused_and_nothing_saved(
+    officer: TestClient, loaded_store: GraphStore
+) -> None:
+    tender = loaded_store.get_tender(TENDER)
+    assert tender is not None
+    best = _assignment(_consortia(officer, 1)[0])
+    strict = tender.model_copy(
+        update={
+            "id": "bouake-strict",
+            "constraints": tender.constraints.model_copy(update={"max_members": 1}),
+        }
+    )
+    loaded_store.upsert_tenders([strict])
+    response = officer.post("/proposals", json={"tender_id": "bouake-strict", "assignment": best})
+    assert response.status_code == 422
+    assert any("more than 1" in e["message"] for e in response.json()["errors"])
+    assert officer.get("/proposals?tender_id=bouake-strict").json()["total"] == 0
