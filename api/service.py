@@ -27,6 +27,7 @@ __all__ = [
     "find_partners",
     "import_document",
     "match_tender",
+    "match_with_alternatives",
     "parse_json_file",
     "prepare_problem",
     "showcase_document",
@@ -130,8 +131,20 @@ def prepare_problem(
 
 def match_tender(store: GraphStore, tender: Tender, options: MatchOptions) -> MatchResult:
     """Ranked, explained consortia for a tender, from the store's firms."""
+    return match_with_alternatives(store, tender, options, 0)[0]
+
+
+def match_with_alternatives(
+    store: GraphStore, tender: Tender, options: MatchOptions, per_lot: int
+) -> tuple[MatchResult, dict[str, list[Firm]]]:
+    """Ranked consortia, and each lot's ``per_lot`` best candidate firms (to swap a member)."""
     problem, collaborations = prepare_problem(store, tender, options)
-    return present(problem, solve(problem, options), collaborations)
+    result = present(problem, solve(problem, options), collaborations)
+    alternatives = {
+        lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
+        for index, lot in enumerate(tender.lots)
+    }
+    return result, alternatives
 
 
 def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:

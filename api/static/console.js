@@ -1,5 +1,6 @@
-// Meute console: lots added and removed in the tender form, CPV suggestions as you type.
-// Text from the server is inserted with textContent only, never as HTML.
+// Meute console: lots added and removed in the tender form, CPV suggestions as you type, and
+// swapped members scored in place. JSON from the server is inserted with textContent only; the
+// swap result is a fragment of a page the server rendered (and escaped).
 "use strict";
 
 const SUGGEST_DELAY_MS = 300;
@@ -96,4 +97,36 @@ function wireTenderForm() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", wireTenderForm);
+async function evaluateSwap(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const target = form.parentElement.querySelector("[data-evaluation-resultat]");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  target.textContent = "Évaluation en cours…";
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+    });
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const result = page.querySelector("[data-evaluation]");
+    if (result) {
+      target.replaceChildren(document.importNode(result, true));
+    } else {
+      target.textContent = "L'évaluation a échoué.";
+    }
+  } catch {
+    target.textContent = "L'évaluation a échoué : le serveur ne répond pas.";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  wireTenderForm();
+  document.querySelectorAll("form[data-evaluer]").forEach((form) => {
+    form.addEventListener("submit", evaluateSwap);
+  });
+});

@@ -15,14 +15,28 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from graph.model import EUR_RATES, Tender
+from graph.cpv import format_code
+from graph.model import EUR_RATES, Tender, TenderConstraints
 
 __all__ = ["CURRENCIES", "TenderForm", "blank_lot"]
 
 CURRENCIES = sorted(EUR_RATES)
 TENDER_FIELDS = ("id", "title", "buyer", "country", "budget", "currency", "deadline")
 LOT_FIELDS = ("id", "title", "description", "cpv", "budget", "required_certifications")
-CONSTRAINT_FIELDS = ("max_members", "min_smes")
+NUMBER_CONSTRAINTS = (
+    "max_members",
+    "min_smes",
+    "min_from_preferred_regions",
+    "leader_min_turnover_share",
+)
+CONSTRAINT_FIELDS = (
+    *NUMBER_CONSTRAINTS,
+    "must_include",
+    "exclude",
+    "preferred_regions",
+    "allow_multiple_lots",
+    "leader_min_maturity",
+)
 
 LABELS = {
     "id": "Identifiant",
@@ -36,6 +50,13 @@ LABELS = {
     "constraints": "Contraintes",
     "constraints.max_members": "Nombre maximal de membres",
     "constraints.min_smes": "Nombre minimal de PME",
+    "constraints.must_include": "Entreprises imposées",
+    "constraints.exclude": "Entreprises exclues",
+    "constraints.allow_multiple_lots": "Plusieurs lots par entreprise",
+    "constraints.preferred_regions": "Régions privilégiées",
+    "constraints.min_from_preferred_regions": "Membres issus des régions privilégiées",
+    "constraints.leader_min_turnover_share": "Chiffre d'affaires minimal du chef de file",
+    "constraints.leader_min_maturity": "Maturité export minimale du chef de file",
 }
 LOT_LABELS = {
     "id": "identifiant",
@@ -63,6 +84,12 @@ VALUE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"duplicate lot id\(s\): (.*)"), "identifiant de lot en double : {0}"),
     (re.compile(r"unsupported currency"), "devise non prise en charge"),
+    (re.compile(r"a SIREN is exactly 9 digits"), "un SIREN a exactement 9 chiffres"),
+    (re.compile(r"fails the SIREN Luhn check"), "SIREN invalide (clé de contrôle)"),
+    (
+        re.compile(r"firms both required and excluded: (.*)"),
+        "entreprises à la fois imposées et exclues : {0}",
+    ),
 ]
 TYPE_MESSAGES = {
     "missing": "champ obligatoire",
@@ -92,8 +119,13 @@ def _number(text: str) -> str:
     return re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
 
 
+def _plain(number: float) -> str:
+    """A number as typed in the form: ``45000000``, ``0,5``."""
+    return f"{number:f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
 def _split(text: str, separators: str) -> list[str]:
-    return [part for part in re.split(separators, text) if part.strip()]
+    return [part.strip() for part in re.split(separators, text) if part.strip()]
 
 
 @dataclass
@@ -119,7 +151,10 @@ class TenderForm:
         return cls(
             values={name: str(form.get(name) or "").strip() for name in TENDER_FIELDS},
             lots=lots,
-            constraints={name: str(form.get(name) or "").strip() for name in CONSTRAINT_FIELDS},
+            constraints={
+                **{name: str(form.get(name) or "").strip() for name in CONSTRAINT_FIELDS},
+                "preferred_regions": ", ".join(str(r) for r in form.getlist("preferred_regions")),
+            },
         )
 
     @classmethod
@@ -131,7 +166,7 @@ class TenderForm:
                 "title": tender.title,
                 "buyer": tender.buyer,
                 "country": tender.country,
-                "budget": f"{tender.budget:g}",
+                "budget": _plain(tender.budget),
                 "currency": tender.currency,
                 "deadline": tender.deadline.isoformat() if tender.deadline else "",
             },
@@ -140,16 +175,13 @@ class TenderForm:
                     "id": lot.id,
                     "title": lot.title,
                     "description": lot.description,
-                    "cpv": ", ".join(lot.cpv),
-                    "budget": f"{lot.budget:g}" if lot.budget is not None else "",
+                    "cpv": ", ".join(format_code(code) for code in lot.cpv),
+                    "budget": _plain(lot.budget) if lot.budget is not None else "",
                     "required_certifications": ", ".join(lot.required_certifications),
                 }
                 for lot in tender.lots
             ],
-            constraints={
-                "max_members": str(tender.constraints.max_members or ""),
-                "min_smes": str(tender.constraints.min_smes or ""),
-            },
+            constraints=_constraint_values(tender.constraints),
         )
 
     def _document(self) -> dict[str, Any]:
@@ -174,10 +206,27 @@ class TenderForm:
             }
             for lot in self.lots
         ]
-        document["constraints"] = {
-            name: _number(value) for name, value in self.constraints.items() if value
-        }
+        document["constraints"] = self._constraints()
         return document
+
+    def _constraints(self) -> dict[str, Any]:
+        values = self.constraints
+        constraints: dict[str, Any] = {
+            name: _number(values[name]) for name in NUMBER_CONSTRAINTS if values[name]
+        }
+        for name in ("must_include", "exclude"):
+            if values[name]:
+                constraints[name] = _split(values[name], r"[,;\s]+")
+        if values["preferred_regions"]:
+            constraints["preferred_regions"] = self.selected_regions()
+        constraints["allow_multiple_lots"] = values["allow_multiple_lots"] != "non"
+        if values["leader_min_maturity"]:
+            constraints["leader_min_maturity"] = values["leader_min_maturity"]
+        return constraints
+
+    def selected_regions(self) -> list[str]:
+        """The preferred regions chosen, for the form's multiple select."""
+        return _split(self.constraints["preferred_regions"], r"[,;]+")
 
     def tender(self) -> Tender | None:
         """The tender, or None with :attr:`errors` filled in French."""
@@ -190,9 +239,33 @@ class TenderForm:
                 self.errors.setdefault(key, []).append(message)
             return None
 
+    def errors_under(self, prefix: str) -> bool:
+        """True when a field whose key starts with ``prefix`` has an error."""
+        return any(key.startswith(prefix) for key in self.errors)
+
     def labelled_errors(self) -> list[tuple[str, str]]:
         """Every error as (field label, message), for the summary above the form."""
         return [(label(key), text) for key, texts in self.errors.items() for text in texts]
+
+
+def _constraint_values(constraints: TenderConstraints) -> dict[str, str]:
+    """A tender's constraints as the form shows them (empty for the defaults)."""
+    shares = constraints.leader_min_turnover_share
+    return {
+        "max_members": str(constraints.max_members or ""),
+        "min_smes": str(constraints.min_smes or ""),
+        "min_from_preferred_regions": (
+            str(constraints.min_from_preferred_regions) if constraints.preferred_regions else ""
+        ),
+        "leader_min_turnover_share": _plain(shares) if shares else "",
+        "must_include": ", ".join(constraints.must_include),
+        "exclude": ", ".join(constraints.exclude),
+        "preferred_regions": ", ".join(region.value for region in constraints.preferred_regions),
+        "allow_multiple_lots": "oui" if constraints.allow_multiple_lots else "non",
+        "leader_min_maturity": (
+            constraints.leader_min_maturity.value if constraints.leader_min_maturity else ""
+        ),
+    }
 
 
 def label(key: str) -> str:
@@ -211,14 +284,17 @@ def french_error(item: Mapping[str, Any]) -> tuple[str, str]:
     path = list(loc[:3]) if loc[:1] == ("lots",) else list(loc[:2])
     key = ".".join(str(part) for part in path)
     kind = str(item.get("type", ""))
-    context: dict[str, Any] = dict(item.get("ctx") or {})
+    context = {
+        name: _plain(value) if isinstance(value, int | float) else value
+        for name, value in (item.get("ctx") or {}).items()
+    }
     if kind == "value_error":
         message = _value_message(str(context.get("error", item.get("msg", ""))))
     elif kind == "string_pattern_mismatch":
         message = PATTERN_MESSAGES.get(str(path[-1]), "format non valide")
     else:
         message = TYPE_MESSAGES.get(kind, "valeur non valide").format(**context)
-    if loc[:1] == ("lots",) and len(loc) == 4:
+    if len(loc) > len(path) and isinstance(loc[-1], int):  # one item of a list
         message = f"« {item.get('input')} » : {message}"
     return key, message
 

@@ -14,7 +14,7 @@ from graph.model import Collaboration, Consortium, Tender
 
 __all__ = ["COLLABORATION_WORDS", "Network", "network"]
 
-WIDTH = 760
+WIDTH = 800
 ROW = 56
 TOP = 34
 LOT_X = 200

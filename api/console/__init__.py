@@ -1,0 +1,27 @@
+"""The web console: French, server-rendered pages over the same use cases as the HTTP API.
+
+Served under ``/console`` by the API's app. The API key entered on the login page is kept in
+the ``meute_key`` cookie (HTTP-only, same-site strict), which the JSON endpoints also accept,
+so the pages' scripts call them directly (CPV suggestions as you type).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.console import firms, session, tenders, tracking
+from api.console.base import PREFIX, install_handlers
+
+__all__ = ["install_console"]
+
+
+def install_console(app: FastAPI) -> None:
+    """Serve the console's pages and static files, its login redirect and its error pages."""
+    for module in (session, tenders, firms, tracking):
+        app.include_router(module.router)
+    static = Path(__file__).resolve().parents[1] / "static"
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")
+    install_handlers(app)

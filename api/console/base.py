@@ -1,0 +1,214 @@
+"""What every console page shares: templates, French labels, the key in the cookie, errors.
+
+A page asked for without a valid key redirects to the login page (then back); a role that
+may not see it gets a French 403 page, something not stored a French 404 page. Templates are
+autoescaped and every page is served with a Content-Security-Policy refusing inline scripts, so
+text from users or the data is shown inert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.datastructures import FormData
+
+from api.auth import COOKIE, Principal, Role, authenticate
+from api.console.network import COLLABORATION_WORDS
+from api.deps import StoreDep
+from graph.model import ExportMaturity, HeadcountBand, ProposalStatus
+from graph.store import GraphStore
+
+__all__ = [
+    "LOGIN",
+    "PREFIX",
+    "AnyoneDep",
+    "FormDep",
+    "OfficerDep",
+    "PageNotFound",
+    "ProgrammeDep",
+    "ReaderDep",
+    "RoleRefused",
+    "error_page",
+    "home_path",
+    "install_handlers",
+    "render",
+]
+
+PREFIX = "/console"
+LOGIN = f"{PREFIX}/connexion"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+BREAKDOWN_LABELS = {
+    "coverage": "Couverture",
+    "fit": "Adéquation",
+    "evidence": "Références",
+    "capacity": "Capacité",
+    "readiness": "Préparation export",
+    "sme": "PME",
+    "regions": "Régions",
+    "cohesion": "Cohésion",
+    "complementarity": "Complémentarité",
+    "size": "Taille",
+}
+MATURITY_LABELS = {
+    ExportMaturity.FIRST_TIME: "primo-exportatrice",
+    ExportMaturity.OCCASIONAL: "exportatrice occasionnelle",
+    ExportMaturity.REGULAR: "exportatrice régulière",
+    ExportMaturity.ACCREDITED: "accréditée par le programme",
+}
+HEADCOUNT_LABELS = {band: f"{band.value} salariés" for band in HeadcountBand}
+STATUS_LABELS = {
+    ProposalStatus.PROPOSED: "proposé",
+    ProposalStatus.CONTACTED: "contacté",
+    ProposalStatus.FORMED: "formé",
+    ProposalStatus.SUBMITTED: "soumis",
+    ProposalStatus.WON: "gagné",
+    ProposalStatus.LOST: "perdu",
+}
+ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
+
+
+def french_number(value: float, digits: int = 0) -> str:
+    """A number as French readers write it: ``45 000 000``, ``0,77``."""
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=PackageLoader("api", "templates/console"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+templates.env.filters["nombre"] = french_number
+templates.env.globals.update(
+    Role=Role,
+    BREAKDOWN_LABELS=BREAKDOWN_LABELS,
+    MATURITY_LABELS=MATURITY_LABELS,
+    HEADCOUNT_LABELS=HEADCOUNT_LABELS,
+    COLLABORATION_WORDS=COLLABORATION_WORDS,
+    STATUS_LABELS=STATUS_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+)
+
+
+class LoginRequired(Exception):
+    """No valid key in the cookie: the page redirects to the login page, then back."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class RoleRefused(Exception):
+    """A valid key whose role may not see the page (French 403 page)."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(principal.role.value)
+        self.principal = principal
+
+
+class PageNotFound(Exception):
+    """What the page shows is not stored (French 404 page)."""
+
+    def __init__(self, principal: Principal, what: str) -> None:
+        super().__init__(what)
+        self.principal = principal
+        self.what = what
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A console page, with the caller (for the navigation) and the security headers."""
+    response = templates.TemplateResponse(
+        request, template, {"principal": principal, **context}, status_code=status_code
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def error_page(request: Request, principal: Principal, message: str) -> HTMLResponse:
+    """A French page saying what could not be done (422)."""
+    return render(
+        request, "erreur.html", principal, 422, message=message, home=home_path(principal)
+    )
+
+
+def home_path(principal: Principal) -> str:
+    """Where each role lands after logging in."""
+    if principal.role is Role.SME:
+        return f"{PREFIX}/entreprises/{principal.siren}/partenaires"
+    if principal.role is Role.VIEWER:
+        return f"{PREFIX}/programme"
+    return f"{PREFIX}/appels-d-offres"
+
+
+def _console_user(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
+    """A dependency admitting holders of a valid key with one of ``roles``, from the cookie."""
+
+    def principal(request: Request, store: StoreDep) -> Principal:
+        token = request.cookies.get(COOKIE)
+        found = authenticate(store, token) if token else None
+        if found is None:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(path)
+        if found.role not in roles:
+            raise RoleRefused(found)
+        return found
+
+    return principal
+
+
+async def _form(request: Request) -> FormData:
+    """The submitted form, read before a (synchronous) page handler runs."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+AnyoneDep = Annotated[Principal, Depends(_console_user(*Role))]
+ReaderDep = Annotated[Principal, Depends(_console_user(Role.OFFICER, Role.SME))]
+OfficerDep = Annotated[Principal, Depends(_console_user(Role.OFFICER))]
+ProgrammeDep = Annotated[Principal, Depends(_console_user(Role.OFFICER, Role.VIEWER))]
+
+
+async def _login_required(_: Request, error: Exception) -> Response:
+    assert isinstance(error, LoginRequired)
+    return RedirectResponse(f"{LOGIN}?suite={quote(error.path, safe='')}", status_code=303)
+
+
+async def _role_refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RoleRefused)
+    home = home_path(error.principal)
+    return render(request, "interdit.html", error.principal, 403, home=home)
+
+
+async def _page_not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageNotFound)
+    home = home_path(error.principal)
+    return render(request, "introuvable.html", error.principal, 404, what=error.what, home=home)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """The login redirect and the French 403 and 404 pages."""
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(RoleRefused, _role_refused)
+    app.add_exception_handler(PageNotFound, _page_not_found)

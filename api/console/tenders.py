@@ -1,0 +1,244 @@
+"""Tenders in the console: the list, the entry form, ranked consortia and swapped members."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from api.auth import Principal
+from api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from api.console.forms import CURRENCIES, TenderForm, blank_lot
+from api.console.network import network
+from api.deps import SettingsDep, StoreDep
+from api.proposals import evaluate_assignment
+from api.service import match_with_alternatives
+from graph.errors import Infeasible, InvalidInput
+from graph.model import Consortium, ConsortiumMember, Region, Tender
+from graph.store import GraphStore
+from matcher.propose import Mode
+
+__all__ = ["assignment_of", "router", "stored_tender"]
+
+TENDERS_PER_PAGE = 50
+# Candidate firms offered for each lot when swapping a member.
+SWAP_CHOICES = 12
+ASSIGNMENT_FIELD = "affectation."
+SWAP_REASONS = {"no such lot": "lot inconnu", "no firm given": "aucune entreprise choisie"}
+# The hard constraints a composition breaks (matcher.problem.MatchProblem.violations), in French.
+VIOLATIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"lot (\S+) has no firm"), "le lot {0} n'a pas d'entreprise"),
+    (re.compile(r"(.+) cannot take lot (\S+)"), "{0} ne peut pas prendre le lot {1}"),
+    (re.compile(r"required firm (\d+) is missing"), "l'entreprise imposée {0} est absente"),
+    (re.compile(r"excluded firm (\d+) is a member"), "l'entreprise exclue {0} est membre"),
+    (re.compile(r"a firm takes several lots"), "une entreprise prend plusieurs lots"),
+    (re.compile(r"(\d+) members, more than (\d+)"), "{0} membres, plus que le maximum ({1})"),
+    (re.compile(r"(\d+) SMEs, fewer than (\d+)"), "{0} PME, moins que le minimum ({1})"),
+    (
+        re.compile(r"no member meets the leader requirements"),
+        "aucun membre ne remplit les conditions de chef de file",
+    ),
+    (
+        re.compile(r"fewer than (\d+) members from the preferred regions"),
+        "moins de {0} membres des régions privilégiées",
+    ),
+]
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@router.get("/appels-d-offres", response_class=HTMLResponse)
+def tenders_page(
+    request: Request,
+    store: StoreDep,
+    principal: OfficerDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """The stored tenders, by id, a page at a time."""
+    total = store.count_tenders()
+    tenders = store.list_tenders((page - 1) * TENDERS_PER_PAGE, TENDERS_PER_PAGE)
+    pages = max(1, -(-total // TENDERS_PER_PAGE))
+    return render(
+        request, "appels.html", principal, tenders=tenders, total=total, page=page, pages=pages
+    )
+
+
+@router.get("/appels-d-offres/nouveau", response_class=HTMLResponse)
+def tender_form_page(
+    request: Request, store: StoreDep, principal: OfficerDep, depuis: str | None = None
+) -> HTMLResponse:
+    """The tender entry form, empty or filled with a stored tender (``?depuis=ID``)."""
+    form = TenderForm()
+    if depuis is not None:
+        form = TenderForm.from_tender(stored_tender(store, principal, depuis))
+    return _tender_form(request, principal, form)
+
+
+def _tender_form(
+    request: Request, principal: Principal, form: TenderForm, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "appel_saisie.html",
+        principal,
+        status_code,
+        form=form,
+        currencies=CURRENCIES,
+        regions=list(Region),
+        blank_lot=blank_lot(),
+    )
+
+
+@router.post("/appels-d-offres/nouveau", response_model=None)
+def submit_tender(
+    request: Request, form: FormDep, store: StoreDep, principal: OfficerDep
+) -> Response:
+    """Store the tender and show its consortia, or show the form again with its errors."""
+    entered = TenderForm.from_form(form)
+    tender = entered.tender()
+    if tender is None:
+        return _tender_form(request, principal, entered, 422)
+    store.upsert_tenders([tender])
+    return RedirectResponse(
+        f"{PREFIX}/appels-d-offres/{quote(tender.id, safe='')}/consortiums", status_code=303
+    )
+
+
+def stored_tender(store: GraphStore, principal: Principal, tender_id: str) -> Tender:
+    """The stored tender with this id, or the French 404 page."""
+    tender = store.get_tender(tender_id)
+    if tender is None:
+        raise PageNotFound(principal, f"l'appel d'offres « {tender_id} »")
+    return tender
+
+
+def _lot_titles(tender: Tender) -> dict[str, str]:
+    return {lot.id: lot.title for lot in tender.lots}
+
+
+@router.get("/appels-d-offres/{tender_id}/consortiums", response_class=HTMLResponse)
+def consortia_page(
+    request: Request,
+    tender_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+    top: Annotated[int, Query(ge=1, le=20)] = 5,
+    mode: Mode = Mode.FAST,
+) -> HTMLResponse:
+    """Ranked consortia for a stored tender: breakdown, members, network, swap, save."""
+    tender = stored_tender(store, principal, tender_id)
+    context: dict[str, Any] = {
+        "tender": tender,
+        "lot_titles": _lot_titles(tender),
+        "top": top,
+        "mode": mode.value,
+    }
+    try:
+        result, alternatives = match_with_alternatives(
+            store, tender, settings.match_options(top, mode), SWAP_CHOICES
+        )
+    except Infeasible as error:
+        return render(request, "consortiums.html", principal, result=None, error=error, **context)
+    members = {member.siren for c in result.consortia for member in c.members}
+    collaborations = store.collaborations_among(members)
+    return render(
+        request,
+        "consortiums.html",
+        principal,
+        result=result,
+        error=None,
+        pictures=[network(tender, c, collaborations) for c in result.consortia],
+        assignments=[_firm_by_lot(c) for c in result.consortia],
+        assignment_field=ASSIGNMENT_FIELD,
+        alternatives=alternatives,
+        **context,
+    )
+
+
+def _firm_by_lot(consortium: Consortium) -> dict[str, ConsortiumMember]:
+    return {lot: member for member in consortium.members for lot in member.lots}
+
+
+def assignment_of(form: FormData) -> dict[str, str]:
+    """Lot id -> SIREN from the ``affectation.<lot>`` fields of a form."""
+    return {
+        key.removeprefix(ASSIGNMENT_FIELD): str(value)
+        for key, value in form.multi_items()
+        if key.startswith(ASSIGNMENT_FIELD)
+    }
+
+
+@router.post("/appels-d-offres/{tender_id}/evaluation", response_class=HTMLResponse)
+def evaluation_page(
+    request: Request,
+    tender_id: str,
+    form: FormDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+) -> HTMLResponse:
+    """A consortium as the officer composed it (a member swapped): its score and breakdown."""
+    tender = stored_tender(store, principal, tender_id)
+    firm_by_lot = assignment_of(form)
+    try:
+        evaluation = evaluate_assignment(store, tender, firm_by_lot, settings.match_options())
+    except InvalidInput as error:
+        return render(
+            request,
+            "evaluation.html",
+            principal,
+            422,
+            tender=tender,
+            evaluation=None,
+            refused=_refused_lots(error, tender),
+        )
+    consortium = evaluation.consortium
+    collaborations = store.collaborations_among([member.siren for member in consortium.members])
+    reference = _float(form.get("reference"))
+    return render(
+        request,
+        "evaluation.html",
+        principal,
+        tender=tender,
+        lot_titles=_lot_titles(tender),
+        evaluation=evaluation,
+        violations=[french_violation(text) for text in evaluation.violations],
+        picture=network(tender, consortium, collaborations),
+        assignment=firm_by_lot,
+        assignment_field=ASSIGNMENT_FIELD,
+        reference=reference,
+        refused=[],
+    )
+
+
+def _refused_lots(error: InvalidInput, tender: Tender) -> list[str]:
+    """French reasons for an assignment the evaluation refused, lot by lot."""
+    titles = _lot_titles(tender)
+    reasons = []
+    for problem in error.problems:
+        lot = problem.field.removeprefix("assignment.")
+        where = f"Lot {lot} · {titles[lot]}" if lot in titles else f"Lot {lot}"
+        reason = SWAP_REASONS.get(problem.message, "cette entreprise ne peut pas prendre ce lot")
+        reasons.append(f"{where} : {reason}.")
+    return reasons
+
+
+def french_violation(text: str) -> str:
+    """A broken constraint, as the matcher states it, in French."""
+    for pattern, french in VIOLATIONS:
+        match = pattern.fullmatch(text)
+        if match:
+            return french.format(*match.groups())
+    return text
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
