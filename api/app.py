@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from api.deps import StoreDep
+from api.jobs import JobRunner
 from api.problems import install_problem_handlers
-from api.routes import cpv, firms, partners, programme, proposals, tenders
+from api.routes import cpv, firms, imports, partners, programme, proposals, tenders
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -25,6 +26,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.store = store
+        app.state.jobs = JobRunner()
         if store is None:
             # A store that is down at startup is retried by each request (503 meanwhile).
             with suppress(StoreUnavailable):
@@ -32,6 +34,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             if store is None and app.state.store is not None:
                 app.state.store.close()
 
@@ -48,6 +51,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(cpv.router)
     app.include_router(proposals.router)
     app.include_router(programme.router)
+    app.include_router(imports.router)
 
     @app.get("/health", tags=["health"], summary="Liveness and store size")
     def health(store: StoreDep) -> dict[str, object]:
