@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from api.deps import StoreDep
+from api.examples import example_response
 from api.jobs import JobRunner
 from api.problems import install_problem_handlers
 from api.routes import cpv, firms, imports, partners, programme, proposals, tenders
@@ -53,7 +54,12 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(programme.router)
     app.include_router(imports.router)
 
-    @app.get("/health", tags=["health"], summary="Liveness and store size")
+    @app.get(
+        "/health",
+        tags=["health"],
+        summary="Liveness and store size",
+        responses=example_response({"status": "ok", "backend": "embedded", "firms": 300}),
+    )
     def health(store: StoreDep) -> dict[str, object]:
         """``ok`` with the number of stored firms."""
         return {"status": "ok", "backend": settings.graph, "firms": store.count_firms()}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, File, Request, UploadFile
 
 from api.auth import OfficerDep
 from api.deps import StoreDep
-from api.examples import FIRM_EXAMPLE
+from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
 from api.jobs import ImportJob, JobProgress, JobRunner, Work
 from api.service import ImportDocument, decp_document, import_document
 from graph.errors import InvalidInput, Problem
@@ -27,7 +27,13 @@ def _runner(request: Request) -> JobRunner:
     return runner
 
 
-@router.post("", status_code=202, response_model=ImportJob, summary="Import a JSON document")
+@router.post(
+    "",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import a JSON document",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
 def post_import(
     request: Request,
     document: Annotated[
@@ -59,7 +65,13 @@ def _decp_work(store: GraphStore, folder: Path, paths: list[Path]) -> Work:
     return work
 
 
-@router.post("/decp", status_code=202, response_model=ImportJob, summary="Import DECP files")
+@router.post(
+    "/decp",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import DECP files",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
 def post_decp(
     request: Request,
     files: Annotated[list[UploadFile], File(description="DECP award files (JSON or zip).")],
@@ -87,13 +99,20 @@ def post_decp(
     return _runner(request).submit(f"DECP: {', '.join(p.name for p in paths)}", 0, work)
 
 
-@router.get("", summary="Import jobs of this server")
+@router.get(
+    "", summary="Import jobs of this server", responses=example_response([IMPORT_JOB_EXAMPLE])
+)
 def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
     """Every import job since the server started, newest first."""
     return _runner(request).all()
 
 
-@router.get("/{job_id}", response_model=ImportJob, summary="One import job")
+@router.get(
+    "/{job_id}",
+    response_model=ImportJob,
+    summary="One import job",
+    responses=example_response(IMPORT_JOB_EXAMPLE),
+)
 def get_job(job_id: str, request: Request, _: OfficerDep) -> ImportJob:
     """The job's status (queued, running, done, failed), items done, then report or errors."""
     return _runner(request).get(job_id)
