@@ -9,8 +9,10 @@ from fastapi import FastAPI
 
 from api.console import install_console
 from api.deps import StoreDep
+from api.examples import example_response
+from api.jobs import JobRunner
 from api.problems import install_problem_handlers
-from api.routes import cpv, firms, partners, programme, proposals, tenders
+from api.routes import cpv, firms, imports, partners, programme, proposals, tenders
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -26,6 +28,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.store = store
+        app.state.jobs = JobRunner()
         if store is None:
             # A store that is down at startup is retried by each request (503 meanwhile).
             with suppress(StoreUnavailable):
@@ -33,6 +36,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             if store is None and app.state.store is not None:
                 app.state.store.close()
 
@@ -49,9 +53,15 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(cpv.router)
     app.include_router(proposals.router)
     app.include_router(programme.router)
+    app.include_router(imports.router)
     install_console(app)
 
-    @app.get("/health", tags=["health"], summary="Liveness and store size")
+    @app.get(
+        "/health",
+        tags=["health"],
+        summary="Liveness and store size",
+        responses=example_response({"status": "ok", "backend": "embedded", "firms": 300}),
+    )
     def health(store: StoreDep) -> dict[str, object]:
         """``ok`` with the number of stored firms."""
         return {"status": "ok", "backend": settings.graph, "firms": store.count_firms()}

@@ -55,3 +55,125 @@ FIRM_EXAMPLE: dict[str, Any] = {
     "maturity": "regular",
     "languages": ["fr", "en"],
 }
+
+PUBLIC_FIRM_EXAMPLE: dict[str, Any] = {
+    key: value
+    for key, value in FIRM_EXAMPLE.items()
+    if key not in ("turnover_eur", "export_share", "contact_email")
+} | {"is_sme": True}
+
+WRITE_REPORT_EXAMPLE: dict[str, Any] = {"created": 1, "updated": 0, "unchanged": 0}
+
+_LEADER: dict[str, Any] = {
+    "siren": "595818766",
+    "name": "Kerhuelan et Abgrall Entreprise Générale SA",
+    "lots": ["L1"],
+    "leader": True,
+    "is_sme": False,
+    "region": "Nouvelle-Aquitaine",
+    "why": "Leads the group and takes lot L1 'Construction de l'hôpital' (fit 0.79); delivers "
+    "construction work for buildings relating to health (CPV 45215100, 123 past contracts); "
+    "regular exporter; has worked with Stéri-Process Desforgeais (co award 2026).",
+}
+_MEMBERS: list[dict[str, Any]] = [
+    _LEADER,
+    {
+        "siren": "573199908",
+        "name": "Stéri-Process Desforgeais",
+        "lots": ["L2"],
+        "leader": False,
+        "is_sme": False,
+        "region": "Hauts-de-France",
+        "why": "Takes lot L2 'Équipements médicaux' (fit 0.75); delivers steriliser (CPV "
+        "33191100, 50 past contracts); holds the required ISO 13485; regular exporter.",
+    },
+    {
+        "siren": "942956574",
+        "name": "Tardivel Campus Pro EURL",
+        "lots": ["L3"],
+        "leader": False,
+        "is_sme": True,
+        "region": "Bretagne",
+        "why": "Takes lot L3 'Formation du personnel' (fit 0.77); delivers health training "
+        "services (CPV 80561000, 5 past contracts); occasional exporter; SME based in Bretagne.",
+    },
+]
+CONSORTIUM_EXAMPLE: dict[str, Any] = {
+    "rank": 1,
+    "score": 0.7415,
+    "breakdown": {
+        "coverage": 1.0,
+        "fit": 0.7712,
+        "evidence": 0.736,
+        "capacity": 0.9703,
+        "readiness": 0.4667,
+        "sme": 0.3333,
+        "cohesion": 0.8464,
+        "complementarity": 1.0,
+        "regions": 1.0,
+        "size": 0.0,
+    },
+    "members": _MEMBERS,
+}
+MATCH_RESULT_EXAMPLE: dict[str, Any] = {
+    "tender_id": "bouake-hospital",
+    "consortia": [CONSORTIUM_EXAMPLE],
+    "candidates_considered": 106,
+    "diversity": 0.0,
+}
+EVALUATION_EXAMPLE: dict[str, Any] = {"consortium": CONSORTIUM_EXAMPLE, "violations": []}
+PARTNER_RESULT_EXAMPLE: dict[str, Any] = {
+    "siren": "595818766",
+    "tender_id": None,
+    "partners": [
+        {
+            "siren": "573199908",
+            "name": "Stéri-Process Desforgeais",
+            "score": 0.6038,
+            "why": "Brings steriliser, which Kerhuelan et Abgrall Entreprise Générale SA lacks; "
+            "worked with Kerhuelan et Abgrall Entreprise Générale SA 2 times, last co award in "
+            "2026; large firm in Hauts-de-France, regular exporter.",
+            "breakdown": {"affinity": 0.2949, "difference": 1.0, "evidence": 0.96},
+        }
+    ],
+    "candidates_considered": 221,
+}
+PROPOSAL_EXAMPLE: dict[str, Any] = {
+    "id": "3f9c2a7b1d04",
+    "tender_id": "bouake-hospital",
+    "tender_title": TENDER_EXAMPLE["title"],
+    "consortium": CONSORTIUM_EXAMPLE,
+    "status": "contacted",
+    "created_at": "2026-11-26T09:00:00Z",
+    "created_by": "Claire, CCI Bretagne",
+    "events": [
+        {
+            "at": "2026-11-27T14:30:00Z",
+            "author": "Claire, CCI Bretagne",
+            "status": "contacted",
+            "note": "Chef de file joint par téléphone.",
+        }
+    ],
+}
+IMPORT_JOB_EXAMPLE: dict[str, Any] = {
+    "id": "a41c9e0f2b77",
+    "what": "json document",
+    "status": "done",
+    "items_total": 3,
+    "items_done": 3,
+    "created_at": "2026-11-26T09:00:00Z",
+    "finished_at": "2026-11-26T09:00:01Z",
+    "report": {"created": 3, "updated": 0, "unchanged": 0, "rejected": []},
+    "error": None,
+    "errors": [],
+}
+
+
+def page(*items: dict[str, Any]) -> dict[str, Any]:
+    """A one-page list response holding ``items``."""
+    return {"items": list(items), "total": len(items), "offset": 0, "limit": 100}
+
+
+def example_response(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` argument of a route documenting one JSON response example."""
+    return {status: {"content": {"application/json": {"example": example}}}}

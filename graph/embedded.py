@@ -11,11 +11,14 @@ has replaced it.
 
 from __future__ import annotations
 
+import functools
 import heapq
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
 from pydantic import BaseModel, Field
@@ -49,6 +52,22 @@ class Snapshot(BaseModel):
     collaborations: list[Collaboration] = Field(default_factory=list)
 
 
+S = TypeVar("S", bound="EmbeddedStore")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _synchronised(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+    """Run a store method under the store's lock: API threads and import jobs share a store."""
+
+    def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(locked, method)
+    return locked
+
+
 def _firm_node(siren: str) -> tuple[str, str]:
     return ("firm", siren)
 
@@ -62,6 +81,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = data_dir
+        self._lock = threading.RLock()
         self._loaded_stamp: tuple[int, int, int] | None = None
         self._reset()
         if data_dir is not None:
@@ -174,6 +194,7 @@ class EmbeddedStore(GraphStore):
 
     # -- GraphStore ------------------------------------------------------------------------
 
+    @_synchronised
     def upsert_firms(self, firms: Sequence[Firm]) -> ImportReport:
         """Create or replace firms by SIREN, in one atomic snapshot write."""
         reject_duplicate_keys([firm.siren for firm in firms], "firms", "siren")
@@ -190,6 +211,7 @@ class EmbeddedStore(GraphStore):
             self._apply_firms(firms)
         return report
 
+    @_synchronised
     def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
         """Create or replace tenders by id."""
         reject_duplicate_keys([tender.id for tender in tenders], "tenders", "id")
@@ -206,6 +228,7 @@ class EmbeddedStore(GraphStore):
                 self._tenders[tender.id] = tender
         return report
 
+    @_synchronised
     def upsert_collaborations(self, collaborations: Sequence[Collaboration]) -> ImportReport:
         """Add collaborations between stored firms; others are rejected with the reason."""
         report = ImportReport()
@@ -224,18 +247,21 @@ class EmbeddedStore(GraphStore):
                     report.unchanged += 1
         return report
 
+    @_synchronised
     def get_firm(self, siren: str) -> Firm | None:
         """The firm with this SIREN, or None."""
         self._refresh()
         node = _firm_node(siren)
         return self._firm(siren) if node in self._graph else None
 
+    @_synchronised
     def get_firms(self, sirens: Iterable[str]) -> list[Firm]:
         """The stored firms among ``sirens``, sorted by SIREN."""
         self._refresh()
         wanted = sorted({s for s in sirens if _firm_node(s) in self._graph})
         return [self._firm(s) for s in wanted]
 
+    @_synchronised
     def find_firms(
         self, query: FirmQuery, offset: int = 0, limit: int = 100
     ) -> tuple[list[Firm], int]:
@@ -247,26 +273,31 @@ class EmbeddedStore(GraphStore):
         passing = [f for f in map(self._firm, self._sirens()) if query.matches(f)]
         return passing[offset : offset + limit], len(passing)
 
+    @_synchronised
     def count_firms(self) -> int:
         """How many firms are stored."""
         self._refresh()
         return sum(1 for node in self._graph if node[0] == "firm")
 
+    @_synchronised
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""
         self._refresh()
         return self._tenders.get(tender_id)
 
+    @_synchronised
     def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
         """A page of tenders sorted by id."""
         self._refresh()
         return [self._tenders[k] for k in sorted(self._tenders)[offset : offset + limit]]
 
+    @_synchronised
     def count_tenders(self) -> int:
         """How many tenders are stored."""
         self._refresh()
         return len(self._tenders)
 
+    @_synchronised
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         self._refresh()
@@ -283,11 +314,13 @@ class EmbeddedStore(GraphStore):
                 sirens.update(siren for siren, _ in ranked)
         return [self._firm(s) for s in sorted(sirens)]
 
+    @_synchronised
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations between two firms of ``sirens``."""
         self._refresh()
         return self._collaborations(set(sirens))
 
+    @_synchronised
     def collaborations_of(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations of at least one firm of ``sirens``."""
         self._refresh()
@@ -297,6 +330,7 @@ class EmbeddedStore(GraphStore):
             found.update(known or {})
         return [found[key] for key in sorted(found)]
 
+    @_synchronised
     def division_cooccurrence(self) -> list[DivisionCooccurrence]:
         """CPV-division co-occurrence over every collaboration."""
         self._refresh()

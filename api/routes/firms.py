@@ -11,7 +11,13 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from api.auth import OfficerDep, Principal, Role, require
 from api.deps import StoreDep
-from api.examples import FIRM_EXAMPLE
+from api.examples import (
+    FIRM_EXAMPLE,
+    PUBLIC_FIRM_EXAMPLE,
+    WRITE_REPORT_EXAMPLE,
+    example_response,
+    page,
+)
 from api.pages import LimitQuery, OffsetQuery, Page
 from graph.errors import InvalidInput, NotFound, Problem
 from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
@@ -29,7 +35,11 @@ def visible(firm: Firm, principal: Principal) -> Firm | PublicFirm:
     return PublicFirm.of(firm)
 
 
-@router.get("", summary="List firms, with filters")
+@router.get(
+    "",
+    summary="List firms, with filters",
+    responses=example_response(page(FIRM_EXAMPLE, PUBLIC_FIRM_EXAMPLE)),
+)
 def list_firms(
     store: StoreDep,
     principal: ReaderDep,
@@ -56,7 +66,7 @@ def list_firms(
     )
 
 
-@router.get("/{siren}", summary="One firm")
+@router.get("/{siren}", summary="One firm", responses=example_response(FIRM_EXAMPLE))
 def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | PublicFirm:
     """The firm with this SIREN (404 if unknown); a public profile for other firms' SMEs."""
     firm = store.get_firm(siren)
@@ -65,7 +75,12 @@ def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | Public
     return visible(firm, principal)
 
 
-@router.post("", status_code=201, summary="Create or replace firms")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create or replace firms",
+    responses=example_response(WRITE_REPORT_EXAMPLE, 201),
+)
 def post_firms(
     store: StoreDep,
     _: OfficerDep,

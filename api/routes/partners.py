@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query
 
 from api.auth import Forbidden, Principal, Role
 from api.deps import StoreDep
-from api.examples import TENDER_EXAMPLE
+from api.examples import PARTNER_RESULT_EXAMPLE, TENDER_EXAMPLE, example_response
 from api.routes.firms import ReaderDep
 from api.service import find_partners
 from graph.errors import Problem
@@ -27,7 +27,12 @@ def own_firm(siren: str, principal: Principal) -> str:
     return siren
 
 
-@router.get("", response_model=PartnerResult, summary="Partners of a firm, in general")
+@router.get(
+    "",
+    response_model=PartnerResult,
+    summary="Partners of a firm, in general",
+    responses=example_response(PARTNER_RESULT_EXAMPLE),
+)
 def general_partners(
     siren: str, store: StoreDep, principal: ReaderDep, top: TopQuery = 10
 ) -> PartnerResult:
@@ -35,7 +40,12 @@ def general_partners(
     return find_partners(store, own_firm(siren, principal), None, top)
 
 
-@router.post("", response_model=PartnerResult, summary="Partners of a firm for a tender")
+@router.post(
+    "",
+    response_model=PartnerResult,
+    summary="Partners of a firm for a tender",
+    responses=example_response(PARTNER_RESULT_EXAMPLE),
+)
 def tender_partners(
     siren: str,
     tender: Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})],

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import OfficerDep
 from api.deps import SettingsDep, StoreDep
+from api.examples import EVALUATION_EXAMPLE, PROPOSAL_EXAMPLE, example_response, page
 from api.pages import LimitQuery, OffsetQuery, Page
 from api.proposals import (
     evaluate_assignment,
@@ -53,6 +54,7 @@ class ProposalChange(BaseModel):
     "/tenders/{tender_id}/consortia/evaluate",
     response_model=Evaluation,
     summary="Score a consortium as given (e.g. after swapping a member)",
+    responses=example_response(EVALUATION_EXAMPLE),
 )
 def evaluate(
     tender_id: str,
@@ -69,7 +71,13 @@ def evaluate(
     return evaluate_assignment(store, tender, body.assignment, settings.match_options())
 
 
-@router.post("/proposals", status_code=201, response_model=Proposal, summary="Save a proposal")
+@router.post(
+    "/proposals",
+    status_code=201,
+    response_model=Proposal,
+    summary="Save a proposal",
+    responses=example_response(PROPOSAL_EXAMPLE, 201),
+)
 def post_proposal(
     body: Annotated[
         NewProposal,
@@ -100,7 +108,11 @@ def post_proposal(
     )
 
 
-@router.get("/proposals", summary="List saved proposals")
+@router.get(
+    "/proposals",
+    summary="List saved proposals",
+    responses=example_response(page(PROPOSAL_EXAMPLE)),
+)
 def get_proposals(
     store: StoreDep,
     _: OfficerDep,
@@ -114,14 +126,22 @@ def get_proposals(
     return Page(items=found[offset : offset + limit], total=len(found), offset=offset, limit=limit)
 
 
-@router.get("/proposals/{proposal_id}", response_model=Proposal, summary="One proposal")
+@router.get(
+    "/proposals/{proposal_id}",
+    response_model=Proposal,
+    summary="One proposal",
+    responses=example_response(PROPOSAL_EXAMPLE),
+)
 def get_one(proposal_id: str, store: StoreDep, _: OfficerDep) -> Proposal:
     """The saved proposal with its status history and notes (404 if unknown)."""
     return get_proposal(store, proposal_id)
 
 
 @router.patch(
-    "/proposals/{proposal_id}", response_model=Proposal, summary="Change status, add a note"
+    "/proposals/{proposal_id}",
+    response_model=Proposal,
+    summary="Change status, add a note",
+    responses=example_response(PROPOSAL_EXAMPLE),
 )
 def patch_proposal(
     proposal_id: str,

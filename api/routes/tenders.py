@@ -8,7 +8,13 @@ from fastapi import APIRouter, Body, Query
 
 from api.auth import OfficerDep
 from api.deps import SettingsDep, StoreDep
-from api.examples import TENDER_EXAMPLE
+from api.examples import (
+    MATCH_RESULT_EXAMPLE,
+    TENDER_EXAMPLE,
+    WRITE_REPORT_EXAMPLE,
+    example_response,
+    page,
+)
 from api.pages import LimitQuery, OffsetQuery, Page
 from api.routes.firms import ReaderDep
 from api.service import match_tender
@@ -34,7 +40,7 @@ def stored_tender(store: GraphStore, tender_id: str) -> Tender:
     return tender
 
 
-@router.get("/tenders", summary="List tenders")
+@router.get("/tenders", summary="List tenders", responses=example_response(page(TENDER_EXAMPLE)))
 def list_tenders(
     store: StoreDep, _: ReaderDep, offset: OffsetQuery = 0, limit: LimitQuery = 100
 ) -> Page[Tender]:
@@ -43,13 +49,23 @@ def list_tenders(
     return Page(items=store.list_tenders(offset, limit), total=total, offset=offset, limit=limit)
 
 
-@router.get("/tenders/{tender_id}", response_model=Tender, summary="One tender")
+@router.get(
+    "/tenders/{tender_id}",
+    response_model=Tender,
+    summary="One tender",
+    responses=example_response(TENDER_EXAMPLE),
+)
 def get_tender(tender_id: str, store: StoreDep, _: ReaderDep) -> Tender:
     """The tender with this id (404 if unknown)."""
     return stored_tender(store, tender_id)
 
 
-@router.post("/tenders", status_code=201, summary="Create or replace a tender")
+@router.post(
+    "/tenders",
+    status_code=201,
+    summary="Create or replace a tender",
+    responses=example_response(WRITE_REPORT_EXAMPLE, 201),
+)
 def post_tender(tender: TenderBody, store: StoreDep, _: OfficerDep) -> dict[str, int]:
     """Store a tender and its lots by id."""
     report = store.upsert_tenders([tender])
@@ -57,7 +73,10 @@ def post_tender(tender: TenderBody, store: StoreDep, _: OfficerDep) -> dict[str,
 
 
 @router.get(
-    "/tenders/{tender_id}/consortia", response_model=MatchResult, summary="Consortia for a tender"
+    "/tenders/{tender_id}/consortia",
+    response_model=MatchResult,
+    summary="Consortia for a tender",
+    responses=example_response(MATCH_RESULT_EXAMPLE),
 )
 def tender_consortia(
     tender_id: str,
@@ -71,7 +90,12 @@ def tender_consortia(
     return match_tender(store, stored_tender(store, tender_id), settings.match_options(top, mode))
 
 
-@router.post("/match", response_model=MatchResult, summary="Consortia for a tender in the body")
+@router.post(
+    "/match",
+    response_model=MatchResult,
+    summary="Consortia for a tender in the body",
+    responses=example_response(MATCH_RESULT_EXAMPLE),
+)
 def match(
     tender: TenderBody,
     store: StoreDep,

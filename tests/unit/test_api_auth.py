@@ -36,6 +36,10 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("GET", "/proposals/{proposal_id}"): {OFFICER},
     ("PATCH", "/proposals/{proposal_id}"): {OFFICER},
     ("GET", "/programme"): {OFFICER, VIEWER},
+    ("POST", "/imports"): {OFFICER},
+    ("POST", "/imports/decp"): {OFFICER},
+    ("GET", "/imports"): {OFFICER},
+    ("GET", "/imports/{job_id}"): {OFFICER},
 }
 PUBLIC = {("GET", "/health")}
 
@@ -78,7 +82,8 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def _call(client: TestClient, method: str, path: str, siren: str, token: str | None) -> int:
     url = re.sub(r"\{siren\}", siren, path)
-    url = url.replace("{tender_id}", "bouake-hospital").replace("{proposal_id}", "nope")
+    url = url.replace("{tender_id}", "bouake-hospital")
+    url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     params = {"text": "hôpital"} if path == "/cpv/suggest" else {}
     body = {} if method in {"POST", "PATCH"} else None
