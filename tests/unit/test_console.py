@@ -1,0 +1,363 @@
+"""The French web console through TestClient: sessions, roles, the tender form, swaps,
+proposals, programme tracking and inert display of hostile text (embedded store)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+
+from api.app import create_app
+from api.auth import COOKIE, Role, create_key, revoke_key
+from api.console.network import network
+from api.service import showcase_tender
+from api.settings import Settings
+from graph.embedded import EmbeddedStore
+from graph.model import Collaboration, Consortium, ConsortiumMember, Region
+from tests.unit.factories import valid_siren
+
+BOUAKE = "bouake-hospital"
+HOSTILE = "<script>window.pwned=1</script><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, programme_target=10)
+
+
+@pytest.fixture
+def app_client(showcase_store: EmbeddedStore, settings: Settings) -> Iterator[TestClient]:
+    """A client with no key yet (log in through the form)."""
+    with TestClient(create_app(showcase_store, settings)) as client:
+        yield client
+
+
+def log_in(client: TestClient, store: EmbeddedStore, role: Role, siren: str | None = None) -> str:
+    """Log in through the console's form with a new key of ``role``; return the key's id."""
+    stored, key = create_key(store, role, f"Test {role}", siren)
+    response = client.post("/console/connexion", data={"key": key}, follow_redirects=False)
+    assert response.status_code == 303
+    return stored.id
+
+
+def shown(response: Response) -> str:
+    """The page's text as the browser shows it (entities decoded)."""
+    return html.unescape(response.text)
+
+
+def first_siren(store: EmbeddedStore) -> str:
+    return store.list_firms(0, 1)[0].siren
+
+
+def test_console_pages_redirect_to_login_then_back(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    response = app_client.get("/console/propositions?statut=proposed", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/console/connexion?suite=%2Fconsole%2Fpropositions%3Fstatut%3Dproposed"
+    )
+    _, key = create_key(showcase_store, Role.OFFICER, "Claire")
+    login = app_client.post(
+        "/console/connexion",
+        data={"key": key, "suite": "/console/propositions?statut=proposed"},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303
+    assert login.headers["location"] == "/console/propositions?statut=proposed"
+    cookie = login.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}={key};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert app_client.get("/console/propositions").status_code == 200
+
+
+def test_login_refuses_bad_keys_in_french_and_ignores_foreign_redirects(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    empty = app_client.post("/console/connexion", data={"key": "  "})
+    assert empty.status_code == 401 and "Saisissez votre clé d'accès." in shown(empty)
+    wrong = app_client.post("/console/connexion", data={"key": "meute_000000000000_" + "a" * 43})
+    assert wrong.status_code == 401 and "Clé inconnue ou révoquée." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    _, key = create_key(showcase_store, Role.OFFICER, "Claire")
+    outside = app_client.post(
+        "/console/connexion",
+        data={"key": key, "suite": "//evil.example/console/"},
+        follow_redirects=False,
+    )
+    assert outside.headers["location"] == "/console/appels-d-offres"
+
+
+def test_logout_and_revocation_end_the_session(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    assert app_client.get("/console/appels-d-offres").status_code == 200
+    out = app_client.post("/console/deconnexion", follow_redirects=False)
+    assert out.headers["location"] == "/console/connexion"
+    assert f'{COOKIE}=""' in out.headers["set-cookie"]
+    assert app_client.get("/console/appels-d-offres", follow_redirects=False).status_code == 303
+    key_id = log_in(app_client, showcase_store, Role.OFFICER)
+    assert app_client.get("/console/appels-d-offres").status_code == 200
+    revoke_key(showcase_store, key_id)
+    assert app_client.get("/console/appels-d-offres", follow_redirects=False).status_code == 303
+
+
+def test_each_role_lands_on_its_home_and_gets_a_french_403_elsewhere(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.VIEWER)
+    home = app_client.get("/console", follow_redirects=False)
+    assert home.headers["location"] == "/console/programme"
+    assert app_client.get("/console/programme").status_code == 200
+    for path in (
+        f"/console/appels-d-offres/{BOUAKE}/consortiums",
+        "/console/appels-d-offres/nouveau",
+        "/console/propositions",
+        f"/console/entreprises/{first_siren(showcase_store)}",
+    ):
+        refused = app_client.get(path)
+        assert refused.status_code == 403, path
+        assert "Accès refusé" in refused.text and "/console/programme" in refused.text
+
+
+def test_an_sme_sees_its_own_firm_in_full_others_as_public_profiles(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    own, other = (firm.siren for firm in showcase_store.list_firms(0, 2))
+    log_in(app_client, showcase_store, Role.SME, own)
+    assert app_client.get("/console", follow_redirects=False).headers["location"] == (
+        f"/console/entreprises/{own}/partenaires"
+    )
+    partners = app_client.get(f"/console/entreprises/{own}/partenaires")
+    assert partners.status_code == 200 and "Partenaires possibles" in partners.text
+    assert app_client.get(f"/console/entreprises/{other}/partenaires").status_code == 403
+    assert "Chiffre d'affaires" in shown(app_client.get(f"/console/entreprises/{own}"))
+    public = app_client.get(f"/console/entreprises/{other}")
+    assert public.status_code == 200 and "Chiffre d'affaires" not in shown(public)
+    assert app_client.get("/console/programme").status_code == 403
+    assert app_client.get("/console/entreprises/000000000").status_code == 404
+
+
+def _tender_form(**changes: object) -> dict[str, object]:
+    """The Bouaké tender as the form sends it (lots as repeated fields)."""
+    tender = showcase_tender()
+    form: dict[str, object] = {
+        "id": "bouake-console",
+        "title": tender.title,
+        "buyer": tender.buyer,
+        "country": "ci",
+        "budget": "45 000 000",
+        "currency": "EUR",
+        "deadline": "2027-03-31",
+        "lot_id": [lot.id for lot in tender.lots],
+        "lot_title": [lot.title for lot in tender.lots],
+        "lot_description": [lot.description for lot in tender.lots],
+        "lot_cpv": [", ".join(lot.cpv) for lot in tender.lots],
+        "lot_budget": [f"{lot.budget:.0f}" for lot in tender.lots],
+        "lot_required_certifications": [
+            ", ".join(lot.required_certifications) for lot in tender.lots
+        ],
+        "max_members": "6",
+        "min_smes": "1",
+        "allow_multiple_lots": "oui",
+    }
+    form.update(changes)
+    return form
+
+
+def test_the_tender_form_stores_the_tender_and_shows_its_consortia(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    response = app_client.post(
+        "/console/appels-d-offres/nouveau", data=_tender_form(), follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/appels-d-offres/bouake-console/consortiums"
+    stored = showcase_store.get_tender("bouake-console")
+    assert stored is not None
+    expected = showcase_tender()
+    assert stored.lots == expected.lots and stored.budget == expected.budget
+    assert stored.country == "CI" and stored.constraints == expected.constraints
+    page = app_client.get(response.headers["location"])
+    assert page.status_code == 200
+    assert page.text.count('class="consortium"') == 5
+    for term in ("Couverture", "Adéquation", "Préparation export", "Complémentarité"):
+        assert term in page.text
+    # The stored tender fills the form again, CPV codes with their check digit.
+    again = app_client.get("/console/appels-d-offres/nouveau?depuis=bouake-console")
+    assert 'value="45215140-0"' in again.text and 'value="45000000"' in again.text
+
+
+def test_a_bad_tender_form_is_shown_again_with_french_messages_and_nothing_is_stored(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    before = showcase_store.count_tenders()
+    data = _tender_form(
+        title="  ",
+        country="Côte d'Ivoire",
+        budget="beaucoup",
+        lot_cpv=["45215140-0", "33100000-1, 99999999", "8051000-2"],
+        lot_budget=["30000000", "-5", "4000000"],
+        must_include="123456789",
+    )
+    response = app_client.post("/console/appels-d-offres/nouveau", data=data)
+    assert response.status_code == 422
+    assert showcase_store.count_tenders() == before
+    errors = dict(re.findall(r'<p class="erreur" data-champ="([^"]+)">([^<]+)</p>', response.text))
+    assert errors == {
+        "title": "champ obligatoire",
+        "country": "code pays ISO de deux lettres, par exemple CI",
+        "budget": "nombre attendu",
+        "lots.1.cpv": "« 99999999 » : code absent du vocabulaire CPV 2008",
+        "lots.1.budget": "doit être supérieur ou égal à 0",
+        "lots.2.cpv": "« 8051000-2 » : un code CPV a 8 chiffres, suivis ou non de « - » et du "
+        "chiffre de contrôle",
+        "constraints.must_include": "« 123456789 » : SIREN invalide (clé de contrôle)",
+    }
+    assert "<strong>Lot 2 — codes CPV</strong>" in response.text
+    assert "<strong>Entreprises imposées</strong>" in response.text
+    # What was typed is kept.
+    assert 'value="beaucoup"' in response.text and "99999999" in response.text
+
+
+def test_a_form_without_lots_asks_for_one(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    data = {k: v for k, v in _tender_form().items() if not k.startswith("lot_")}
+    response = app_client.post("/console/appels-d-offres/nouveau", data=data)
+    assert response.status_code == 422
+    assert '<p class="erreur" data-champ="lots">ajoutez au moins 1 lot</p>' in response.text
+
+
+def _assignment_fields(page: str, rank: int) -> dict[str, str]:
+    """The hidden lot -> SIREN fields of one consortium's save form."""
+    article = page.split(f'data-consortium="{rank}"')[1].split("</article>")[0]
+    save = article.split('class="enregistrer"')[1].split("</form>")[0]
+    return dict(re.findall(r'name="(affectation\.[^"]+)" value="(\d{9})"', save))
+
+
+def test_swapping_a_member_rescores_and_an_unfit_firm_is_refused_in_french(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    page = app_client.get(f"/console/appels-d-offres/{BOUAKE}/consortiums?top=3").text
+    first, second = _assignment_fields(page, 1), _assignment_fields(page, 2)
+    assert set(first) == {"affectation.L1", "affectation.L2", "affectation.L3"}
+    swapped = {**first, "affectation.L1": second["affectation.L1"]}
+    assert swapped != first
+    url = f"/console/appels-d-offres/{BOUAKE}/evaluation"
+    response = app_client.post(url, data={**swapped, "reference": "0.5"})
+    assert response.status_code == 200
+    score = re.search(r"<strong data-score>([\d,]+)</strong>", response.text)
+    assert score is not None
+    assert re.search(r"\+[\d,]+ par rapport à la proposition", response.text)
+    assert f'value="{second["affectation.L1"]}"' in response.text  # saved as evaluated
+    builder = swapped["affectation.L1"]
+    unfit = app_client.post(url, data={**first, "affectation.L2": builder})
+    assert unfit.status_code == 422
+    assert "Lot L2 · Équipements médicaux : cette entreprise ne peut pas prendre ce lot." in (
+        unfit.text
+    )
+
+
+def test_proposals_are_saved_followed_and_counted_by_the_programme(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    page = app_client.get(f"/console/appels-d-offres/{BOUAKE}/consortiums?top=3").text
+    saved = app_client.post(
+        "/console/propositions",
+        data={"tender_id": BOUAKE, **_assignment_fields(page, 1), "note": "Premier contact"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    proposal_id = saved.headers["location"].split("#proposition-")[1]
+    listing = app_client.get("/console/propositions").text
+    assert 'data-statut="proposed">proposé<' in listing and "Premier contact" in listing
+    url = f"/console/propositions/{proposal_id}"
+    moved = app_client.post(url, data={"statut": "contacted", "note": HOSTILE})
+    assert moved.status_code == 200  # followed the redirect
+    assert 'data-statut="contacted">contacté<' in moved.text
+    assert HOSTILE not in moved.text and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in moved.text
+    skipped = app_client.post(url, data={"statut": "won"})
+    assert skipped.status_code == 422
+    assert "Ce changement de statut n'est pas permis depuis le statut actuel." in shown(skipped)
+    nothing = app_client.post(url, data={"statut": "", "note": " "})
+    assert "Choisissez un nouveau statut ou saisissez une note." in nothing.text
+    programme = app_client.get("/console/programme").text
+    assert "<strong data-atteintes>3</strong>" in programme
+    assert 'max="10" value="3"' in programme  # progress toward a target of 10
+
+
+def test_hostile_text_from_the_data_is_shown_inert(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    tender = showcase_tender()
+    firm = showcase_store.get_firm(first_siren(showcase_store))
+    assert firm is not None
+    showcase_store.upsert_firms([firm.model_copy(update={"name": HOSTILE})])
+    lots = [tender.lots[0].model_copy(update={"title": HOSTILE}), *tender.lots[1:]]
+    showcase_store.upsert_tenders(
+        [tender.model_copy(update={"id": "hostile", "title": HOSTILE, "lots": lots})]
+    )
+    log_in(app_client, showcase_store, Role.OFFICER)
+    for path in (
+        "/console/appels-d-offres",
+        "/console/appels-d-offres/hostile/consortiums?top=1",
+        "/console/appels-d-offres/nouveau?depuis=hostile",
+        f"/console/entreprises/{firm.siren}",
+    ):
+        response = app_client.get(path)
+        assert response.status_code == 200, path
+        assert "<script>window" not in response.text and "<img src=x" not in response.text
+        assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in response.text or (
+            "&lt;script&gt;window.pwned=1&lt;/scr…" in response.text
+        ), path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_network_joins_members_to_their_lots_and_collaborators() -> None:
+    tender = showcase_tender()
+    a, b, c = valid_siren(1), valid_siren(2), valid_siren(3)
+
+    def member(siren: str, lots: list[str], leader: bool = False) -> ConsortiumMember:
+        return ConsortiumMember(
+            siren=siren,
+            name=f"Firm {siren}",
+            lots=lots,
+            leader=leader,
+            is_sme=not leader,
+            region=Region.BRETAGNE,
+            why="",
+        )
+
+    consortium = Consortium(
+        rank=1, score=0.7, breakdown={}, members=[member(a, ["L1", "L2"], True), member(b, ["L3"])]
+    )
+    collaborations = [
+        Collaboration(firm_a=a, firm_b=b, kind="joint_bid", year=2021),
+        Collaboration(firm_a=a, firm_b=b, kind="co_award", year=2019),
+        Collaboration(firm_a=a, firm_b=c, kind="joint_bid", year=2020),  # c is no member
+    ]
+    picture = network(tender, consortium, collaborations)
+    assert [node.key for node in picture.lots] == ["L1", "L2", "L3"]
+    assert [(node.key, node.leader, node.sme) for node in picture.firms] == [
+        (a, True, False),
+        (b, False, True),
+    ]
+    assigned = {(e.source.key, e.target.key) for e in picture.edges if e.kind == "assignment"}
+    assert assigned == {(a, "L1"), (a, "L2"), (b, "L3")}
+    worked = [
+        (e.source.key, e.target.key, e.label) for e in picture.edges if e.kind != "assignment"
+    ]
+    assert worked == [(a, b, "candidature commune 2021, co-attribution 2019")]
+    assert all(0 < node.y < picture.height for node in [*picture.lots, *picture.firms])
