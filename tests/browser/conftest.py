@@ -126,8 +126,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def log_in(page: Page, server: LiveServer, key: str | None = None) -> None:
-    """Log in through the console's login page."""
-    page.goto(f"{server.url}/console/connexion")
+    """Log in through the console's login page (the one already open, if it is)."""
+    if "/console/connexion" not in page.url:
+        page.goto(f"{server.url}/console/connexion")
     page.get_by_label("Clé d'accès").fill(key or server.officer_key)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{server.url}/console/**")
