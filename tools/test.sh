@@ -16,4 +16,6 @@ if [ -z "${MEUTE_NEO4J_URI:-}" ]; then
   bash tools/neo4j/start.sh >/dev/null
   export MEUTE_NEO4J_URI="bolt://127.0.0.1:$MEUTE_NEO4J_PORT" MEUTE_NEO4J_USER=neo4j
 fi
+# The browser tests drive Debian's Chromium (not a Playwright download); CI installs it here.
+command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 .venv/bin/python -m pytest "$@"
