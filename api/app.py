@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.deps import StoreDep
 from api.problems import install_problem_handlers
-from api.routes import firms, partners, tenders
+from api.routes import exports, firms, partners, pavilions, tenders
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -45,6 +45,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(firms.router)
     app.include_router(partners.router)
     app.include_router(tenders.router)
+    app.include_router(pavilions.router)
+    app.include_router(exports.router)
 
     @app.get("/health", tags=["health"], summary="Liveness and store size")
     def health(store: StoreDep) -> dict[str, object]:

@@ -55,3 +55,35 @@ FIRM_EXAMPLE: dict[str, Any] = {
     "maturity": "regular",
     "languages": ["fr", "en"],
 }
+
+PAVILION_EXAMPLE: dict[str, Any] = {
+    "fair": "Africa Health Expo 2027, Abidjan",
+    "country": "CI",
+    "stands": 8,
+    "themes": [
+        {"title": "Équipements médicaux et imagerie", "cpv": ["33100000-1"]},
+        {
+            "title": "Construction d'hôpitaux",
+            "description": "travaux de construction d'hôpitaux et de centres de santé",
+        },
+        {"title": "Formation des personnels de santé"},
+    ],
+    "must_include": ["606940062"],
+    "exclude": [],
+}
+# The first lines of a pavilion CSV export, as French Excel opens it.
+PAVILION_CSV_EXAMPLE = (
+    "Stand;SIREN;Raison sociale;Région;Taille;Maturité export;Thèmes couverts;Score;Pourquoi;"
+    "Contact\r\n"
+    "1;480349059;UFJR Ergonomie Santé;Auvergne-Rhône-Alpes;Petite entreprise (10 à 49 salariés)"
+    " — PME;Exportateur accrédité;Équipements médicaux et imagerie;0,824;Covers 'Équipements "
+    "médicaux et imagerie' (fit 0.71); ...;contact.ufjr-ergonomie-sante@example.fr\r\n"
+)
+# The first lines of a consortium CSV export.
+CONSORTIA_CSV_EXAMPLE = (
+    "Rang;Score;SIREN;Raison sociale;Lots;Chef de file;PME;Région;Pourquoi;Contact\r\n"
+    "1;0,712;382611465;Marsillonge Ingénierie SAS;L1 Construction de l'hôpital;Oui;Non;"
+    "Provence-Alpes-Côte d'Azur;Leads the group and takes lot L1 ...;contact@example.fr\r\n"
+)
+
+__all__ += ["CONSORTIA_CSV_EXAMPLE", "PAVILION_CSV_EXAMPLE", "PAVILION_EXAMPLE"]

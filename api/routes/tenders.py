@@ -8,8 +8,7 @@ from fastapi import APIRouter, Body, Query
 
 from api.deps import SettingsDep, StoreDep
 from api.examples import TENDER_EXAMPLE
-from api.service import match_tender
-from graph.errors import NotFound, Problem
+from api.service import match_tender, stored_tender
 from graph.model import MatchResult, Tender
 from matcher.propose import Mode
 
@@ -20,13 +19,6 @@ ModeQuery = Annotated[
     Mode, Query(description="fast (beam and local search) or exact (MILP, slower).")
 ]
 TenderBody = Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})]
-
-
-def _tender(store: StoreDep, tender_id: str) -> Tender:
-    tender = store.get_tender(tender_id)
-    if tender is None:
-        raise NotFound(f"no tender {tender_id}", [Problem("id", tender_id, "unknown tender")])
-    return tender
 
 
 @router.get("/tenders", response_model=list[Tender], summary="List tenders")
@@ -42,7 +34,7 @@ def list_tenders(
 @router.get("/tenders/{tender_id}", response_model=Tender, summary="One tender")
 def get_tender(tender_id: str, store: StoreDep) -> Tender:
     """The tender with this id (404 if unknown)."""
-    return _tender(store, tender_id)
+    return stored_tender(store, tender_id)
 
 
 @router.post("/tenders", status_code=201, summary="Create or replace a tender")
@@ -63,7 +55,7 @@ def tender_consortia(
     mode: ModeQuery = Mode.FAST,
 ) -> MatchResult:
     """Ranked consortia for a stored tender."""
-    return match_tender(store, _tender(store, tender_id), settings.match_options(top, mode))
+    return match_tender(store, stored_tender(store, tender_id), settings.match_options(top, mode))
 
 
 @router.post("/match", response_model=MatchResult, summary="Consortia for a tender in the body")
