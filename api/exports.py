@@ -55,6 +55,7 @@ __all__ = [
     "XLSX_MEDIA_TYPE",
     "Brief",
     "BriefFormat",
+    "BriefMember",
     "SheetFormat",
     "brief",
     "brief_html",

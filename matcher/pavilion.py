@@ -101,9 +101,20 @@ def themes_tender(request: PavilionRequest) -> Tender:
 def theme_codes(
     request: PavilionRequest, options: MatchOptions | None = None, model: TextModel | None = None
 ) -> list[list[str]]:
-    """The CPV codes matched for each theme: its own, or those suggested from its words."""
+    """The CPV codes matched for each theme: its own, or those suggested from its words.
+
+    Raises :class:`InvalidInput` naming each theme whose words suggest no code at all.
+    """
     codes = lot_codes(themes_tender(request), options or MatchOptions(), model)
-    return [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
+    matched = [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
+    uncoded = [
+        Problem(f"themes[{i}]", theme.title, "no CPV code is near these words: give CPV codes")
+        for i, (theme, found) in enumerate(zip(request.themes, matched, strict=True))
+        if not found
+    ]
+    if uncoded:
+        raise InvalidInput("no CPV code for some themes", uncoded)
+    return matched
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def test_shortlist_fills_the_stands(client: TestClient) -> None:
         ({"must_include": ["12345"]}, "must_include[0]"),
         ({"exclude": PAVILION_EXAMPLE["must_include"]}, "exclude"),
         ({"themes": [{"title": "Imagerie", "cpv": ["33111000"]}], "stands": 200}, "stands"),
+        ({"themes": [{"title": "xqzwv"}]}, "themes[0]"),
     ],
 )
 def test_bad_shortlists_are_problems_naming_the_field(

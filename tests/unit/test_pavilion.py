@@ -142,6 +142,12 @@ def test_themes_in_words_get_suggested_codes() -> None:
     assert result.themes[1].cpv[0].startswith("80") and "-" in result.themes[1].cpv[0]
 
 
+def test_themes_whose_words_suggest_nothing_are_named() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        theme_codes(request([MEDICAL, {"title": "xqzwv"}], 1))
+    assert [(p.field, p.value) for p in caught.value.problems] == [("themes[1]", "xqzwv")]
+
+
 def test_fewer_matching_firms_than_stands_names_stands() -> None:
     unrelated = make_firm(valid_siren(9), [("09332000", 0.8)])
     with pytest.raises(Infeasible) as caught:
