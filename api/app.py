@@ -12,7 +12,17 @@ from api.deps import StoreDep
 from api.examples import example_response
 from api.jobs import JobRunner
 from api.problems import install_problem_handlers
-from api.routes import cpv, firms, imports, partners, programme, proposals, tenders
+from api.routes import (
+    cpv,
+    exports,
+    firms,
+    imports,
+    partners,
+    pavilions,
+    programme,
+    proposals,
+    tenders,
+)
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -54,6 +64,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(proposals.router)
     app.include_router(programme.router)
     app.include_router(imports.router)
+    app.include_router(pavilions.router)
+    app.include_router(exports.router)
     install_console(app)
 
     @app.get(

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FIRM_EXAMPLE", "TENDER_EXAMPLE"]
+__all__ = [
+    "CONSORTIA_CSV_EXAMPLE",
+    "CONSORTIUM_EXAMPLE",
+    "EVALUATION_EXAMPLE",
+    "FIRM_EXAMPLE",
+    "IMPORT_JOB_EXAMPLE",
+    "MATCH_RESULT_EXAMPLE",
+    "PARTNER_RESULT_EXAMPLE",
+    "PAVILION_CSV_EXAMPLE",
+    "PAVILION_EXAMPLE",
+    "PAVILION_RESULT_EXAMPLE",
+    "PROPOSAL_EXAMPLE",
+    "PUBLIC_FIRM_EXAMPLE",
+    "TENDER_EXAMPLE",
+    "WRITE_REPORT_EXAMPLE",
+    "example_response",
+    "page",
+]
 
 TENDER_EXAMPLE: dict[str, Any] = {
     "id": "bouake-hospital",
@@ -177,3 +194,69 @@ def page(*items: dict[str, Any]) -> dict[str, Any]:
 def example_response(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
     """The ``responses`` argument of a route documenting one JSON response example."""
     return {status: {"content": {"application/json": {"example": example}}}}
+
+
+PAVILION_EXAMPLE: dict[str, Any] = {
+    "fair": "Africa Health Expo 2027, Abidjan",
+    "country": "CI",
+    "stands": 8,
+    "themes": [
+        {"title": "Équipements médicaux et imagerie", "cpv": ["33100000-1"]},
+        {
+            "title": "Construction d'hôpitaux",
+            "description": "travaux de construction d'hôpitaux et de centres de santé",
+        },
+        {"title": "Formation des personnels de santé"},
+    ],
+    "must_include": ["606940062"],
+    "exclude": [],
+}
+# The first lines of a pavilion CSV export, as French Excel opens it.
+PAVILION_CSV_EXAMPLE = (
+    "Stand;SIREN;Raison sociale;Région;Taille;Maturité export;Thèmes couverts;Score;Pourquoi;"
+    "Contact\r\n"
+    "1;480349059;UFJR Ergonomie Santé;Auvergne-Rhône-Alpes;Petite entreprise (10 à 49 salariés)"
+    " — PME;Exportateur accrédité;Équipements médicaux et imagerie;0,824;Covers 'Équipements "
+    "médicaux et imagerie' (fit 0.71); ...;contact.ufjr-ergonomie-sante@example.fr\r\n"
+)
+# The first lines of a consortium CSV export.
+CONSORTIA_CSV_EXAMPLE = (
+    "Rang;Score;SIREN;Raison sociale;Lots;Chef de file;PME;Région;Pourquoi;Contact\r\n"
+    "1;0,712;382611465;Marsillonge Ingénierie SAS;L1 Construction de l'hôpital;Oui;Non;"
+    "Provence-Alpes-Côte d'Azur;Leads the group and takes lot L1 ...;contact@example.fr\r\n"
+)
+
+PAVILION_RESULT_EXAMPLE: dict[str, Any] = {
+    "fair": "Africa Health Expo 2027, Abidjan",
+    "country": "CI",
+    "score": 0.7598,
+    "breakdown": {"coverage": 0.6435, "readiness": 0.9125, "regions": 1.0},
+    "themes": [
+        {
+            "title": "Formation des personnels de santé",
+            "cpv": ["80511000-9"],
+            "suggested": True,
+            "firms": 1,
+        },
+    ],
+    "firms": [
+        {
+            "stand": 1,
+            "siren": "606940062",
+            "name": "Formation de l'Argoat",
+            "region": "Bretagne",
+            "headcount": "0-9",
+            "is_sme": True,
+            "maturity": "accredited",
+            "themes": ["Formation des personnels de santé"],
+            "required": False,
+            "score": 0.7757,
+            "breakdown": {"fit": 0.6262, "readiness": 1.0, "regions": 1.0},
+            "why": "Covers 'Formation des personnels de santé' (fit 0.63); delivers staff "
+            "training services (CPV 80511000, 4 past contracts); exporter accredited by the "
+            "programme, already active in CI; SME based in Bretagne.",
+            "contact_email": "contact.formation-de-l-argoat@example.fr",
+        }
+    ],
+    "candidates_considered": 192,
+}

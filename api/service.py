@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,9 +14,20 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from graph.cpv import format_code, label
 from graph.decp import DecpImport, read_decp
 from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
-from graph.model import Collaboration, Firm, MatchResult, PartnerResult, Siren, Tender
+from graph.model import (
+    Collaboration,
+    Consortium,
+    Firm,
+    MatchResult,
+    PartnerResult,
+    PavilionRequest,
+    PavilionResult,
+    Siren,
+    Tender,
+)
 from graph.store import GraphStore, ImportReport
 from matcher.partners import PartnerWeights, rank_partners
+from matcher.pavilion import select_pavilion, theme_codes
 from matcher.problem import MatchProblem, build_problem, shortlist
 from matcher.propose import MatchOptions, lot_codes, present, solve
 from scoring.complement import DivisionAffinity, division_profile
@@ -234,3 +246,59 @@ def showcase_document() -> ImportDocument:
 def showcase_tender(tender_id: str = SHOWCASE_TENDER) -> Tender:
     """One showcase tender by id (the Bouaké hospital by default)."""
     return parse_json_file(_showcase_file("tenders", f"{tender_id}.json"), Tender)
+
+
+def stored_tender(store: GraphStore, tender_id: str) -> Tender:
+    """The stored tender with this id; :class:`NotFound` naming ``id`` otherwise."""
+    tender = store.get_tender(tender_id)
+    if tender is None:
+        raise NotFound(f"no tender {tender_id}", [Problem("id", tender_id, "unknown tender")])
+    return tender
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """Consortia proposed for a stored tender, with their members' full records by SIREN."""
+
+    tender: Tender
+    result: MatchResult
+    firms: dict[str, Firm]
+
+    def consortium(self, rank: int) -> Consortium:
+        """The consortium of this rank; :class:`NotFound` naming ``rank`` if there is none."""
+        for consortium in self.result.consortia:
+            if consortium.rank == rank:
+                return consortium
+        count = len(self.result.consortia)
+        raise NotFound(
+            f"no consortium of rank {rank}",
+            [Problem("rank", rank, f"{count} consortia were proposed for this tender")],
+        )
+
+
+def tender_proposals(store: GraphStore, tender_id: str, options: MatchOptions) -> Proposals:
+    """The ranked consortia of a stored tender (as ``match_tender``) and their members."""
+    tender = stored_tender(store, tender_id)
+    result = match_tender(store, tender, options)
+    sirens = {member.siren for consortium in result.consortia for member in consortium.members}
+    return Proposals(tender, result, {firm.siren: firm for firm in store.get_firms(sirens)})
+
+
+def shortlist_pavilion(
+    store: GraphStore, request: PavilionRequest, options: MatchOptions | None = None
+) -> PavilionResult:
+    """A France pavilion for a trade fair from the store's firms near its themes.
+
+    Themes in words get CPV codes suggested as lots do; each code's neighbourhood brings its
+    ``options.retrieval`` strongest firms, the required firms are added, then
+    :func:`matcher.pavilion.select_pavilion` chooses.
+    """
+    options = options or MatchOptions()
+    codes = theme_codes(request, options)
+    wanted = sorted({code for theme in codes for code in theme})
+    candidates = store.candidates(wanted, options.retrieval)
+    candidates += store.get_firms(request.must_include)
+    return select_pavilion(request, candidates, codes, text_model(), shortlist=options.shortlist)
+
+
+__all__ += ["Proposals", "shortlist_pavilion", "stored_tender", "tender_proposals"]

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     computed_field,
     field_validator,
     model_validator,
@@ -44,6 +45,10 @@ __all__ = [
     "NoteText",
     "Partner",
     "PartnerResult",
+    "PavilionFirm",
+    "PavilionRequest",
+    "PavilionResult",
+    "PavilionTheme",
     "Proposal",
     "ProposalEvent",
     "ProposalStatus",
@@ -51,6 +56,7 @@ __all__ = [
     "Region",
     "Tender",
     "TenderConstraints",
+    "ThemeCoverage",
     "luhn_valid",
 ]
 
@@ -504,3 +510,92 @@ class Proposal(_Model):
         return self.model_copy(
             update={"status": moved or self.status, "events": [*self.events, event]}
         )
+
+
+# France pavilion shortlists for trade fairs.
+
+
+class PavilionTheme(_Model):
+    """A theme of a trade fair, as CPV codes or in words (codes are then suggested from them)."""
+
+    title: Name
+    cpv: list[CpvCode] = Field(default_factory=list, max_length=50)
+    description: Text = ""
+
+
+class PavilionRequest(_Model):
+    """A France pavilion to fill: the fair's themes, its host country and its number of stands."""
+
+    fair: Name
+    country: Country = Field(description="Host country of the fair (ISO 3166 alpha-2).")
+    themes: list[PavilionTheme] = Field(min_length=1, max_length=30)
+    stands: int = Field(ge=1, le=200, description="Number of stands, one firm each.")
+    must_include: list[Siren] = Field(default_factory=list, max_length=200)
+    exclude: list[Siren] = Field(default_factory=list, max_length=10_000)
+
+    @field_validator("themes")
+    @classmethod
+    def _unique_titles(cls, value: list[PavilionTheme]) -> list[PavilionTheme]:
+        titles = [theme.title.casefold() for theme in value]
+        twice = sorted({t.title for t in value if titles.count(t.title.casefold()) > 1})
+        if twice:
+            raise ValueError(f"theme title(s) given twice: {', '.join(twice)}")
+        return value
+
+    @field_validator("must_include")
+    @classmethod
+    def _fits_the_stands(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        twice = sorted({siren for siren in value if value.count(siren) > 1})
+        if twice:
+            raise ValueError(f"SIREN(s) listed twice: {', '.join(twice)}")
+        stands = info.data.get("stands")
+        if stands is not None and len(value) > stands:
+            raise ValueError(f"{len(value)} required firms for {stands} stands")
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _not_required(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        both = sorted(set(value) & set(info.data.get("must_include", [])))
+        if both:
+            raise ValueError(f"firms both required and excluded: {', '.join(both)}")
+        return value
+
+
+class ThemeCoverage(_Model):
+    """How a pavilion covers one theme: the CPV codes matched and how many of its firms fit."""
+
+    title: str
+    cpv: list[str] = Field(description="Codes matched: the theme's own, or suggested from it.")
+    suggested: bool = Field(description="True when the codes were suggested from the words.")
+    firms: int = Field(description="Firms of the pavilion that deliver something near them.")
+
+
+class PavilionFirm(_Model):
+    """A firm on the pavilion: its stand, the themes it covers, its score parts and why."""
+
+    stand: int
+    siren: str
+    name: str
+    region: Region
+    headcount: HeadcountBand
+    is_sme: bool
+    maturity: ExportMaturity
+    themes: list[str] = Field(description="Titles of the themes it covers, best fit first.")
+    required: bool = Field(description="On the must-include list.")
+    score: float
+    breakdown: dict[str, float]
+    why: str
+    contact_email: str | None = None
+
+
+class PavilionResult(_Model):
+    """A pavilion shortlist: its firms by stand, with the score of the whole selection."""
+
+    fair: str
+    country: str
+    score: float
+    breakdown: dict[str, float]
+    themes: list[ThemeCoverage]
+    firms: list[PavilionFirm]
+    candidates_considered: int = 0

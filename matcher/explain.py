@@ -8,7 +8,7 @@ from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
 from scoring.fit import code_similarity
 
-__all__ = ["why_member"]
+__all__ = ["MATURITY_WORDS", "capability_evidence", "export_experience", "why_member"]
 
 MATURITY_WORDS = {
     ExportMaturity.FIRST_TIME: "first-time exporter",
@@ -18,7 +18,8 @@ MATURITY_WORDS = {
 }
 
 
-def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
+def capability_evidence(firm: Firm, codes: Sequence[str]) -> str:
+    """What the firm delivers nearest ``codes``, with its past contracts ("" if nothing near)."""
     vocabulary = taxonomy()
     scored = [
         (code_similarity(c.cpv, code) * c.strength, c) for c in firm.capabilities for code in codes
@@ -31,6 +32,14 @@ def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
     if capability.contracts:
         text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"
     return text + ")"
+
+
+def export_experience(firm: Firm, country: str) -> str:
+    """The firm's export maturity, and whether it already works in ``country``."""
+    words = MATURITY_WORDS[firm.maturity]
+    if country in firm.export_countries:
+        words += f", already active in {country}"
+    return words
 
 
 def why_member(
@@ -47,16 +56,13 @@ def why_member(
     role = "Leads the group and takes" if leader else "Takes"
     taken = ", ".join(f"lot {lot.id} '{lot.title}' (fit {fits[lot.id]:.2f})" for lot in lots)
     parts = [f"{role} {taken}"]
-    evidence = _best_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]])
+    evidence = capability_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]])
     if evidence:
         parts.append(evidence)
     required = sorted({cert for lot in lots for cert in lot.required_certifications})
     if required:
         parts.append(f"holds the required {', '.join(required)}")
-    export = MATURITY_WORDS[firm.maturity]
-    if tender.country in firm.export_countries:
-        export += f", already active in {tender.country}"
-    parts.append(export)
+    parts.append(export_experience(firm, tender.country))
     by_siren = {p.siren: p for p in partners if p.siren != firm.siren}
     history: dict[str, list[str]] = {}
     for collaboration in collaborations:

@@ -18,7 +18,7 @@ from api.proposals import (
     save_proposal,
     update_proposal,
 )
-from api.routes.tenders import stored_tender
+from api.service import stored_tender
 from graph.model import Evaluation, NoteText, Proposal, ProposalStatus
 
 router = APIRouter(tags=["proposals"])

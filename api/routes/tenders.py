@@ -17,10 +17,8 @@ from api.examples import (
 )
 from api.pages import LimitQuery, OffsetQuery, Page
 from api.routes.firms import ReaderDep
-from api.service import match_tender
-from graph.errors import NotFound, Problem
+from api.service import match_tender, stored_tender
 from graph.model import MatchResult, Tender
-from graph.store import GraphStore
 from matcher.propose import Mode
 
 router = APIRouter(tags=["tenders"])
@@ -30,14 +28,6 @@ ModeQuery = Annotated[
     Mode, Query(description="fast (beam and local search) or exact (MILP, slower).")
 ]
 TenderBody = Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})]
-
-
-def stored_tender(store: GraphStore, tender_id: str) -> Tender:
-    """The stored tender with this id (NotFound otherwise)."""
-    tender = store.get_tender(tender_id)
-    if tender is None:
-        raise NotFound(f"no tender {tender_id}", [Problem("id", tender_id, "unknown tender")])
-    return tender
 
 
 @router.get("/tenders", summary="List tenders", responses=example_response(page(TENDER_EXAMPLE)))

@@ -40,6 +40,10 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("POST", "/imports/decp"): {OFFICER},
     ("GET", "/imports"): {OFFICER},
     ("GET", "/imports/{job_id}"): {OFFICER},
+    ("POST", "/pavilions/shortlist"): {OFFICER},
+    ("POST", "/pavilions/shortlist/export"): {OFFICER},
+    ("GET", "/tenders/{tender_id}/consortia/export"): {OFFICER},
+    ("GET", "/tenders/{tender_id}/consortia/{rank}/brief"): {OFFICER},
 }
 PUBLIC = {("GET", "/health")}
 
@@ -83,7 +87,7 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 def _call(client: TestClient, method: str, path: str, siren: str, token: str | None) -> int:
     url = re.sub(r"\{siren\}", siren, path)
     url = url.replace("{tender_id}", "bouake-hospital")
-    url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope")
+    url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope").replace("{rank}", "1")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     params = {"text": "hôpital"} if path == "/cpv/suggest" else {}
     body = {} if method in {"POST", "PATCH"} else None

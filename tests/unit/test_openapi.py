@@ -13,6 +13,8 @@ from graph.model import (
     Firm,
     MatchResult,
     PartnerResult,
+    PavilionRequest,
+    PavilionResult,
     Proposal,
     PublicFirm,
     Tender,
@@ -46,3 +48,5 @@ def test_examples_are_valid_documents() -> None:
     PartnerResult.model_validate(examples.PARTNER_RESULT_EXAMPLE)
     Proposal.model_validate(examples.PROPOSAL_EXAMPLE)
     ImportJob.model_validate(examples.IMPORT_JOB_EXAMPLE)
+    PavilionResult.model_validate(examples.PAVILION_RESULT_EXAMPLE)
+    PavilionRequest.model_validate(examples.PAVILION_EXAMPLE)

@@ -1,0 +1,95 @@
+"""Consortium proposals of a stored tender as files: CSV, XLSX, and a printable brief."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from api.auth import Role, require
+from api.deps import SettingsDep, StoreDep
+from api.examples import CONSORTIA_CSV_EXAMPLE
+from api.exports import (
+    BriefFormat,
+    SheetFormat,
+    brief,
+    brief_html,
+    brief_pdf,
+    consortia_csv,
+    consortia_xlsx,
+    file_openapi,
+    file_response,
+)
+from api.routes.tenders import ModeQuery, TopQuery
+from api.service import tender_proposals
+from matcher.propose import Mode
+
+router = APIRouter(
+    prefix="/tenders/{tender_id}/consortia",
+    tags=["exports"],
+    dependencies=[Depends(require(Role.OFFICER))],
+)
+
+TenderId = Annotated[str, Path(openapi_examples={"Bouaké hospital": {"value": "bouake-hospital"}})]
+BRIEF_EXAMPLE = (
+    '<!doctype html>\n<html lang="fr">\n...<h1>Fiche consortium n° 1</h1>\n'
+    '<p class="tender">Hôpital de 250 lits de Bouaké : construction, équipement et formation</p>'
+    "\n...</html>"
+)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    summary="Consortia for a tender, as CSV or XLSX",
+    responses=file_openapi(
+        "One row per member per consortium; the XLSX adds each consortium's score terms.",
+        {"csv": CONSORTIA_CSV_EXAMPLE, "xlsx": ""},
+    ),
+)
+def export_consortia(
+    tender_id: TenderId,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Annotated[SheetFormat, Query(description="csv (French Excel) or xlsx.")] = (
+        SheetFormat.CSV
+    ),
+    top: TopQuery = 10,
+    mode: ModeQuery = Mode.FAST,
+) -> Response:
+    """The consortia of ``GET /tenders/{tender_id}/consortia``, as a file (404 if unknown)."""
+    proposals = tender_proposals(store, tender_id, settings.match_options(top, mode))
+    write = consortia_csv if format is SheetFormat.CSV else consortia_xlsx
+    content = write(proposals.tender, proposals.result.consortia, proposals.firms)
+    return file_response(content, f"consortiums {tender_id}", format.value)
+
+
+@router.get(
+    "/{rank}/brief",
+    response_class=Response,
+    summary="One-page brief of a consortium, as HTML or PDF",
+    responses=file_openapi(
+        "The tender, members, lots, leader, why, score breakdown and contacts, in French.",
+        {"html": BRIEF_EXAMPLE, "pdf": ""},
+    ),
+)
+def consortium_brief(
+    tender_id: TenderId,
+    rank: Annotated[int, Path(ge=1, le=100, openapi_examples={"best": {"value": 1}})],
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Annotated[BriefFormat, Query(description="html (printable page) or pdf.")] = (
+        BriefFormat.HTML
+    ),
+    top: TopQuery = 10,
+    mode: ModeQuery = Mode.FAST,
+) -> Response:
+    """The brief of the consortium of this rank among those ``GET /tenders/{tender_id}/consortia``
+    lists with the same ``top`` and ``mode`` (404 naming ``rank`` if there are fewer).
+    """
+    proposals = tender_proposals(store, tender_id, settings.match_options(top, mode))
+    content = brief(proposals.tender, proposals.consortium(rank), proposals.firms)
+    stem = f"fiche consortium {rank} {tender_id}"
+    if format is BriefFormat.HTML:
+        return file_response(brief_html(content).encode("utf-8"), stem, "html", inline=True)
+    return file_response(brief_pdf(content), stem, "pdf", inline=True)

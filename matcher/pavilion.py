@@ -1,0 +1,373 @@
+"""France pavilion shortlists: which firms take a trade fair's stands (no I/O).
+
+A pavilion ``S`` of ``N`` firms (one a stand) is scored as a weighted mean of three terms in
+[0, 1] (:class:`PavilionWeights`)::
+
+    coverage  = mean over themes t of  1 - prod over f in S of (1 - fit[t, f])
+    readiness = sum over f in S of readiness[f] / N
+    regions   = distinct regions in S / min(N, 18)
+
+``fit[t, f]`` is the relevance of :func:`scoring.fit.fit_matrix`, the themes scored as the lots
+of a tender (0 for a firm with no capability near the theme's codes). Read as the chance that a
+firm represents a theme well, a theme's coverage is the chance that one of its firms does: a
+first firm of fit 0.8 on an uncovered theme adds 0.8, a second one on the same theme only
+0.8 x 0.2 = 0.16, so coverage beats redundancy and the stands spread over the themes as far as
+their firms allow. ``readiness`` is :func:`scoring.consortium.readiness_scores` (export
+maturity, plus experience of the host country).
+
+**Selection and guarantee.** Each term is monotone submodular in ``S`` and zero on the empty
+set (coverage is a probabilistic coverage function, readiness is modular, regions count the
+regions covered), hence so is the score. Greedy ascent from the must-include firms, then single
+swaps (a firm out, a candidate in) while one raises the score. Greedy alone reaches at least
+``1 - 1/e`` (63 %) of the best pavilion holding the required firms (Nemhauser, Wolsey and
+Fisher, 1978) and swaps only raise the score. On small random pavilions checked by brute force
+(tests/unit/test_pavilion.py) it is almost always optimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.cpv import format_code
+from graph.errors import Infeasible, InvalidInput, Problem
+from graph.model import (
+    Firm,
+    Lot,
+    PavilionFirm,
+    PavilionRequest,
+    PavilionResult,
+    Region,
+    Tender,
+    ThemeCoverage,
+)
+from matcher.explain import capability_evidence, export_experience
+from matcher.propose import MatchOptions, lot_codes
+from scoring.consortium import readiness_scores
+from scoring.fit import coded_fit, fit_matrix
+from scoring.text import TextModel
+from scoring.weights import Weights
+
+__all__ = [
+    "PavilionScore",
+    "PavilionWeights",
+    "greedy_swap",
+    "select_pavilion",
+    "theme_codes",
+    "themes_tender",
+]
+
+# Smallest score change counted as an improvement by the swaps.
+TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class PavilionWeights(Weights):
+    """Weights of the pavilion terms (normalised to sum to 1)."""
+
+    coverage: float = 0.6
+    readiness: float = 0.3
+    regions: float = 0.1
+
+
+def themes_tender(request: PavilionRequest) -> Tender:
+    """The fair's themes as the lots of a tender, to be scored as lots are (``T1``, ``T2``...).
+
+    A theme in words only gets its title as description, from which codes are suggested. The
+    budget is a placeholder: a stand needs no capacity, so that part of the fit is not used.
+    """
+    lots = [
+        Lot(
+            id=f"T{i}",
+            title=theme.title,
+            description=theme.description or theme.title,
+            cpv=theme.cpv,
+        )
+        for i, theme in enumerate(request.themes, start=1)
+    ]
+    return Tender(
+        id="pavilion",
+        title=request.fair,
+        buyer=request.fair,
+        country=request.country,
+        budget=1.0,
+        lots=lots,
+    )
+
+
+def theme_codes(
+    request: PavilionRequest, options: MatchOptions | None = None, model: TextModel | None = None
+) -> list[list[str]]:
+    """The CPV codes matched for each theme: its own, or those suggested from its words.
+
+    Raises :class:`InvalidInput` naming each theme whose words suggest no code at all.
+    """
+    codes = lot_codes(themes_tender(request), options or MatchOptions(), model)
+    matched = [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
+    uncoded = [
+        Problem(f"themes[{i}]", theme.title, "no CPV code is near these words: give CPV codes")
+        for i, (theme, found) in enumerate(zip(request.themes, matched, strict=True))
+        if not found
+    ]
+    if uncoded:
+        raise InvalidInput("no CPV code for some themes", uncoded)
+    return matched
+
+
+@dataclass(frozen=True)
+class PavilionScore:
+    """The pavilion objective over a pool of candidates (arrays indexed by candidate).
+
+    ``fit`` is ``themes x firms`` in [0, 1]; ``region`` gives each firm's region as an integer.
+    """
+
+    fit: NDArray[np.float64]
+    readiness: NDArray[np.float64]
+    region: NDArray[np.intp]
+    stands: int
+    weights: PavilionWeights = PavilionWeights()
+
+    @property
+    def _normalised(self) -> dict[str, float]:
+        weight = self.weights.as_dict()
+        total = sum(weight.values())
+        return {name: value / total for name, value in weight.items()}
+
+    @property
+    def _region_scale(self) -> int:
+        return min(self.stands, len(Region))
+
+    def terms(self, members: Sequence[int]) -> dict[str, float]:
+        """Coverage, readiness and regions of a set of firms."""
+        chosen = list(members)
+        missing = np.prod(1.0 - self.fit[:, chosen], axis=1)
+        return {
+            "coverage": float((1.0 - missing).mean()),
+            "readiness": float(self.readiness[chosen].sum()) / self.stands,
+            "regions": len(set(self.region[chosen].tolist())) / self._region_scale,
+        }
+
+    def score(self, members: Sequence[int]) -> float:
+        """The weighted mean of the terms."""
+        weight = self._normalised
+        return sum(weight[name] * value for name, value in self.terms(members).items())
+
+    def gains(self, members: Sequence[int]) -> NDArray[np.float64]:
+        """How much adding each firm to ``members`` would raise the score (0 for members).
+
+        On coverage a firm adds ``fit[t, f]`` times what theme ``t`` still misses, on every theme.
+        """
+        chosen = list(members)
+        weight = self._normalised
+        missing = np.prod(1.0 - self.fit[:, chosen], axis=1)
+        present = np.zeros(len(Region), dtype=bool)
+        present[self.region[chosen]] = True
+        gain = (
+            weight["coverage"] * (missing @ self.fit) / self.fit.shape[0]
+            + weight["readiness"] * self.readiness / self.stands
+            + weight["regions"] * ~present[self.region] / self._region_scale
+        )
+        gain[chosen] = 0.0
+        return np.asarray(gain, dtype=np.float64)
+
+
+def greedy_swap(objective: PavilionScore, required: Sequence[int]) -> list[int]:
+    """Greedy ascent from the required firms, then single swaps while one helps.
+
+    Ties go to the lowest index (the pool is sorted by SIREN), so the result is deterministic.
+    """
+    members = list(required)
+    while len(members) < objective.stands:
+        gains = objective.gains(members)
+        gains[members] = -np.inf
+        members.append(int(np.argmax(gains)))
+    fixed = set(required)
+    improved = True
+    while improved:
+        improved = False
+        for position, firm in enumerate(members):
+            if firm in fixed:
+                continue
+            gains = objective.gains(members[:position] + members[position + 1 :])
+            kept = gains[firm]
+            gains[members] = -np.inf
+            best = int(np.argmax(gains))
+            if gains[best] > kept + TOLERANCE:
+                members[position] = best
+                improved = True
+    return members
+
+
+def _pool(
+    request: PavilionRequest, candidates: Sequence[Firm], codes: Sequence[Sequence[str]], size: int
+) -> tuple[list[Firm], int]:
+    """Distinct candidates near a theme and not excluded, each theme's ``size`` best on the
+    terms that need no text plus its best firm of each region, and the required firms.
+
+    Returns the pool (by SIREN) and how many candidates were considered. Raises
+    :class:`InvalidInput` for a required firm missing from the candidates, and
+    :class:`Infeasible` when fewer firms match than there are stands.
+    """
+    excluded = set(request.exclude)
+    firms = sorted(
+        {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
+    )
+    known = {f.siren for f in firms}
+    unknown = [
+        Problem(f"must_include[{i}]", siren, "unknown firm: no firm with this SIREN")
+        for i, siren in enumerate(request.must_include)
+        if siren not in known
+    ]
+    if unknown:
+        raise InvalidInput("a required firm is unknown", unknown)
+    coded = coded_fit(themes_tender(request), codes, firms)
+    readiness = readiness_scores(firms, request.country)
+    region = np.array([list(Region).index(f.region) for f in firms], dtype=np.intp)
+    chosen = {i for i, f in enumerate(firms) if f.siren in request.must_include}
+    for cpv, eligible in zip(coded.cpv, coded.eligible, strict=True):
+        near = np.flatnonzero(eligible)
+        ranked = near[np.lexsort((near, -readiness[near], -cpv[near]))]
+        chosen.update(int(i) for i in ranked[: max(size, request.stands)])
+        _, first = np.unique(region[ranked], return_index=True)
+        chosen.update(int(i) for i in ranked[first])
+    considered = int(coded.eligible.any(axis=0).sum())
+    if len(chosen) < request.stands:
+        raise Infeasible(
+            "fewer matching firms than stands",
+            [
+                Problem(
+                    "stands",
+                    request.stands,
+                    f"only {len(chosen)} firm(s) can take a stand (required, or delivering "
+                    "something near the themes' CPV codes, not excluded): lower the number of "
+                    "stands or widen the themes",
+                )
+            ],
+        )
+    return [firms[i] for i in sorted(chosen)], considered
+
+
+def select_pavilion(
+    request: PavilionRequest,
+    candidates: Sequence[Firm],
+    codes: Sequence[Sequence[str]],
+    model: TextModel,
+    weights: PavilionWeights = PavilionWeights(),
+    shortlist: int = 150,
+) -> PavilionResult:
+    """The ``request.stands`` firms that best cover the themes, ready and from many regions.
+
+    ``candidates`` are the firms retrieved near the themes' ``codes`` (see :func:`theme_codes`)
+    plus the required firms; ``shortlist`` bounds, per theme, the firms whose text is scored.
+    """
+    pool, considered = _pool(request, candidates, codes, shortlist)
+    fit = fit_matrix(themes_tender(request), codes, pool, model)
+    relevance = np.where(fit.eligible, np.clip(fit.relevance, 0.0, 1.0), 0.0)
+    objective = PavilionScore(
+        fit=relevance,
+        readiness=readiness_scores(pool, request.country),
+        region=np.array([list(Region).index(f.region) for f in pool], dtype=np.intp),
+        stands=request.stands,
+        weights=weights,
+    )
+    required = [i for i, f in enumerate(pool) if f.siren in request.must_include]
+    members = greedy_swap(objective, required)
+    firms = _present(request, pool, objective, fit.eligible, members, codes)
+    return PavilionResult(
+        fair=request.fair,
+        country=request.country,
+        score=objective.score(members),
+        breakdown=objective.terms(members),
+        themes=[
+            ThemeCoverage(
+                title=theme.title,
+                cpv=[format_code(code) for code in theme_code],
+                suggested=not theme.cpv,
+                firms=int(fit.eligible[t, members].sum()),
+            )
+            for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))
+        ],
+        firms=firms,
+        candidates_considered=considered,
+    )
+
+
+def _present(
+    request: PavilionRequest,
+    pool: Sequence[Firm],
+    objective: PavilionScore,
+    eligible: NDArray[np.bool_],
+    members: Sequence[int],
+    codes: Sequence[Sequence[str]],
+) -> list[PavilionFirm]:
+    """The members with their themes, parts and reasons, grouped by their best theme."""
+    weight = objective.weights.as_dict()
+    regions = [objective.region[f] for f in members]
+    rows = []
+    for f in members:
+        themes = [int(t) for t in np.flatnonzero(eligible[:, f])]
+        themes.sort(key=lambda t: (-objective.fit[t, f], t))
+        parts = {
+            "fit": float(objective.fit[themes[0], f]) if themes else 0.0,
+            "readiness": float(objective.readiness[f]),
+            "regions": 1.0 / regions.count(objective.region[f]),
+        }
+        # A firm's own score: its fit stands for its part of the coverage.
+        score = (
+            weight["coverage"] * parts["fit"]
+            + weight["readiness"] * parts["readiness"]
+            + weight["regions"] * parts["regions"]
+        ) / sum(weight.values())
+        rows.append((themes[0] if themes else len(codes), -score, pool[f].siren, f, themes, parts))
+    rows.sort()
+    return [
+        PavilionFirm(
+            stand=stand,
+            siren=pool[f].siren,
+            name=pool[f].name,
+            region=pool[f].region,
+            headcount=pool[f].headcount,
+            is_sme=pool[f].is_sme,
+            maturity=pool[f].maturity,
+            themes=[request.themes[t].title for t in themes],
+            required=pool[f].siren in request.must_include,
+            score=-negative,
+            breakdown=parts,
+            why=_why(request, pool[f], themes, objective.fit[:, f], codes, parts["regions"]),
+            contact_email=pool[f].contact_email,
+        )
+        for stand, (_, negative, _, f, themes, parts) in enumerate(rows, start=1)
+    ]
+
+
+def _why(
+    request: PavilionRequest,
+    firm: Firm,
+    themes: Sequence[int],
+    fit: NDArray[np.float64],
+    codes: Sequence[Sequence[str]],
+    region_share: float,
+) -> str:
+    """One sentence: what the firm covers and proves, how ready it is, where it comes from."""
+    parts = []
+    if firm.siren in request.must_include:
+        parts.append("on the must-include list")
+    if themes:
+        covered = " and ".join(f"'{request.themes[t].title}' (fit {fit[t]:.2f})" for t in themes)
+        parts.append(f"covers {covered}")
+        evidence = capability_evidence(firm, codes[themes[0]])
+        if evidence:
+            parts.append(evidence)
+    else:
+        parts.append("matches none of the themes")
+    parts.append(export_experience(firm, request.country))
+    size = "SME" if firm.is_sme else "large firm"
+    where = f"{size} based in {firm.region.value}"
+    if region_share == 1.0:
+        where += ", the pavilion's only firm from there"
+    parts.append(where)
+    sentence = "; ".join(parts) + "."
+    return sentence[0].upper() + sentence[1:]

@@ -1,0 +1,45 @@
+"""The embedded store and Neo4j give the same pavilion shortlist and the same export files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.examples import PAVILION_EXAMPLE
+from api.exports import pavilion_csv
+from api.service import import_document, shortlist_pavilion, showcase_document
+from graph.embedded import EmbeddedStore
+from graph.model import PavilionRequest
+from graph.neo4j_store import Neo4jStore
+from tests.neo4j_server import open_test_store
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture(scope="module")
+def stores() -> Iterator[tuple[EmbeddedStore, Neo4jStore]]:
+    document = showcase_document()
+    embedded = EmbeddedStore(None)
+    import_document(embedded, document)
+    with open_test_store() as neo4j:
+        import_document(neo4j, document)
+        yield embedded, neo4j
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"stands": 20, "must_include": [], "exclude": [PAVILION_EXAMPLE["must_include"][0]]}],
+)
+def test_same_shortlist_on_both_stores(
+    stores: tuple[EmbeddedStore, Neo4jStore], changes: dict[str, object]
+) -> None:
+    embedded, neo4j = stores
+    request = PavilionRequest.model_validate({**PAVILION_EXAMPLE, **changes})
+    left, right = shortlist_pavilion(embedded, request), shortlist_pavilion(neo4j, request)
+    assert len(left.firms) == request.stands
+    assert [(f.siren, f.themes, f.why) for f in left.firms] == [
+        (f.siren, f.themes, f.why) for f in right.firms
+    ]
+    assert left.score == pytest.approx(right.score, abs=1e-9)
+    assert pavilion_csv(left) == pavilion_csv(right)
