@@ -21,7 +21,8 @@ from starlette.datastructures import FormData
 from api.auth import COOKIE, Principal, Role, authenticate
 from api.console.network import COLLABORATION_WORDS
 from api.deps import StoreDep
-from graph.model import ExportMaturity, HeadcountBand, ProposalStatus
+from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from graph.model import ProposalStatus
 from graph.store import GraphStore
 
 __all__ = [
@@ -50,25 +51,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-BREAKDOWN_LABELS = {
-    "coverage": "Couverture",
-    "fit": "Adéquation",
-    "evidence": "Références",
-    "capacity": "Capacité",
-    "readiness": "Préparation export",
-    "sme": "PME",
-    "regions": "Régions",
-    "cohesion": "Cohésion",
-    "complementarity": "Complémentarité",
-    "size": "Taille",
-}
-MATURITY_LABELS = {
-    ExportMaturity.FIRST_TIME: "primo-exportatrice",
-    ExportMaturity.OCCASIONAL: "exportatrice occasionnelle",
-    ExportMaturity.REGULAR: "exportatrice régulière",
-    ExportMaturity.ACCREDITED: "accréditée par le programme",
-}
-HEADCOUNT_LABELS = {band: f"{band.value} salariés" for band in HeadcountBand}
 STATUS_LABELS = {
     ProposalStatus.PROPOSED: "proposé",
     ProposalStatus.CONTACTED: "contacté",
@@ -97,9 +79,9 @@ templates = Jinja2Templates(
 templates.env.filters["nombre"] = french_number
 templates.env.globals.update(
     Role=Role,
-    BREAKDOWN_LABELS=BREAKDOWN_LABELS,
+    TERM_LABELS=TERM_LABELS,
     MATURITY_LABELS=MATURITY_LABELS,
-    HEADCOUNT_LABELS=HEADCOUNT_LABELS,
+    SIZE_LABELS=SIZE_LABELS,
     COLLABORATION_WORDS=COLLABORATION_WORDS,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,

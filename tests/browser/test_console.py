@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
+from api.exports import TERM_LABELS
 from api.service import showcase_tender
 from graph.model import Tender
 from tests.browser.conftest import LiveServer, log_in
@@ -74,7 +76,7 @@ def _members_shown(page: Page) -> list[list[tuple[str, str]]]:
 
 
 def test_enter_the_bouake_tender_and_get_its_consortia(
-    page: Page, live_server: LiveServer, request: pytest.FixtureRequest
+    page: Page, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     tender = showcase_tender()
     page.goto(f"{live_server.url}/console/appels-d-offres/nouveau")
@@ -101,20 +103,7 @@ def test_enter_the_bouake_tender_and_get_its_consortia(
         lots = sorted(lot for _, taken in members for lot in taken.split())
         assert lots == ["L1", "L2", "L3"]
     first = consortia.first
-    expect(first.locator("dl[data-repartition] dt")).to_have_text(
-        [
-            "Couverture",
-            "Adéquation",
-            "Références",
-            "Capacité",
-            "Préparation export",
-            "PME",
-            "Régions",
-            "Cohésion",
-            "Complémentarité",
-            "Taille",
-        ]
-    )
+    expect(first.locator("dl[data-repartition] dt")).to_have_text(list(TERM_LABELS.values()))
     expect(first.locator("svg.reseau g.firme")).to_have_count(len(shown[0]))
     expect(first.locator("svg.reseau g.lot")).to_have_count(3)
 
@@ -135,6 +124,21 @@ def test_enter_the_bouake_tender_and_get_its_consortia(
     if request.node.callspec.params["live_server"] == "embedded":
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=SCREENSHOT, full_page=True)
+
+    # The XLSX export holds the consortia the page shows, member by member.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter (XLSX)").click()
+    assert download.value.suggested_filename == "consortiums-bouake-console.xlsx"
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    sheet = load_workbook(saved)["Consortiums"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Rang", "Score", "SIREN", "Raison sociale", "Lots")
+    exported: dict[int, list[tuple[str, str]]] = {}
+    for rank, _, siren, _, lots, *_ in rows[1:]:
+        lot_ids = " ".join(part.split(" ", 1)[0] for part in str(lots).split(", "))
+        exported.setdefault(int(str(rank)), []).append((str(siren), lot_ids))
+    assert exported == {rank: members for rank, members in enumerate(shown, start=1)}
 
 
 @pytest.mark.parametrize("live_server", ["embedded"], indirect=True)

@@ -15,6 +15,7 @@ from httpx2 import Response
 from api.app import create_app
 from api.auth import COOKIE, Role, create_key, revoke_key
 from api.console.network import network
+from api.exports import TERM_LABELS
 from api.service import showcase_tender
 from api.settings import Settings
 from graph.embedded import EmbeddedStore
@@ -188,8 +189,8 @@ def test_the_tender_form_stores_the_tender_and_shows_its_consortia(
     page = app_client.get(response.headers["location"])
     assert page.status_code == 200
     assert page.text.count('class="consortium"') == 5
-    for term in ("Couverture", "Adéquation", "Préparation export", "Complémentarité"):
-        assert term in page.text
+    for term in TERM_LABELS.values():
+        assert f"<dt>{term}</dt>" in shown(page)
     # The stored tender fills the form again, CPV codes with their check digit.
     again = app_client.get("/console/appels-d-offres/nouveau?depuis=bouake-console")
     assert 'value="45215140-0"' in again.text and 'value="45000000"' in again.text
