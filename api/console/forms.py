@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData
 from graph.cpv import format_code
 from graph.model import EUR_RATES, Tender, TenderConstraints
 
-__all__ = ["CURRENCIES", "TenderForm", "blank_lot"]
+__all__ = ["CURRENCIES", "TenderForm", "blank_lot", "french_error", "split_list"]
 
 CURRENCIES = sorted(EUR_RATES)
 TENDER_FIELDS = ("id", "title", "buyer", "country", "budget", "currency", "deadline")
@@ -90,6 +91,12 @@ VALUE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"firms both required and excluded: (.*)"),
         "entreprises à la fois imposées et exclues : {0}",
     ),
+    (re.compile(r"theme title\(s\) given twice: (.*)"), "thème donné deux fois : {0}"),
+    (re.compile(r"SIREN\(s\) listed twice: (.*)"), "SIREN donné deux fois : {0}"),
+    (
+        re.compile(r"(\d+) required firms for (\d+) stands"),
+        "{0} entreprises imposées pour {1} stands",
+    ),
 ]
 TYPE_MESSAGES = {
     "missing": "champ obligatoire",
@@ -124,7 +131,8 @@ def _plain(number: float) -> str:
     return f"{number:f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def _split(text: str, separators: str) -> list[str]:
+def split_list(text: str, separators: str = r"[,;\s]+") -> list[str]:
+    """The items of a list typed in one field."""
     return [part.strip() for part in re.split(separators, text) if part.strip()]
 
 
@@ -200,8 +208,8 @@ class TenderForm:
                 "id": lot["id"].strip(),
                 "title": lot["title"].strip(),
                 "description": lot["description"].strip(),
-                "cpv": _split(lot["cpv"], r"[,;\s]+"),
-                "required_certifications": _split(lot["required_certifications"], r"[,;]+"),
+                "cpv": split_list(lot["cpv"], r"[,;\s]+"),
+                "required_certifications": split_list(lot["required_certifications"], r"[,;]+"),
                 **({"budget": _number(lot["budget"])} if lot["budget"].strip() else {}),
             }
             for lot in self.lots
@@ -216,7 +224,7 @@ class TenderForm:
         }
         for name in ("must_include", "exclude"):
             if values[name]:
-                constraints[name] = _split(values[name], r"[,;\s]+")
+                constraints[name] = split_list(values[name], r"[,;\s]+")
         if values["preferred_regions"]:
             constraints["preferred_regions"] = self.selected_regions()
         constraints["allow_multiple_lots"] = values["allow_multiple_lots"] != "non"
@@ -226,7 +234,7 @@ class TenderForm:
 
     def selected_regions(self) -> list[str]:
         """The preferred regions chosen, for the form's multiple select."""
-        return _split(self.constraints["preferred_regions"], r"[,;]+")
+        return split_list(self.constraints["preferred_regions"], r"[,;]+")
 
     def tender(self) -> Tender | None:
         """The tender, or None with :attr:`errors` filled in French."""
@@ -277,11 +285,17 @@ def label(key: str) -> str:
     return LABELS.get(key, key)
 
 
-def french_error(item: Mapping[str, Any]) -> tuple[str, str]:
-    """The form key and the French message of one pydantic error."""
+def french_error(item: Mapping[str, Any], itemised: tuple[str, ...] = ("lots",)) -> tuple[str, str]:
+    """The form key and the French message of one pydantic error.
+
+    An item of a list (a CPV code, a SIREN) is reported on its list's field; the items of the
+    ``itemised`` lists (lots) have fields of their own (``lots.0.cpv``).
+    """
     loc: Sequence[int | str] = item.get("loc", ())
-    # A list item (a CPV code, a certification) is reported on its list's field.
-    path = list(loc[:3]) if loc[:1] == ("lots",) else list(loc[:2])
+    if loc[:1] and loc[0] in itemised:
+        path = list(loc[:3])
+    else:
+        path = list(takewhile(lambda part: not isinstance(part, int), loc))
     key = ".".join(str(part) for part in path)
     kind = str(item.get("type", ""))
     context = {

@@ -362,3 +362,42 @@ def test_the_network_joins_members_to_their_lots_and_collaborators() -> None:
     ]
     assert worked == [(a, b, "candidature commune 2021, co-attribution 2019")]
     assert all(0 < node.y < picture.height for node in [*picture.lots, *picture.firms])
+
+
+PAVILION = {
+    "fair": "Africa Health Expo",
+    "country": "ci",
+    "stands": "6",
+    "themes": "Imagerie médicale : 33111000-1, 33112000-8\nFormation : formation du personnel\n"
+    "construction d'hôpitaux",
+}
+
+
+def test_the_pavilion_builder_shortlists_exports_and_explains_refusals_in_french(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    page = app_client.post("/console/pavillon", data=PAVILION)
+    assert page.status_code == 200
+    stands = re.findall(r'<tr data-siren="(\d{9})">\s*<td class="nombre">(\d+)</td>', page.text)
+    assert [stand for _, stand in stands] == ["1", "2", "3", "4", "5", "6"]
+    exported = app_client.post("/console/pavillon/export?format=csv", data=PAVILION)
+    assert exported.headers["content-disposition"] == (
+        'attachment; filename="pavillon-africa-health-expo.csv"'
+    )
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Stand;SIREN;Raison sociale")
+    assert [line.split(";")[1] for line in lines[1:]] == [siren for siren, _ in stands]
+    bad = app_client.post(
+        "/console/pavillon",
+        data={**PAVILION, "stands": "0", "themes": "Radiologie : 99999999", "exclude": "123"},
+    )
+    assert bad.status_code == 422
+    assert dict(re.findall(r'data-champ="([^"]+)">([^<]+)<', shown(bad))) == {
+        "stands": "doit être supérieur ou égal à 1",
+        "themes": "thème 1 : « 99999999 » : code absent du vocabulaire CPV 2008",
+        "exclude": "« 123 » : un SIREN a exactement 9 chiffres",
+    }
+    too_many = app_client.post("/console/pavillon", data={**PAVILION, "stands": "200"})
+    assert too_many.status_code == 422
+    assert "seules" in shown(too_many) and "réduisez le nombre de stands" in shown(too_many)

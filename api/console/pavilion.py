@@ -1,0 +1,162 @@
+"""The France pavilion shortlist builder: a trade fair's themes in, N firms out, as files too.
+
+Themes are typed one a line: ``Imagerie médicale : 33111000-1, 33112000-8`` (a title and its
+CPV codes), ``Imagerie médicale : équipements de radiologie`` (a title and words), or words
+alone; themes in words get CPV codes suggested, as lots do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from api.auth import Principal
+from api.console.base import PREFIX, FormDep, OfficerDep, render
+from api.console.forms import french_error, split_list
+from api.deps import SettingsDep, StoreDep
+from api.exports import SheetFormat, file_response, pavilion_csv, pavilion_xlsx
+from api.service import shortlist_pavilion
+from graph.errors import Infeasible, InvalidInput
+from graph.model import PavilionRequest, PavilionResult
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+FIELDS = ("fair", "country", "stands", "themes", "must_include", "exclude")
+CODE = re.compile(r"^\d{8}(-\d)?$")
+# The shortlist's own refusals (matcher.pavilion), in French.
+REFUSALS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"no CPV code is near these words"),
+        "aucun code CPV ne correspond à ces mots : indiquez des codes CPV",
+    ),
+    (re.compile(r"unknown firm"), "aucune entreprise n'a ce SIREN"),
+    (
+        re.compile(r"only (\d+) firm\(s\) can take a stand"),
+        "seules {0} entreprises peuvent tenir un stand : réduisez le nombre de stands ou "
+        "élargissez les thèmes",
+    ),
+]
+
+
+def _theme(line: str) -> dict[str, Any]:
+    """One theme from its line: a title, then CPV codes or words after a colon."""
+    title, colon, rest = (part.strip() for part in line.partition(":"))
+    words = rest if colon else title
+    codes = split_list(words)
+    if codes and all(CODE.match(code) for code in codes):
+        return {"title": title, "cpv": codes}
+    return {"title": title, "description": rest} if colon else {"title": title}
+
+
+@dataclass
+class PavilionForm:
+    """What the pavilion form holds, as typed, and the errors found in it by field."""
+
+    values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(FIELDS, ""))
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: FormData) -> PavilionForm:
+        """The values of a submitted form."""
+        return cls({name: str(form.get(name) or "").strip() for name in FIELDS})
+
+    def request(self) -> PavilionRequest | None:
+        """The shortlist request, or None with :attr:`errors` filled in French."""
+        values = self.values
+        document: dict[str, Any] = {
+            "fair": values["fair"],
+            "country": values["country"],
+            "stands": values["stands"] or None,
+            "themes": [_theme(line) for line in values["themes"].splitlines() if line.strip()],
+            "must_include": split_list(values["must_include"]),
+            "exclude": split_list(values["exclude"]),
+        }
+        try:
+            return PavilionRequest.model_validate(document)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                key, message = french_error(item, itemised=())
+                loc = item["loc"]
+                if key == "themes" and len(loc) > 1:
+                    message = f"thème {int(loc[1]) + 1} : {message}"
+                self.errors.setdefault(key, []).append(message)
+            return None
+
+    def refuse(self, error: InvalidInput | Infeasible) -> None:
+        """Record, in French, why the shortlist could not be drawn."""
+        for problem in error.problems:
+            key = problem.field.split("[")[0]
+            french = next(
+                (
+                    text.format(*match.groups())
+                    for pattern, text in REFUSALS
+                    if (match := pattern.search(problem.message))
+                ),
+                "demande impossible",
+            )
+            self.errors.setdefault(key, []).append(f"« {problem.value} » : {french}")
+
+
+def _page(
+    request: Request,
+    principal: Principal,
+    form: PavilionForm,
+    result: PavilionResult | None = None,
+) -> HTMLResponse:
+    status = 422 if form.errors else 200
+    return render(request, "pavillon.html", principal, status, form=form, result=result)
+
+
+def _shortlist(form: PavilionForm, store: StoreDep, settings: SettingsDep) -> PavilionResult | None:
+    request = form.request()
+    if request is None:
+        return None
+    try:
+        return shortlist_pavilion(store, request, settings.match_options())
+    except (InvalidInput, Infeasible) as error:
+        form.refuse(error)
+        return None
+
+
+@router.get("/pavillon", response_class=HTMLResponse)
+def pavilion_page(request: Request, principal: OfficerDep) -> HTMLResponse:
+    """The shortlist builder, empty."""
+    return _page(request, principal, PavilionForm())
+
+
+@router.post("/pavillon", response_class=HTMLResponse)
+def shortlist_page(
+    request: Request,
+    form: FormDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+) -> HTMLResponse:
+    """The firms chosen for the stands, or the form again with its errors in French."""
+    entered = PavilionForm.from_form(form)
+    result = _shortlist(entered, store, settings)
+    return _page(request, principal, entered, result)
+
+
+@router.post("/pavillon/export", response_model=None)
+def shortlist_file(
+    request: Request,
+    form: FormDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+    format: Annotated[SheetFormat, Query()] = SheetFormat.XLSX,
+) -> Response:
+    """The same shortlist as a CSV or XLSX file."""
+    entered = PavilionForm.from_form(form)
+    result = _shortlist(entered, store, settings)
+    if result is None:
+        return _page(request, principal, entered)
+    write = pavilion_csv if format is SheetFormat.CSV else pavilion_xlsx
+    return file_response(write(result), f"pavillon {result.fair}", format.value)
