@@ -1,4 +1,4 @@
-"""The ``meute`` command line: demo, match, import, partners, cpv, keys, serve, synth."""
+"""The ``meute`` command line: demo, match, import, partners, pavilion, cpv, keys, serve, synth."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from api.auth import Role, create_key, list_keys, revoke_key
+from api.exports import pavilion_csv, pavilion_xlsx
 from api.service import (
     ImportDocument,
     decp_document,
@@ -23,6 +24,7 @@ from api.service import (
     import_document,
     match_tender,
     parse_json_file,
+    shortlist_pavilion,
     showcase_document,
     showcase_tender,
     suggest_cpv,
@@ -36,7 +38,7 @@ from graph.errors import (
     NotFound,
     StoreUnavailable,
 )
-from graph.model import CollaborationKind, MatchResult, PartnerResult, Tender
+from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
 from graph.store import GraphStore, ImportReport
 from matcher.propose import Mode
 
@@ -253,6 +255,35 @@ def partners(
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
         else:
             _print_partners(result)
+
+
+@app.command()
+def pavilion(
+    request: Annotated[Path, typer.Argument(help="The fair: themes, country, stands (JSON).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the shortlist to this .csv or .xlsx file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Shortlist the firms of a France pavilion at a trade fair (see README)."""
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        errors.print(f"[bold red]error:[/] --out must end in .csv or .xlsx (got {out})")
+        raise typer.Exit(2)
+    with _store() as store:
+        result = shortlist_pavilion(store, parse_json_file(request, PavilionRequest))
+    if out is not None:
+        write = pavilion_csv if out.suffix.lower() == ".csv" else pavilion_xlsx
+        out.write_bytes(write(result))
+        errors.print(f"wrote {out}")
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    table = Table(title=f"{result.fair} ({result.country}): score {result.score:.3f}")
+    for column in ("Stand", "Firm", "Region", "Themes", "Why"):
+        table.add_column(column, overflow="fold")
+    for firm in result.firms:
+        table.add_row(str(firm.stand), firm.name, firm.region, ", ".join(firm.themes), firm.why)
+    console.print(table)
 
 
 cpv_app = typer.Typer(help="The CPV vocabulary.", no_args_is_help=True)

@@ -58,14 +58,17 @@ __all__ = [
     "BriefMember",
     "SheetFormat",
     "brief",
+    "brief_file",
     "brief_html",
     "brief_pdf",
     "consortia_csv",
+    "consortia_file",
     "consortia_xlsx",
     "export_filename",
     "file_openapi",
     "file_response",
     "pavilion_csv",
+    "pavilion_file",
     "pavilion_xlsx",
 ]
 
@@ -549,3 +552,35 @@ def brief_pdf(content: Brief) -> bytes:
     pdf.ln(3)
     pdf.paragraph(f"Généré par Meute le {content.generated} — {content.tender_id}", size=7)
     return bytes(pdf.output())
+
+
+def pavilion_file(result: PavilionResult, format: SheetFormat) -> Response:
+    """A pavilion shortlist as a CSV or XLSX file to download."""
+    write = pavilion_csv if format is SheetFormat.CSV else pavilion_xlsx
+    return file_response(write(result), f"pavillon {result.fair}", format.value)
+
+
+def consortia_file(
+    tender: Tender,
+    consortia: Sequence[Consortium],
+    firms: Mapping[str, Firm],
+    format: SheetFormat,
+    stem: str,
+) -> Response:
+    """Consortia as a CSV or XLSX file to download."""
+    write = consortia_csv if format is SheetFormat.CSV else consortia_xlsx
+    return file_response(write(tender, consortia, firms), stem, format.value)
+
+
+def brief_file(
+    tender: Tender,
+    consortium: Consortium,
+    firms: Mapping[str, Firm],
+    format: BriefFormat,
+    stem: str,
+) -> Response:
+    """A consortium's one-page brief as HTML or PDF, shown in the browser."""
+    content = brief(tender, consortium, firms)
+    if format is BriefFormat.HTML:
+        return file_response(brief_html(content).encode("utf-8"), stem, "html", inline=True)
+    return file_response(brief_pdf(content), stem, "pdf", inline=True)

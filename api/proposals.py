@@ -1,4 +1,6 @@
-"""Saved proposals and programme tracking: the use cases behind /proposals and /programme."""
+"""What officers keep and the steering committee tracks: saved proposals, saved pavilion
+shortlists, programme progress (the use cases behind /proposals, /pavilions and /programme).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +12,18 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from api.auth import Principal
+from api.service import shortlist_pavilion, stored_tender
 from graph import naf
 from graph.errors import Infeasible, InvalidInput, NotFound, Problem
-from graph.model import Evaluation, Firm, Proposal, ProposalStatus, Tender
+from graph.model import (
+    Evaluation,
+    Firm,
+    PavilionRequest,
+    Proposal,
+    ProposalStatus,
+    SavedPavilion,
+    Tender,
+)
 from graph.records import Records
 from graph.store import GraphStore
 from matcher.problem import build_problem
@@ -22,20 +33,32 @@ from scoring.text import text_model
 __all__ = [
     "ProgrammeReport",
     "evaluate_assignment",
+    "get_pavilion",
     "get_proposal",
+    "list_pavilions",
     "list_proposals",
     "programme_report",
+    "proposal_files",
+    "save_pavilion",
     "save_proposal",
     "update_proposal",
 ]
 
-KIND = "proposal"
-# A firm counts as reached by the programme once a proposal naming it has gone past "proposed".
+# A firm counts as reached by the programme once a proposal naming it has gone past "proposed",
+# or once it is on a saved pavilion shortlist.
 REACHED = frozenset(ProposalStatus) - {ProposalStatus.PROPOSED}
 
 
 def _proposals(store: GraphStore) -> Records[Proposal]:
-    return Records(store, KIND, Proposal)
+    return Records(store, "proposal", Proposal)
+
+
+def _pavilions(store: GraphStore) -> Records[SavedPavilion]:
+    return Records(store, "pavilion", SavedPavilion)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def evaluate_assignment(
@@ -93,7 +116,7 @@ def save_proposal(
         raise InvalidInput("the consortium breaks hard constraints", problems)
     now = dt.datetime.now(dt.UTC)
     proposal = Proposal(
-        id=uuid.uuid4().hex[:12],
+        id=_new_id(),
         tender_id=tender.id,
         tender_title=tender.title,
         consortium=evaluation.consortium,
@@ -142,6 +165,41 @@ def update_proposal(
     return proposal
 
 
+def proposal_files(store: GraphStore, proposal: Proposal) -> tuple[Tender, dict[str, Firm]]:
+    """The tender of a saved proposal and its members' records, for exports."""
+    tender = stored_tender(store, proposal.tender_id)
+    sirens = [member.siren for member in proposal.consortium.members]
+    return tender, {firm.siren: firm for firm in store.get_firms(sirens)}
+
+
+def save_pavilion(
+    store: GraphStore, request: PavilionRequest, options: MatchOptions, author: Principal
+) -> SavedPavilion:
+    """Shortlist a pavilion and keep it; its firms count as reached by the programme."""
+    saved = SavedPavilion(
+        id=_new_id(),
+        request=request,
+        result=shortlist_pavilion(store, request, options),
+        created_at=dt.datetime.now(dt.UTC),
+        created_by=author.name,
+    )
+    _pavilions(store).put(saved.id, saved)
+    return saved
+
+
+def list_pavilions(store: GraphStore) -> list[SavedPavilion]:
+    """Saved pavilion shortlists, newest first."""
+    return sorted(_pavilions(store).all(), key=lambda p: (p.created_at, p.id), reverse=True)
+
+
+def get_pavilion(store: GraphStore, pavilion_id: str) -> SavedPavilion:
+    """The saved pavilion shortlist with this id (NotFound otherwise)."""
+    saved = _pavilions(store).get(pavilion_id)
+    if saved is None:
+        raise NotFound(f"no pavilion {pavilion_id}", [Problem("id", pavilion_id, "unknown")])
+    return saved
+
+
 class ProgrammeReport(BaseModel):
     """How far the programme has come toward the number of firms it committed to accompany."""
 
@@ -154,6 +212,7 @@ class ProgrammeReport(BaseModel):
     reached_by_sector: dict[str, int]
     proposals_by_status: dict[str, int]
     proposals: int
+    pavilions: int
 
 
 def _sector(firm: Firm) -> str:
@@ -162,14 +221,17 @@ def _sector(firm: Firm) -> str:
 
 
 def programme_report(store: GraphStore, target: int) -> ProgrammeReport:
-    """Firms reached (members of proposals past "proposed"), by maturity, region and sector."""
+    """Firms reached (members of proposals past "proposed", firms on saved pavilions), by
+    maturity, region and sector, with proposals by status.
+    """
     proposals = _proposals(store).all()
+    pavilions = _pavilions(store).all()
     reached = {
         member.siren
         for proposal in proposals
         if proposal.status in REACHED
         for member in proposal.consortium.members
-    }
+    } | {firm.siren for pavilion in pavilions for firm in pavilion.result.firms}
     firms = store.get_firms(reached)
     statuses = Counter(p.status.value for p in proposals)
     return ProgrammeReport(
@@ -182,4 +244,5 @@ def programme_report(store: GraphStore, target: int) -> ProgrammeReport:
         reached_by_sector=dict(sorted(Counter(map(_sector, firms)).items())),
         proposals_by_status={s.value: statuses.get(s.value, 0) for s in ProposalStatus},
         proposals=len(proposals),
+        pavilions=len(pavilions),
     )

@@ -54,6 +54,7 @@ __all__ = [
     "ProposalStatus",
     "PublicFirm",
     "Region",
+    "SavedPavilion",
     "Tender",
     "TenderConstraints",
     "ThemeCoverage",
@@ -599,3 +600,13 @@ class PavilionResult(_Model):
     themes: list[ThemeCoverage]
     firms: list[PavilionFirm]
     candidates_considered: int = 0
+
+
+class SavedPavilion(_Model):
+    """A pavilion shortlist kept for a trade fair: what was asked and what was chosen."""
+
+    id: str
+    request: PavilionRequest
+    result: PavilionResult
+    created_at: dt.datetime
+    created_by: str

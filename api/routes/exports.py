@@ -9,17 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from api.auth import Role, require
 from api.deps import SettingsDep, StoreDep
 from api.examples import CONSORTIA_CSV_EXAMPLE
-from api.exports import (
-    BriefFormat,
-    SheetFormat,
-    brief,
-    brief_html,
-    brief_pdf,
-    consortia_csv,
-    consortia_xlsx,
-    file_openapi,
-    file_response,
-)
+from api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
 from api.routes.tenders import ModeQuery, TopQuery
 from api.service import tender_proposals
 from matcher.propose import Mode
@@ -58,10 +48,10 @@ def export_consortia(
     mode: ModeQuery = Mode.FAST,
 ) -> Response:
     """The consortia of ``GET /tenders/{tender_id}/consortia``, as a file (404 if unknown)."""
-    proposals = tender_proposals(store, tender_id, settings.match_options(top, mode))
-    write = consortia_csv if format is SheetFormat.CSV else consortia_xlsx
-    content = write(proposals.tender, proposals.result.consortia, proposals.firms)
-    return file_response(content, f"consortiums {tender_id}", format.value)
+    found = tender_proposals(store, tender_id, settings.match_options(top, mode))
+    return consortia_file(
+        found.tender, found.result.consortia, found.firms, format, f"consortiums {tender_id}"
+    )
 
 
 @router.get(
@@ -87,9 +77,6 @@ def consortium_brief(
     """The brief of the consortium of this rank among those ``GET /tenders/{tender_id}/consortia``
     lists with the same ``top`` and ``mode`` (404 naming ``rank`` if there are fewer).
     """
-    proposals = tender_proposals(store, tender_id, settings.match_options(top, mode))
-    content = brief(proposals.tender, proposals.consortium(rank), proposals.firms)
+    found = tender_proposals(store, tender_id, settings.match_options(top, mode))
     stem = f"fiche consortium {rank} {tender_id}"
-    if format is BriefFormat.HTML:
-        return file_response(brief_html(content).encode("utf-8"), stem, "html", inline=True)
-    return file_response(brief_pdf(content), stem, "pdf", inline=True)
+    return brief_file(found.tender, found.consortium(rank), found.firms, format, stem)

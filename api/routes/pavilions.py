@@ -6,22 +6,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from api.auth import Role, require
+from api.auth import OfficerDep, Role, require
 from api.deps import SettingsDep, StoreDep
 from api.examples import (
     PAVILION_CSV_EXAMPLE,
     PAVILION_EXAMPLE,
     PAVILION_RESULT_EXAMPLE,
     example_response,
+    page,
 )
-from api.exports import SheetFormat, file_openapi, file_response, pavilion_csv, pavilion_xlsx
+from api.exports import SheetFormat, file_openapi, pavilion_file
+from api.pages import LimitQuery, OffsetQuery, Page
+from api.proposals import get_pavilion, list_pavilions, save_pavilion
 from api.service import shortlist_pavilion
-from graph.model import PavilionRequest, PavilionResult
+from graph.model import PavilionRequest, PavilionResult, SavedPavilion
 
 router = APIRouter(
     prefix="/pavilions", tags=["pavilions"], dependencies=[Depends(require(Role.OFFICER))]
 )
 
+SheetQuery = Annotated[SheetFormat, Query(description="csv (French Excel) or xlsx.")]
 PavilionBody = Annotated[
     PavilionRequest, Body(openapi_examples={"Abidjan health fair": {"value": PAVILION_EXAMPLE}})
 ]
@@ -56,11 +60,68 @@ def export_shortlist(
     request: PavilionBody,
     store: StoreDep,
     settings: SettingsDep,
-    format: Annotated[SheetFormat, Query(description="csv (French Excel) or xlsx.")] = (
-        SheetFormat.CSV
-    ),
+    format: SheetQuery = SheetFormat.CSV,
 ) -> Response:
     """The same shortlist as ``POST /pavilions/shortlist``, as a file to download."""
-    result = shortlist_pavilion(store, request, settings.match_options())
-    write = pavilion_csv if format is SheetFormat.CSV else pavilion_xlsx
-    return file_response(write(result), f"pavillon {request.fair}", format.value)
+    return pavilion_file(shortlist_pavilion(store, request, settings.match_options()), format)
+
+
+SAVED_PAVILION_EXAMPLE = {
+    "id": "5be0c1d2e3f4",
+    "request": PAVILION_EXAMPLE,
+    "result": PAVILION_RESULT_EXAMPLE,
+    "created_at": "2026-11-26T09:00:00Z",
+    "created_by": "Claire, CCI Bretagne",
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SavedPavilion,
+    summary="Shortlist a France pavilion and keep it",
+    responses=example_response(SAVED_PAVILION_EXAMPLE, 201),
+)
+def save(
+    request: PavilionBody, store: StoreDep, settings: SettingsDep, principal: OfficerDep
+) -> SavedPavilion:
+    """As ``POST /pavilions/shortlist``, then saved: its firms count as reached by the programme."""
+    return save_pavilion(store, request, settings.match_options(), principal)
+
+
+@router.get(
+    "",
+    summary="Saved pavilion shortlists",
+    responses=example_response(page(SAVED_PAVILION_EXAMPLE)),
+)
+def saved(store: StoreDep, offset: OffsetQuery = 0, limit: LimitQuery = 100) -> Page[SavedPavilion]:
+    """Saved shortlists, newest first."""
+    found = list_pavilions(store)
+    return Page(items=found[offset : offset + limit], total=len(found), offset=offset, limit=limit)
+
+
+@router.get(
+    "/{pavilion_id}",
+    response_model=SavedPavilion,
+    summary="One saved pavilion shortlist",
+    responses=example_response(SAVED_PAVILION_EXAMPLE),
+)
+def saved_one(pavilion_id: str, store: StoreDep) -> SavedPavilion:
+    """The saved shortlist with this id (404 if unknown)."""
+    return get_pavilion(store, pavilion_id)
+
+
+@router.get(
+    "/{pavilion_id}/export",
+    response_class=Response,
+    summary="A saved pavilion shortlist, as CSV or XLSX",
+    responses=file_openapi(
+        "The shortlist with French headers, one firm a row in stand order.",
+        {"csv": PAVILION_CSV_EXAMPLE, "xlsx": ""},
+    ),
+)
+def saved_export(
+    pavilion_id: str, store: StoreDep, format: SheetQuery = SheetFormat.CSV
+) -> Response:
+    """The saved shortlist as a file to download, as it was chosen."""
+    return pavilion_file(get_pavilion(store, pavilion_id).result, format)

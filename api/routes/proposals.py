@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import OfficerDep
 from api.deps import SettingsDep, StoreDep
-from api.examples import EVALUATION_EXAMPLE, PROPOSAL_EXAMPLE, example_response, page
+from api.examples import (
+    CONSORTIA_CSV_EXAMPLE,
+    EVALUATION_EXAMPLE,
+    PROPOSAL_EXAMPLE,
+    example_response,
+    page,
+)
+from api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
 from api.pages import LimitQuery, OffsetQuery, Page
 from api.proposals import (
     evaluate_assignment,
     get_proposal,
     list_proposals,
+    proposal_files,
     save_proposal,
     update_proposal,
 )
+from api.routes.pavilions import SheetQuery
 from api.service import stored_tender
 from graph.model import Evaluation, NoteText, Proposal, ProposalStatus
 
@@ -160,3 +169,44 @@ def patch_proposal(
     while open, and/or add a note; any other move is refused with 422.
     """
     return update_proposal(store, proposal_id, principal, change.status, change.note)
+
+
+@router.get(
+    "/proposals/{proposal_id}/export",
+    response_class=Response,
+    summary="A saved proposal, as CSV or XLSX",
+    responses=file_openapi(
+        "One row per member; the XLSX adds the score terms.",
+        {"csv": CONSORTIA_CSV_EXAMPLE, "xlsx": ""},
+    ),
+)
+def export_proposal(
+    proposal_id: str, store: StoreDep, _: OfficerDep, format: SheetQuery = SheetFormat.CSV
+) -> Response:
+    """The saved consortium as a file, with its members' contacts."""
+    proposal = get_proposal(store, proposal_id)
+    tender, firms = proposal_files(store, proposal)
+    stem = f"proposition {proposal.id} {tender.id}"
+    return consortia_file(tender, [proposal.consortium], firms, format, stem)
+
+
+@router.get(
+    "/proposals/{proposal_id}/brief",
+    response_class=Response,
+    summary="One-page brief of a saved proposal, as HTML or PDF",
+    responses=file_openapi(
+        "The tender, members, lots, leader, why, score breakdown and contacts, in French.",
+        {"html": "<!doctype html>...<h1>Fiche consortium n° 1</h1>...", "pdf": ""},
+    ),
+)
+def proposal_brief(
+    proposal_id: str,
+    store: StoreDep,
+    _: OfficerDep,
+    format: Annotated[BriefFormat, Query(description="html or pdf.")] = BriefFormat.HTML,
+) -> Response:
+    """The printable brief of the saved consortium."""
+    proposal = get_proposal(store, proposal_id)
+    tender, firms = proposal_files(store, proposal)
+    stem = f"fiche proposition {proposal.id} {tender.id}"
+    return brief_file(tender, proposal.consortium, firms, format, stem)

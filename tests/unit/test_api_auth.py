@@ -41,6 +41,12 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("GET", "/imports"): {OFFICER},
     ("GET", "/imports/{job_id}"): {OFFICER},
     ("POST", "/pavilions/shortlist"): {OFFICER},
+    ("POST", "/pavilions"): {OFFICER},
+    ("GET", "/pavilions"): {OFFICER},
+    ("GET", "/pavilions/{pavilion_id}"): {OFFICER},
+    ("GET", "/pavilions/{pavilion_id}/export"): {OFFICER},
+    ("GET", "/proposals/{proposal_id}/export"): {OFFICER},
+    ("GET", "/proposals/{proposal_id}/brief"): {OFFICER},
     ("POST", "/pavilions/shortlist/export"): {OFFICER},
     ("GET", "/tenders/{tender_id}/consortia/export"): {OFFICER},
     ("GET", "/tenders/{tender_id}/consortia/{rank}/brief"): {OFFICER},
@@ -88,6 +94,7 @@ def _call(client: TestClient, method: str, path: str, siren: str, token: str | N
     url = re.sub(r"\{siren\}", siren, path)
     url = url.replace("{tender_id}", "bouake-hospital")
     url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope").replace("{rank}", "1")
+    url = url.replace("{pavilion_id}", "nope")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     params = {"text": "hôpital"} if path == "/cpv/suggest" else {}
     body = {} if method in {"POST", "PATCH"} else None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from api.auth import Role
+from api.examples import PAVILION_EXAMPLE
 from api.service import import_document, showcase_document
 from api.settings import Settings
 from graph.embedded import EmbeddedStore
@@ -157,3 +160,39 @@ def test_a_proposal_breaking_a_constraint_is_refused_and_nothing_saved(
     assert response.status_code == 422
     assert any("more than 1" in e["message"] for e in response.json()["errors"])
     assert officer.get("/proposals?tender_id=bouake-strict").json()["total"] == 0
+
+
+def test_saved_pavilions_and_proposal_exports(
+    officer: TestClient, loaded_store: GraphStore, settings: Settings
+) -> None:
+    request = {**PAVILION_EXAMPLE, "stands": 4}
+    saved = officer.post("/pavilions", json=request)
+    assert saved.status_code == 201
+    pavilion = saved.json()
+    assert len(pavilion["result"]["firms"]) == 4 and pavilion["request"]["stands"] == 4
+    assert officer.get("/pavilions").json()["items"][0]["id"] == pavilion["id"]
+    assert officer.get(f"/pavilions/{pavilion['id']}").json() == pavilion
+    assert officer.get("/pavilions/nope").status_code == 404
+    sheet = officer.get(f"/pavilions/{pavilion['id']}/export?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert [row[1] for row in rows[1:]] == [f["siren"] for f in pavilion["result"]["firms"]]
+    assert rows[0][2] == "Raison sociale"
+
+    best = _consortia(officer, 1)[0]
+    proposal = officer.post(
+        "/proposals", json={"tender_id": TENDER, "assignment": _assignment(best)}
+    ).json()
+    exported = officer.get(f"/proposals/{proposal['id']}/export?format=csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    text = exported.content.decode("utf-8-sig")
+    assert all(m["siren"] in text for m in best["members"])
+    brief = officer.get(f"/proposals/{proposal['id']}/brief")
+    assert brief.headers["content-type"].startswith("text/html")
+    assert best["members"][0]["name"].replace("'", "&#39;") in brief.text
+    pdf = officer.get(f"/proposals/{proposal['id']}/brief?format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+
+    with keyed_client(loaded_store, settings, Role.VIEWER) as viewer:
+        report = viewer.get("/programme").json()
+    shortlisted = {f["siren"] for f in pavilion["result"]["firms"]}
+    assert report["firms_reached"] == len(shortlisted) and report["pavilions"] == 1

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from api.auth import authenticate
 from api.cli import app
+from api.examples import PAVILION_EXAMPLE
 from graph.embedded import EmbeddedStore
 
 runner = CliRunner()
@@ -91,3 +94,39 @@ def test_bad_files_exit_2_and_write_nothing(data_dir: Path, tmp_path: Path) -> N
     assert EmbeddedStore(data_dir).count_firms() == 0
     missing = runner.invoke(app, ["match", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+
+
+def test_keys_create_list_revoke(data_dir: Path) -> None:
+    created = runner.invoke(app, ["keys", "create", "--role", "officer", "--name", "Claire"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("meute_")
+    key_id = token.split("_")[1]
+    listed = runner.invoke(app, ["keys", "list"])
+    assert key_id in listed.stdout and token not in listed.stdout
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    with EmbeddedStore(data_dir) as store:
+        assert authenticate(store, token) is None
+    unknown = runner.invoke(app, ["keys", "revoke", "000000000000"])
+    assert unknown.exit_code == 2 and "key_id" in unknown.output
+    bad = runner.invoke(app, ["keys", "create", "--role", "sme", "--name", "x"])
+    assert bad.exit_code == 2 and "siren" in bad.output
+    assert runner.invoke(app, ["keys", "create", "--role", "king", "--name", "x"]).exit_code == 2
+
+
+def test_pavilion_prints_and_writes_the_shortlist(data_dir: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    request = tmp_path / "fair.json"
+    request.write_text(json.dumps({**PAVILION_EXAMPLE, "stands": 3}), encoding="utf-8")
+    out = tmp_path / "pavillon.xlsx"
+    result = runner.invoke(app, ["pavilion", str(request), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    firms = json.loads(result.stdout)["firms"]
+    assert len(firms) == 3
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert [row[1] for row in rows[1:]] == [f["siren"] for f in firms]
+    wrong = runner.invoke(app, ["pavilion", str(request), "--out", str(tmp_path / "x.pdf")])
+    assert wrong.exit_code == 2
+    request.write_text(json.dumps({**PAVILION_EXAMPLE, "stands": 0}), encoding="utf-8")
+    bad = runner.invoke(app, ["pavilion", str(request)])
+    assert bad.exit_code == 2 and "stands" in bad.output
