@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -20,10 +20,13 @@ from api.auth import Principal
 from api.console.base import PREFIX, FormDep, OfficerDep, render
 from api.console.forms import french_error, split_list
 from api.deps import SettingsDep, StoreDep
-from api.exports import SheetFormat, file_response, pavilion_csv, pavilion_xlsx
+from api.exports import SheetFormat, pavilion_file
+from api.proposals import list_pavilions, save_pavilion
 from api.service import shortlist_pavilion
+from api.settings import Settings
 from graph.errors import Infeasible, InvalidInput
 from graph.model import PavilionRequest, PavilionResult
+from graph.store import GraphStore
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -106,14 +109,18 @@ class PavilionForm:
 def _page(
     request: Request,
     principal: Principal,
+    store: GraphStore,
     form: PavilionForm,
     result: PavilionResult | None = None,
 ) -> HTMLResponse:
     status = 422 if form.errors else 200
-    return render(request, "pavillon.html", principal, status, form=form, result=result)
+    saved = list_pavilions(store)
+    return render(
+        request, "pavillon.html", principal, status, form=form, result=result, saved=saved
+    )
 
 
-def _shortlist(form: PavilionForm, store: StoreDep, settings: SettingsDep) -> PavilionResult | None:
+def _shortlist(form: PavilionForm, store: GraphStore, settings: Settings) -> PavilionResult | None:
     request = form.request()
     if request is None:
         return None
@@ -125,9 +132,9 @@ def _shortlist(form: PavilionForm, store: StoreDep, settings: SettingsDep) -> Pa
 
 
 @router.get("/pavillon", response_class=HTMLResponse)
-def pavilion_page(request: Request, principal: OfficerDep) -> HTMLResponse:
-    """The shortlist builder, empty."""
-    return _page(request, principal, PavilionForm())
+def pavilion_page(request: Request, store: StoreDep, principal: OfficerDep) -> HTMLResponse:
+    """The shortlist builder, empty, and the saved shortlists."""
+    return _page(request, principal, store, PavilionForm())
 
 
 @router.post("/pavillon", response_class=HTMLResponse)
@@ -141,7 +148,7 @@ def shortlist_page(
     """The firms chosen for the stands, or the form again with its errors in French."""
     entered = PavilionForm.from_form(form)
     result = _shortlist(entered, store, settings)
-    return _page(request, principal, entered, result)
+    return _page(request, principal, store, entered, result)
 
 
 @router.post("/pavillon/export", response_model=None)
@@ -157,6 +164,26 @@ def shortlist_file(
     entered = PavilionForm.from_form(form)
     result = _shortlist(entered, store, settings)
     if result is None:
-        return _page(request, principal, entered)
-    write = pavilion_csv if format is SheetFormat.CSV else pavilion_xlsx
-    return file_response(write(result), f"pavillon {result.fair}", format.value)
+        return _page(request, principal, store, entered)
+    return pavilion_file(result, format)
+
+
+@router.post("/pavillon/enregistrer", response_model=None)
+def save_page(
+    request: Request,
+    form: FormDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+) -> Response:
+    """Shortlist and keep the pavilion (its firms count as reached by the programme)."""
+    entered = PavilionForm.from_form(form)
+    pavilion = entered.request()
+    if pavilion is not None:
+        try:
+            saved = save_pavilion(store, pavilion, settings.match_options(), principal)
+        except (InvalidInput, Infeasible) as error:
+            entered.refuse(error)
+        else:
+            return RedirectResponse(f"{PREFIX}/pavillon#pavillon-{saved.id}", status_code=303)
+    return _page(request, principal, store, entered)

@@ -398,6 +398,11 @@ def test_the_pavilion_builder_shortlists_exports_and_explains_refusals_in_french
         "themes": "thème 1 : « 99999999 » : code absent du vocabulaire CPV 2008",
         "exclude": "« 123 » : un SIREN a exactement 9 chiffres",
     }
+    saved = app_client.post("/console/pavillon/enregistrer", data=PAVILION, follow_redirects=False)
+    assert saved.status_code == 303
+    pavilion_id = saved.headers["location"].split("#pavillon-")[1]
+    listed = app_client.get("/console/pavillon").text
+    assert f'href="/pavilions/{pavilion_id}/export?format=xlsx"' in listed
     too_many = app_client.post("/console/pavillon", data={**PAVILION, "stands": "200"})
     assert too_many.status_code == 422
     assert "seules" in shown(too_many) and "réduisez le nombre de stands" in shown(too_many)
