@@ -99,7 +99,7 @@ def _open_store(backend: str, tmp_path: Path) -> GraphStore:
     return EmbeddedStore(tmp_path / "meute-data")
 
 
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
