@@ -262,6 +262,20 @@ def test_swapping_a_member_rescores_and_an_unfit_firm_is_refused_in_french(
     assert score is not None
     assert re.search(r"\+[\d,]+ par rapport à la proposition", response.text)
     assert f'value="{second["affectation.L1"]}"' in response.text  # saved as evaluated
+    # Against a tender asking for 3 SMEs, the same composition breaks a constraint: said in
+    # French, and it cannot be saved.
+    tender = showcase_tender()
+    strict = tender.model_copy(
+        update={
+            "id": "strict",
+            "constraints": tender.constraints.model_copy(update={"min_smes": 3}),
+        }
+    )
+    showcase_store.upsert_tenders([strict])
+    broken = app_client.post("/console/appels-d-offres/strict/evaluation", data=first)
+    assert broken.status_code == 200
+    assert re.search(r"<li>\d PME, moins que le minimum \(3\)</li>", broken.text)
+    assert "comme proposition" not in broken.text
     builder = swapped["affectation.L1"]
     unfit = app_client.post(url, data={**first, "affectation.L2": builder})
     assert unfit.status_code == 422
