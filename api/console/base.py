@@ -8,7 +8,7 @@ text from users or the data is shown inert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ from api.auth import COOKIE, Principal, Role, authenticate
 from api.console.network import COLLABORATION_WORDS
 from api.deps import StoreDep
 from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from graph.errors import MeuteError, StoreUnavailable
 from graph.model import ProposalStatus
 from graph.store import GraphStore
 
@@ -190,7 +191,18 @@ async def _page_not_found(request: Request, error: Exception) -> Response:
 
 
 def install_handlers(app: FastAPI) -> None:
-    """The login redirect and the French 403 and 404 pages."""
+    """The login redirect, the French 403 and 404 pages, and a French 503 page for the console
+    when the store is down (the API's own answer, problem+json, stays as it is elsewhere).
+    """
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RoleRefused, _role_refused)
     app.add_exception_handler(PageNotFound, _page_not_found)
+    api_handler = app.exception_handlers[MeuteError]
+
+    async def store_unavailable(request: Request, error: Exception) -> Response:
+        if request.url.path == PREFIX or request.url.path.startswith(f"{PREFIX}/"):
+            return render(request, "indisponible.html", None, 503)
+        answer = api_handler(request, error)
+        return await answer if isinstance(answer, Awaitable) else answer
+
+    app.add_exception_handler(StoreUnavailable, store_unavailable)

@@ -420,3 +420,15 @@ def test_the_pavilion_builder_shortlists_exports_and_explains_refusals_in_french
     too_many = app_client.post("/console/pavillon", data={**PAVILION, "stands": "200"})
     assert too_many.status_code == 422
     assert "seules" in shown(too_many) and "réduisez le nombre de stands" in shown(too_many)
+
+
+def test_a_store_that_is_down_gives_a_french_page_in_the_console_only() -> None:
+    closed = Settings(graph="neo4j", neo4j_uri="bolt://127.0.0.1:9", neo4j_password="x")
+    with TestClient(create_app(settings=closed)) as client:
+        client.cookies.set(COOKIE, "meute_x")
+        page = client.get("/console/appels-d-offres")
+        assert page.status_code == 503
+        assert "Service momentanément indisponible" in page.text
+        api = client.get("/firms")
+        assert api.status_code == 503
+        assert api.headers["content-type"] == "application/problem+json"
