@@ -26,6 +26,7 @@ from graph.model import (
 )
 from graph.records import Records
 from graph.store import GraphStore
+from matcher.phrases import phrase
 from matcher.problem import build_problem
 from matcher.propose import MatchOptions, evaluate, lot_codes
 from scoring.text import text_model
@@ -64,19 +65,23 @@ def _new_id() -> str:
 def evaluate_assignment(
     store: GraphStore, tender: Tender, firm_by_lot: Mapping[str, str], options: MatchOptions
 ) -> Evaluation:
-    """Score a consortium given as lot id -> SIREN, e.g. a proposal after swapping a member."""
+    """Score a consortium given as lot id -> SIREN, e.g. a proposal after swapping a member.
+
+    Reasons, violations and refusals are written in ``options.lang``.
+    """
+    lang = options.lang
     lots = {lot.id for lot in tender.lots}
     problems = [
-        Problem(f"assignment.{k}", firm_by_lot[k], "no such lot")
+        Problem(f"assignment.{k}", firm_by_lot[k], phrase("assignment.no_such_lot", lang))
         for k in sorted(set(firm_by_lot) - lots)
     ]
     problems += [
-        Problem(f"assignment.{lot.id}", None, "no firm given")
+        Problem(f"assignment.{lot.id}", None, phrase("assignment.no_firm", lang))
         for lot in tender.lots
         if lot.id not in firm_by_lot
     ]
     if problems:
-        raise InvalidInput("the assignment does not match the tender's lots", problems)
+        raise InvalidInput(phrase("assignment.mismatch", lang), problems)
     firms = store.get_firms({*firm_by_lot.values(), *tender.constraints.must_include})
     collaborations = store.collaborations_among(f.siren for f in firms)
     try:
@@ -89,16 +94,17 @@ def evaluate_assignment(
             options.weights,
             options.fit_weights,
             per_lot=max(len(firms), 1),
+            lang=lang,
         )
-    except Infeasible as error:  # a lot none of these firms may take: name the given firm
+    except Infeasible as error:  # a lot none of these firms may take: the given firm cannot
         problems = [
-            Problem(f"assignment.{lot}", firm_by_lot[lot], p.message)
+            Problem(f"assignment.{lot}", firm_by_lot[lot], phrase("assignment.unable_firm", lang))
             if (lot := p.field.removeprefix("lots[").removesuffix("]")) in firm_by_lot
             else p
             for p in error.problems
         ]
-        raise InvalidInput("a firm cannot take the lot it was given", problems) from None
-    return evaluate(problem, firm_by_lot, collaborations)
+        raise InvalidInput(phrase("assignment.unable", lang), problems) from None
+    return evaluate(problem, firm_by_lot, collaborations, lang)
 
 
 def save_proposal(

@@ -126,7 +126,7 @@ def prepare_problem(
     wanted = sorted({code for lot in codes.values() for code in lot})
     candidates = store.candidates(wanted, options.retrieval)
     candidates += store.get_firms(tender.constraints.must_include)
-    short = shortlist(tender, candidates, codes, options.weights, options.shortlist)
+    short = shortlist(tender, candidates, codes, options.weights, options.shortlist, options.lang)
     collaborations = store.collaborations_among({firm.siren for firm in short})
     problem = build_problem(
         tender,
@@ -137,6 +137,7 @@ def prepare_problem(
         options.weights,
         options.fit_weights,
         options.per_lot,
+        options.lang,
     )
     return problem, collaborations
 
@@ -151,7 +152,7 @@ def match_with_alternatives(
 ) -> tuple[MatchResult, dict[str, list[Firm]]]:
     """Ranked consortia, and each lot's ``per_lot`` best candidate firms (to swap a member)."""
     problem, collaborations = prepare_problem(store, tender, options)
-    result = present(problem, solve(problem, options), collaborations)
+    result = present(problem, solve(problem, options), collaborations, options.lang)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
         for index, lot in enumerate(tender.lots)
@@ -212,6 +213,7 @@ def find_partners(
     Candidates are the firms two steps away in the collaboration graph plus, for a tender, the
     firms in the CPV divisions of its lots (a partner may come from a neighbouring class), or
     else the firms in the divisions that partners of the firm's divisions are most often in.
+    The reasons are written in ``options.lang``.
     """
     firm = _stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
@@ -219,7 +221,8 @@ def find_partners(
     collaborations = store.collaborations_of(partners) if partners else ring
     neighbours = {s for c in collaborations for s in (c.firm_a, c.firm_b)} - {firm.siren}
     affinity = DivisionAffinity.from_cooccurrence(store.division_cooccurrence())
-    codes = lot_codes(tender, options or MatchOptions()) if tender is not None else None
+    options = options or MatchOptions()
+    codes = lot_codes(tender, options) if tender is not None else None
     if codes is not None:
         divisions = {code[:2] for lot in codes.values() for code in lot}
     else:
@@ -227,7 +230,15 @@ def find_partners(
     wanted = sorted(f"{division}000000" for division in divisions)
     candidates = store.candidates(wanted) + store.get_firms(neighbours)
     return rank_partners(
-        firm, candidates, collaborations, affinity, tender, codes, top, weights or PartnerWeights()
+        firm,
+        candidates,
+        collaborations,
+        affinity,
+        tender,
+        codes,
+        top,
+        weights or PartnerWeights(),
+        options.lang,
     )
 
 
@@ -298,7 +309,9 @@ def shortlist_pavilion(
     wanted = sorted({code for theme in codes for code in theme})
     candidates = store.candidates(wanted, options.retrieval)
     candidates += store.get_firms(request.must_include)
-    return select_pavilion(request, candidates, codes, text_model(), shortlist=options.shortlist)
+    return select_pavilion(
+        request, candidates, codes, text_model(), shortlist=options.shortlist, lang=options.lang
+    )
 
 
 __all__ += ["Proposals", "shortlist_pavilion", "stored_tender", "tender_proposals"]

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from graph.cpv import level, taxonomy
-from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
+from graph.cpv import level
+from graph.model import Collaboration, Firm, Lot, Tender
+from matcher.phrases import (
+    Lang,
+    collaboration_words,
+    cpv_words,
+    listing,
+    maturity_words,
+    phrase,
+    region_words,
+    sentence,
+)
 from scoring.fit import code_similarity
 
-__all__ = ["MATURITY_WORDS", "capability_evidence", "export_experience", "why_member"]
-
-MATURITY_WORDS = {
-    ExportMaturity.FIRST_TIME: "first-time exporter",
-    ExportMaturity.OCCASIONAL: "occasional exporter",
-    ExportMaturity.REGULAR: "regular exporter",
-    ExportMaturity.ACCREDITED: "exporter accredited by the programme",
-}
+__all__ = ["capability_evidence", "export_experience", "firm_size", "why_member"]
 
 
-def capability_evidence(firm: Firm, codes: Sequence[str]) -> str:
+def capability_evidence(firm: Firm, codes: Sequence[str], lang: Lang = Lang.EN) -> str:
     """What the firm delivers nearest ``codes``, with its past contracts ("" if nothing near)."""
-    vocabulary = taxonomy()
     scored = [
         (code_similarity(c.cpv, code) * c.strength, c) for c in firm.capabilities for code in codes
     ]
@@ -28,18 +30,23 @@ def capability_evidence(firm: Firm, codes: Sequence[str]) -> str:
         return ""
     # The best-backed code; among equals, the most general (closest to the lot's own level).
     _, capability = max(scored, key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv))
-    text = f"delivers {vocabulary.label(capability.cpv, 'en').lower()} (CPV {capability.cpv}"
+    text = phrase("evidence", lang, label=cpv_words(capability.cpv, lang), code=capability.cpv)
     if capability.contracts:
-        text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"
+        text += phrase("evidence.contracts", lang, capability.contracts)
     return text + ")"
 
 
-def export_experience(firm: Firm, country: str) -> str:
+def export_experience(firm: Firm, country: str, lang: Lang = Lang.EN) -> str:
     """The firm's export maturity, and whether it already works in ``country``."""
-    words = MATURITY_WORDS[firm.maturity]
+    words = maturity_words(firm.maturity, lang)
     if country in firm.export_countries:
-        words += f", already active in {country}"
+        return phrase("export.active_in", lang, maturity=words, country=country)
     return words
+
+
+def firm_size(firm: Firm, lang: Lang = Lang.EN) -> str:
+    """The firm's size in words: SME or large firm."""
+    return phrase("firm.sme" if firm.is_sme else "firm.large", lang)
 
 
 def why_member(
@@ -51,18 +58,24 @@ def why_member(
     leader: bool,
     partners: Sequence[Firm],
     collaborations: Sequence[Collaboration],
+    lang: Lang = Lang.EN,
 ) -> str:
     """One sentence saying what a member takes, what backs it, and whom it knows."""
-    role = "Leads the group and takes" if leader else "Takes"
-    taken = ", ".join(f"lot {lot.id} '{lot.title}' (fit {fits[lot.id]:.2f})" for lot in lots)
-    parts = [f"{role} {taken}"]
-    evidence = capability_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]])
+    taken = listing(
+        [phrase("member.lot", lang, lot=lot.id, title=lot.title, fit=fits[lot.id]) for lot in lots],
+        "lots",
+        lang,
+    )
+    parts = [phrase("member.leads" if leader else "member.takes", lang, lots=taken)]
+    evidence = capability_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]], lang)
     if evidence:
         parts.append(evidence)
     required = sorted({cert for lot in lots for cert in lot.required_certifications})
     if required:
-        parts.append(f"holds the required {', '.join(required)}")
-    parts.append(export_experience(firm, tender.country))
+        parts.append(
+            phrase("member.certified", lang, len(required), certifications=", ".join(required))
+        )
+    parts.append(export_experience(firm, tender.country, lang))
     by_siren = {p.siren: p for p in partners if p.siren != firm.siren}
     history: dict[str, list[str]] = {}
     for collaboration in collaborations:
@@ -70,15 +83,15 @@ def why_member(
             continue
         other = collaboration.firm_b if collaboration.firm_a == firm.siren else collaboration.firm_a
         if other in by_siren:
-            kind = collaboration.kind.value.replace("_", " ")
+            kind = collaboration_words(collaboration.kind, lang)
             history.setdefault(by_siren[other].name, []).append(f"{kind} {collaboration.year}")
     if history:
-        parts.append(
-            "has worked with "
-            + "; ".join(
-                f"{name} ({', '.join(sorted(set(ways)))})" for name, ways in sorted(history.items())
-            )
+        known = listing(
+            [f"{name} ({', '.join(sorted(set(ways)))})" for name, ways in sorted(history.items())],
+            "partners",
+            lang,
         )
-    size = "SME" if firm.is_sme else "large firm"
-    parts.append(f"{size} based in {firm.region.value}")
-    return "; ".join(parts) + "."
+        parts.append(phrase("member.history", lang, partners=known))
+    where = region_words(firm.region, lang)
+    parts.append(phrase("firm.based", lang, size=firm_size(firm, lang), where=where))
+    return sentence(parts, lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.errors import Infeasible, Problem
 from matcher.exact import solve_exact
+from matcher.phrases import Lang, phrase
 from matcher.problem import MatchProblem
 
 __all__ = ["explain_infeasibility"]
@@ -19,11 +20,13 @@ RELAXABLE = {
 }
 
 
-def explain_infeasibility(problem: MatchProblem, time_limit: float = 5.0) -> Infeasible:
+def explain_infeasibility(
+    problem: MatchProblem, time_limit: float = 5.0, lang: Lang = Lang.EN
+) -> Infeasible:
     """An :class:`Infeasible` error naming the constraints at fault and how to relax them.
 
     A constraint is reported when dropping it alone makes the tender feasible; when no single
-    constraint does, the ones that together do are listed.
+    constraint does, the ones that together do are listed. Messages are written in ``lang``.
     """
     constraints = problem.tender.constraints
     active = [
@@ -44,19 +47,15 @@ def explain_infeasibility(problem: MatchProblem, time_limit: float = 5.0) -> Inf
         if solve_exact(problem, relax=frozenset({name}), time_limit=time_limit).solutions
     ]
     if not culprits:
+        binding = phrase("infeasible.binding", lang)
         return Infeasible(
-            "no consortium satisfies these constraints together; relax several of them",
-            [
-                Problem(
-                    _field(problem, name), _current(problem, name), "one of the binding constraints"
-                )
-                for name in active
-            ],
+            phrase("infeasible.together", lang),
+            [Problem(_field(problem, name), _current(problem, name), binding) for name in active],
         )
     return Infeasible(
-        "no consortium satisfies the tender's constraints",
+        phrase("infeasible", lang),
         [
-            Problem(_field(problem, name), _current(problem, name), _advice(problem, name))
+            Problem(_field(problem, name), _current(problem, name), _advice(problem, name, lang))
             for name in culprits
         ],
     )
@@ -76,26 +75,17 @@ def _current(problem: MatchProblem, name: str) -> object:
     return getattr(constraints, field)
 
 
-def _advice(problem: MatchProblem, name: str) -> str:
+def _advice(problem: MatchProblem, name: str, lang: Lang) -> str:
     """The nearest relaxation of one constraint, measured on the candidate pool."""
-    n_lots = problem.n_lots
     if name == "max_members":
         best = solve_exact(problem, relax=frozenset({"max_members"})).solutions[0][1]
-        return (
-            f"no consortium of at most {problem.tender.constraints.max_members} firms meets the "
-            f"other constraints; without this limit the best has {len(set(best))} members"
-        )
+        maximum = problem.tender.constraints.max_members
+        return phrase("relax.max_members", lang, maximum, members=len(set(best)))
     if name == "min_smes":
-        available = int(problem.is_sme.sum())
-        return f"too many SMEs required; at most {min(available, n_lots)} can take a lot here"
-    if name == "must_include":
-        return "the required firms cannot all be fitted in with the other constraints; drop one"
-    if name == "allow_multiple_lots":
-        return "allow a firm to take several lots"
+        available = min(int(problem.is_sme.sum()), problem.n_lots)
+        return phrase("relax.min_smes", lang, available)
     if name == "leader":
-        able = int(problem.leader_ok.sum())
-        return (
-            f"only {able} candidate firm(s) meet the leader requirements and none fits; "
-            "lower the turnover share or the maturity stage"
-        )
-    return "too few candidate firms in the preferred regions; lower the minimum or add regions"
+        return phrase("relax.leader", lang, int(problem.leader_ok.sum()))
+    if name in ("must_include", "allow_multiple_lots"):
+        return phrase(f"relax.{name}", lang)
+    return phrase("relax.regions", lang)

@@ -27,9 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.cpv import label
 from graph.model import Collaboration, Firm, Partner, PartnerResult, Tender
-from matcher.explain import MATURITY_WORDS
+from matcher.explain import firm_size
+from matcher.phrases import (
+    Lang,
+    collaboration_words,
+    cpv_words,
+    maturity_words,
+    phrase,
+    region_words,
+    sentence,
+)
 from matcher.propose import lot_codes
 from scoring.complement import DivisionAffinity, division_profile, shared_partners
 from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
@@ -96,8 +104,8 @@ def _tender_fit(
     )
 
 
-def _division_name(division: str) -> str:
-    return label(f"{division}000000", "en").lower()
+def _division_name(division: str, lang: Lang) -> str:
+    return cpv_words(f"{division}000000", lang)
 
 
 def _why(
@@ -111,50 +119,62 @@ def _why(
     collaborations: Sequence[Collaboration],
     via: Sequence[str],
     names: Mapping[str, str],
+    lang: Lang,
 ) -> str:
     """One plain sentence: what the candidate brings, whom it knows, who it is."""
     parts = []
     if tender is not None and tender_fit is not None:
         lot_index = int(np.argmax(tender_fit.weight * tender_fit.relevance[:, index]))
         lot = tender.lots[lot_index]
-        fits = tender_fit.relevance[lot_index, index]
-        own = tender_fit.own[lot_index]
-        text = f"Fits lot {lot.id} '{lot.title}' ({fits:.2f})"
-        parts.append(text + (f" where {firm.name} is weak ({own:.2f})" if own < 0.5 else ""))
+        fits = float(tender_fit.relevance[lot_index, index])
+        own = float(tender_fit.own[lot_index])
+        text = phrase("partner.fits", lang, lot=lot.id, title=lot.title, fit=fits)
+        if own < 0.5:
+            text += phrase("partner.where_weak", lang, name=firm.name, own=own)
+        parts.append(text)
     else:
         mine = {c.cpv[:4] for c in firm.capabilities}
         new = [c for c in candidate.capabilities if c.cpv[:4] not in mine]
         if new:
             best = max(new, key=lambda c: (c.strength, c.contracts, c.cpv))
-            parts.append(f"Brings {label(best.cpv, 'en').lower()}, which {firm.name} lacks")
+            brings = cpv_words(best.cpv, lang)
+            parts.append(phrase("partner.brings", lang, label=brings, name=firm.name))
         else:
-            parts.append(f"Works in the same fields as {firm.name}")
+            parts.append(phrase("partner.same_fields", lang, name=firm.name))
     past = sorted(
         (c for c in collaborations if candidate.siren in (c.firm_a, c.firm_b)),
         key=lambda c: (-c.year, c.kind.value),
     )
     past = [c for c in past if firm.siren in (c.firm_a, c.firm_b)]
     if past:
-        kind = past[0].kind.value.replace("_", " ")
-        times = f"{len(past)} times, last" if len(past) > 1 else "once:"
-        parts.append(f"worked with {firm.name} {times} {kind} in {past[0].year}")
+        kind = collaboration_words(past[0].kind, lang)
+        parts.append(
+            phrase(
+                "partner.worked_with", lang, len(past), name=firm.name, kind=kind, year=past[0].year
+            )
+        )
     if via:
         shown = ", ".join(names.get(siren, f"SIREN {siren}") for siren in via[:2])
-        more = f" and {len(via) - 2} more" if len(via) > 2 else ""
-        parts.append(f"shares partners with {firm.name} ({shown}{more})")
+        more = phrase("partner.more", lang, len(via) - 2) if len(via) > 2 else ""
+        parts.append(phrase("partner.shares", lang, name=firm.name, shown=shown, more=more))
     link = affinity.strongest_link(division_profile(firm), division_profile(candidate))
     if link is not None and terms["affinity"] >= 0.5:
         ours, theirs, pairs = link
         together = (
-            f"firms in {_division_name(theirs)} often team up with each other"
+            phrase("partner.affinity_same", lang, theirs=_division_name(theirs, lang))
             if ours == theirs
-            else f"firms in {_division_name(theirs)} often team up with firms in "
-            f"{_division_name(ours)}"
+            else phrase(
+                "partner.affinity",
+                lang,
+                theirs=_division_name(theirs, lang),
+                ours=_division_name(ours, lang),
+            )
         )
-        parts.append(f"{together} ({pairs} past pairs)")
-    size = "SME" if candidate.is_sme else "large firm"
-    parts.append(f"{size} in {candidate.region.value}, {MATURITY_WORDS[candidate.maturity]}")
-    return "; ".join(parts) + "."
+        parts.append(phrase("partner.pairs", lang, pairs, together=together))
+    where = region_words(candidate.region, lang)
+    maturity = maturity_words(candidate.maturity, lang)
+    parts.append(f"{firm_size(candidate, lang)} {where}, {maturity}")
+    return sentence(parts, lang)
 
 
 def rank_partners(
@@ -166,13 +186,15 @@ def rank_partners(
     codes: Mapping[str, Sequence[str]] | None = None,
     top: int = 10,
     weights: PartnerWeights = PartnerWeights(),
+    lang: Lang = Lang.EN,
 ) -> PartnerResult:
     """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
 
     ``collaborations`` are those of ``firm`` and of its partners (two steps of the graph);
     ``affinity`` is learnt from every collaboration. With a ``tender``, only firms that may take
     one of its lots are ranked, its excluded firms never; ``codes`` are the CPV codes matched
-    per lot (by default the lots' own, or codes suggested from their text).
+    per lot (by default the lots' own, or codes suggested from their text). The reasons are
+    written in ``lang``.
     """
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
@@ -248,6 +270,7 @@ def rank_partners(
             collaborations,
             proximity.get(pool[i].siren, (0.0, []))[1],
             names,
+            lang,
         )
         partners.append(
             Partner(

@@ -44,7 +44,8 @@ from graph.model import (
     Tender,
     ThemeCoverage,
 )
-from matcher.explain import capability_evidence, export_experience
+from matcher.explain import capability_evidence, export_experience, firm_size
+from matcher.phrases import Lang, listing, phrase, region_words, sentence
 from matcher.propose import MatchOptions, lot_codes
 from scoring.consortium import readiness_scores
 from scoring.fit import coded_fit, fit_matrix
@@ -103,17 +104,19 @@ def theme_codes(
 ) -> list[list[str]]:
     """The CPV codes matched for each theme: its own, or those suggested from its words.
 
-    Raises :class:`InvalidInput` naming each theme whose words suggest no code at all.
+    Raises :class:`InvalidInput` naming each theme whose words suggest no code at all (in
+    ``options.lang``).
     """
-    codes = lot_codes(themes_tender(request), options or MatchOptions(), model)
+    options = options or MatchOptions()
+    codes = lot_codes(themes_tender(request), options, model)
     matched = [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
     uncoded = [
-        Problem(f"themes[{i}]", theme.title, "no CPV code is near these words: give CPV codes")
+        Problem(f"themes[{i}]", theme.title, phrase("pavilion.uncoded_theme", options.lang))
         for i, (theme, found) in enumerate(zip(request.themes, matched, strict=True))
         if not found
     ]
     if uncoded:
-        raise InvalidInput("no CPV code for some themes", uncoded)
+        raise InvalidInput(phrase("pavilion.uncoded", options.lang), uncoded)
     return matched
 
 
@@ -202,7 +205,11 @@ def greedy_swap(objective: PavilionScore, required: Sequence[int]) -> list[int]:
 
 
 def _pool(
-    request: PavilionRequest, candidates: Sequence[Firm], codes: Sequence[Sequence[str]], size: int
+    request: PavilionRequest,
+    candidates: Sequence[Firm],
+    codes: Sequence[Sequence[str]],
+    size: int,
+    lang: Lang,
 ) -> tuple[list[Firm], int]:
     """Distinct candidates near a theme and not excluded, each theme's ``size`` best on the
     terms that need no text plus its best firm of each region, and the required firms.
@@ -217,12 +224,12 @@ def _pool(
     )
     known = {f.siren for f in firms}
     unknown = [
-        Problem(f"must_include[{i}]", siren, "unknown firm: no firm with this SIREN")
+        Problem(f"must_include[{i}]", siren, phrase("pavilion.unknown_firm", lang))
         for i, siren in enumerate(request.must_include)
         if siren not in known
     ]
     if unknown:
-        raise InvalidInput("a required firm is unknown", unknown)
+        raise InvalidInput(phrase("pavilion.unknown", lang), unknown)
     coded = coded_fit(themes_tender(request), codes, firms)
     readiness = readiness_scores(firms, request.country)
     region = np.array([list(Region).index(f.region) for f in firms], dtype=np.intp)
@@ -236,14 +243,10 @@ def _pool(
     considered = int(coded.eligible.any(axis=0).sum())
     if len(chosen) < request.stands:
         raise Infeasible(
-            "fewer matching firms than stands",
+            phrase("pavilion.too_few", lang),
             [
                 Problem(
-                    "stands",
-                    request.stands,
-                    f"only {len(chosen)} firm(s) can take a stand (required, or delivering "
-                    "something near the themes' CPV codes, not excluded): lower the number of "
-                    "stands or widen the themes",
+                    "stands", request.stands, phrase("pavilion.too_few_firms", lang, len(chosen))
                 )
             ],
         )
@@ -257,13 +260,15 @@ def select_pavilion(
     model: TextModel,
     weights: PavilionWeights = PavilionWeights(),
     shortlist: int = 150,
+    lang: Lang = Lang.EN,
 ) -> PavilionResult:
     """The ``request.stands`` firms that best cover the themes, ready and from many regions.
 
     ``candidates`` are the firms retrieved near the themes' ``codes`` (see :func:`theme_codes`)
     plus the required firms; ``shortlist`` bounds, per theme, the firms whose text is scored.
+    Reasons and refusals are written in ``lang``.
     """
-    pool, considered = _pool(request, candidates, codes, shortlist)
+    pool, considered = _pool(request, candidates, codes, shortlist, lang)
     fit = fit_matrix(themes_tender(request), codes, pool, model)
     relevance = np.where(fit.eligible, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
@@ -275,7 +280,7 @@ def select_pavilion(
     )
     required = [i for i, f in enumerate(pool) if f.siren in request.must_include]
     members = greedy_swap(objective, required)
-    firms = _present(request, pool, objective, fit.eligible, members, codes)
+    firms = _present(request, pool, objective, fit.eligible, members, codes, lang)
     return PavilionResult(
         fair=request.fair,
         country=request.country,
@@ -302,6 +307,7 @@ def _present(
     eligible: NDArray[np.bool_],
     members: Sequence[int],
     codes: Sequence[Sequence[str]],
+    lang: Lang,
 ) -> list[PavilionFirm]:
     """The members with their themes, parts and reasons, grouped by their best theme."""
     weight = objective.weights.as_dict()
@@ -336,7 +342,7 @@ def _present(
             required=pool[f].siren in request.must_include,
             score=-negative,
             breakdown=parts,
-            why=_why(request, pool[f], themes, objective.fit[:, f], codes, parts["regions"]),
+            why=_why(request, pool[f], themes, objective.fit[:, f], codes, parts["regions"], lang),
             contact_email=pool[f].contact_email,
         )
         for stand, (_, negative, _, f, themes, parts) in enumerate(rows, start=1)
@@ -350,24 +356,33 @@ def _why(
     fit: NDArray[np.float64],
     codes: Sequence[Sequence[str]],
     region_share: float,
+    lang: Lang,
 ) -> str:
     """One sentence: what the firm covers and proves, how ready it is, where it comes from."""
     parts = []
     if firm.siren in request.must_include:
-        parts.append("on the must-include list")
+        parts.append(phrase("pavilion.required", lang))
     if themes:
-        covered = " and ".join(f"'{request.themes[t].title}' (fit {fit[t]:.2f})" for t in themes)
-        parts.append(f"covers {covered}")
-        evidence = capability_evidence(firm, codes[themes[0]])
+        covered = listing(
+            [
+                phrase("pavilion.theme", lang, title=request.themes[t].title, fit=float(fit[t]))
+                for t in themes
+            ],
+            "themes",
+            lang,
+        )
+        parts.append(phrase("pavilion.covers", lang, themes=covered))
+        evidence = capability_evidence(firm, codes[themes[0]], lang)
         if evidence:
             parts.append(evidence)
     else:
-        parts.append("matches none of the themes")
-    parts.append(export_experience(firm, request.country))
-    size = "SME" if firm.is_sme else "large firm"
-    where = f"{size} based in {firm.region.value}"
+        parts.append(phrase("pavilion.no_theme", lang))
+    parts.append(export_experience(firm, request.country, lang))
+    where = phrase(
+        "firm.based", lang, size=firm_size(firm, lang), where=region_words(firm.region, lang)
+    )
     if region_share == 1.0:
-        where += ", the pavilion's only firm from there"
+        where += phrase("pavilion.only_from_region", lang)
     parts.append(where)
-    sentence = "; ".join(parts) + "."
-    return sentence[0].upper() + sentence[1:]
+    text = sentence(parts, lang)
+    return text[0].upper() + text[1:]

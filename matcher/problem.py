@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from graph.errors import Infeasible, Problem
 from graph.model import Collaboration, Firm, Lot, Tender
+from matcher.phrases import Lang, phrase
 from scoring.consortium import (
     LINEAR_TERMS,
     ObjectiveWeights,
@@ -74,34 +75,46 @@ class MatchProblem:
         """The objective value of an assignment."""
         return objective(self.breakdown(assignment), self.weights)
 
-    def violations(self, assignment: Sequence[int]) -> list[str]:
+    def violations(self, assignment: Sequence[int], lang: Lang = Lang.EN) -> list[str]:
         """Every hard constraint a complete assignment breaks (empty when it is feasible)."""
         constraints = self.tender.constraints
         lots = self.tender.lots
-        broken = [f"lot {lots[i].id} has no firm" for i, f in enumerate(assignment) if f < 0]
+        broken = [
+            phrase("broken.lot_empty", lang, lot=lots[i].id)
+            for i, f in enumerate(assignment)
+            if f < 0
+        ]
         broken += [
-            f"{self.firms[f].name} cannot take lot {lots[i].id}"
+            phrase("broken.ineligible", lang, name=self.firms[f].name, lot=lots[i].id)
             for i, f in enumerate(assignment)
             if f >= 0 and not self.tables.eligible(i, f)
         ]
         members = {f for f in assignment if f >= 0}
         sirens = {self.firms[f].siren for f in members}
         broken += [
-            f"required firm {s} is missing" for s in constraints.must_include if s not in sirens
+            phrase("broken.required_missing", lang, siren=s)
+            for s in constraints.must_include
+            if s not in sirens
         ]
-        broken += [f"excluded firm {s} is a member" for s in constraints.exclude if s in sirens]
+        broken += [
+            phrase("broken.excluded_member", lang, siren=s)
+            for s in constraints.exclude
+            if s in sirens
+        ]
         if not constraints.allow_multiple_lots and len(members) < len(assignment):
-            broken.append("a firm takes several lots")
+            broken.append(phrase("broken.several_lots", lang))
         if constraints.max_members is not None and len(members) > constraints.max_members:
-            broken.append(f"{len(members)} members, more than {constraints.max_members}")
+            broken.append(
+                phrase("broken.too_many", lang, len(members), maximum=constraints.max_members)
+            )
         smes = int(self.is_sme[list(members)].sum()) if members else 0
         if smes < constraints.min_smes:
-            broken.append(f"{smes} SMEs, fewer than {constraints.min_smes}")
+            broken.append(phrase("broken.too_few_smes", lang, smes, minimum=constraints.min_smes))
         if members and not self.leader_ok[list(members)].any():
-            broken.append("no member meets the leader requirements")
+            broken.append(phrase("broken.no_leader", lang))
         needed = self.min_preferred
         if needed and int(self.preferred[list(members)].sum()) < needed:
-            broken.append(f"fewer than {needed} members from the preferred regions")
+            broken.append(phrase("broken.regions", lang, needed))
         return broken
 
     @property
@@ -123,14 +136,12 @@ class MatchProblem:
         )
 
 
-def _uncoverable(lot: Lot, near: int, certified: int) -> Problem:
+def _uncoverable(lot: Lot, near: int, lang: Lang) -> Problem:
     if near == 0:
-        reason = "no candidate firm delivers anything close to this lot's CPV codes"
+        reason = phrase("lot.nothing_near", lang)
     else:
-        reason = (
-            f"{near} firm(s) deliver it but none holds every required certification "
-            f"({', '.join(lot.required_certifications)})"
-        )
+        certifications = ", ".join(lot.required_certifications)
+        reason = phrase("lot.uncertified", lang, near, certifications=certifications)
     return Problem(f"lots[{lot.id}]", lot.title, reason)
 
 
@@ -157,7 +168,7 @@ def _pool(
     return sorted(chosen)
 
 
-def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
+def _usable(tender: Tender, candidates: Sequence[Firm], lang: Lang) -> list[Firm]:
     """Distinct candidates that are not excluded, by SIREN; every required firm must be there."""
     constraints = tender.constraints
     excluded = set(constraints.exclude)
@@ -168,9 +179,9 @@ def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
     missing = [s for s in constraints.must_include if s not in present]
     if missing:
         raise Infeasible(
-            "a required firm cannot take any lot",
+            phrase("required.unusable", lang),
             [
-                Problem("constraints.must_include", s, "not a candidate for any lot")
+                Problem("constraints.must_include", s, phrase("required.not_candidate", lang))
                 for s in missing
             ],
         )
@@ -192,13 +203,14 @@ def shortlist(
     lot_codes: dict[str, list[str]],
     weights: ObjectiveWeights,
     size: int,
+    lang: Lang = Lang.EN,
 ) -> list[Firm]:
     """Each lot's ``size`` best candidates on the terms that need no text, and helpers.
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
     """
-    firms = _usable(tender, candidates)
+    firms = _usable(tender, candidates, lang)
     coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], firms)
     weight = weights.as_dict()
     masks = _constraint_masks(tender, firms)
@@ -223,31 +235,33 @@ def build_problem(
     weights: ObjectiveWeights,
     fit_weights: FitWeights,
     per_lot: int,
+    lang: Lang = Lang.EN,
 ) -> MatchProblem:
     """Score the candidates and keep each lot's ``per_lot`` best as the pool.
 
-    Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy.
+    Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
+    (in ``lang``).
     """
     constraints = tender.constraints
-    firms = _usable(tender, candidates)
+    firms = _usable(tender, candidates, lang)
     position = {f.siren: i for i, f in enumerate(firms)}
     fit: LotFit = fit_matrix(
         tender, [lot_codes[lot.id] for lot in tender.lots], firms, model, fit_weights
     )
     uncoverable = [
-        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.eligible[i].sum()))
+        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), lang)
         for i, lot in enumerate(tender.lots)
         if not fit.eligible[i].any()
     ]
     if uncoverable:
-        raise Infeasible("some lots cannot be covered by any firm", uncoverable)
+        raise Infeasible(phrase("lots.uncoverable", lang), uncoverable)
     required = {position[s] for s in constraints.must_include}
     unable = [firms[i].siren for i in sorted(required) if not fit.eligible[:, i].any()]
     if unable:
         raise Infeasible(
-            "a required firm cannot take any lot",
+            phrase("required.unusable", lang),
             [
-                Problem("constraints.must_include", s, "eligible for none of the lots")
+                Problem("constraints.must_include", s, phrase("required.ineligible", lang))
                 for s in unable
             ],
         )

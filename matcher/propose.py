@@ -21,6 +21,7 @@ from matcher.diversity import mean_pairwise_changes
 from matcher.exact import solve_exact
 from matcher.explain import why_member
 from matcher.infeasibility import explain_infeasibility
+from matcher.phrases import Lang, phrase
 from matcher.problem import MatchProblem, build_problem
 from matcher.search import fast_solve
 from scoring.consortium import ObjectiveWeights
@@ -39,7 +40,9 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True)
 class MatchOptions:
-    """How many proposals, how they are scored, and how the search works."""
+    """How many proposals, how they are scored, how the search works, and the language of the
+    reasons and infeasibility explanations (``lang``).
+    """
 
     top: int = 10
     mode: Mode = Mode.FAST
@@ -52,9 +55,11 @@ class MatchOptions:
     min_lot_changes: int = 1
     time_limit: float = 10.0
     suggested_codes: int = 3
+    lang: Lang = Lang.EN
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))  # "exact" given as a plain string
+        object.__setattr__(self, "lang", Lang(self.lang))
         if not 1 <= self.top <= 100:
             raise ValueError(f"top must be between 1 and 100, got {self.top}")
         if self.min_lot_changes < 1:
@@ -90,7 +95,7 @@ def solve(problem: MatchProblem, options: MatchOptions) -> list[tuple[float, tup
             found = solve_exact(problem, options.top, options.min_lot_changes, options.time_limit)
             chosen = found.solutions
     if not chosen:
-        raise explain_infeasibility(problem)
+        raise explain_infeasibility(problem, lang=options.lang)
     for _, assignment in chosen:
         broken = problem.violations(assignment)
         if broken:  # a solver bug must never reach an officer
@@ -120,18 +125,20 @@ def propose(
         options.weights,
         options.fit_weights,
         options.per_lot,
+        options.lang,
     )
-    return present(problem, solve(problem, options), collaborations)
+    return present(problem, solve(problem, options), collaborations, options.lang)
 
 
 def present(
     problem: MatchProblem,
     chosen: Sequence[tuple[float, tuple[int, ...]]],
     collaborations: Sequence[Collaboration],
+    lang: Lang = Lang.EN,
 ) -> MatchResult:
-    """Ranked consortia with their breakdown, leader and reasons."""
+    """Ranked consortia with their breakdown, leader and reasons (in ``lang``)."""
     consortia = [
-        _consortium(rank, problem.score(assignment), assignment, problem, collaborations)
+        _consortium(rank, problem.score(assignment), assignment, problem, collaborations, lang)
         for rank, (_, assignment) in enumerate(chosen, start=1)
     ]
     return MatchResult(
@@ -146,35 +153,37 @@ def evaluate(
     problem: MatchProblem,
     firm_by_lot: Mapping[str, str],
     collaborations: Sequence[Collaboration],
+    lang: Lang = Lang.EN,
 ) -> Evaluation:
     """Score the consortium that gives each lot to the firm named (by SIREN) in ``firm_by_lot``.
 
     The pool of ``problem`` must hold those firms. The result carries the same breakdown, leader
-    and reasons as a proposal, and the hard constraints it breaks (e.g. after a swap).
+    and reasons as a proposal, and the hard constraints it breaks (e.g. after a swap), in
+    ``lang``.
     """
     position = {firm.siren: index for index, firm in enumerate(problem.firms)}
     absent = [
-        Problem(
-            f"assignment.{lot.id}",
-            firm_by_lot.get(lot.id),
-            "no usable firm for this lot (unknown, excluded or missing)",
-        )
+        Problem(f"assignment.{lot.id}", firm_by_lot.get(lot.id), phrase("assignment.absent", lang))
         for lot in problem.tender.lots
         if firm_by_lot.get(lot.id) not in position
     ]
     if absent:
-        raise InvalidInput("the consortium is incomplete", absent)
+        raise InvalidInput(phrase("assignment.incomplete", lang), absent)
     assignment = tuple(position[firm_by_lot[lot.id]] for lot in problem.tender.lots)
     unable = [
-        Problem(f"assignment.{lot.id}", problem.firms[firm].siren, "cannot take this lot")
+        Problem(
+            f"assignment.{lot.id}",
+            problem.firms[firm].siren,
+            phrase("assignment.unable_firm", lang),
+        )
         for lot, firm in zip(problem.tender.lots, assignment, strict=True)
         if not problem.tables.eligible(problem.tender.lots.index(lot), firm)
     ]
     if unable:
-        raise InvalidInput("a firm cannot take the lot it was given", unable)
+        raise InvalidInput(phrase("assignment.unable", lang), unable)
     score = problem.score(assignment)
-    consortium = _consortium(1, score, assignment, problem, collaborations)
-    return Evaluation(consortium=consortium, violations=problem.violations(assignment))
+    consortium = _consortium(1, score, assignment, problem, collaborations, lang)
+    return Evaluation(consortium=consortium, violations=problem.violations(assignment, lang))
 
 
 def _consortium(
@@ -183,6 +192,7 @@ def _consortium(
     assignment: tuple[int, ...],
     problem: MatchProblem,
     collaborations: Sequence[Collaboration],
+    lang: Lang,
 ) -> Consortium:
     tender = problem.tender
     lots_by_firm: dict[int, list[Lot]] = {}
@@ -215,6 +225,7 @@ def _consortium(
                     f == leader,
                     members,
                     collaborations,
+                    lang,
                 ),
             )
             for f in ordered
