@@ -1,15 +1,18 @@
-"""Typed FastAPI dependencies: the store and the settings held by the running app."""
+"""Typed FastAPI dependencies: the store and the settings held by the running app, and the
+language of the matcher's texts asked for by ``?lang=``.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.settings import Settings
 from graph.store import GraphStore
+from matcher.phrases import Lang
 
-__all__ = ["SettingsDep", "StoreDep"]
+__all__ = ["LangQuery", "SettingsDep", "StoreDep"]
 
 
 def get_store(request: Request) -> GraphStore:
@@ -32,3 +35,10 @@ def get_settings(request: Request) -> Settings:
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LangQuery = Annotated[
+    Lang,
+    Query(
+        description="Language of the reasons (why), violations and infeasibility messages "
+        "(errors[].message): en or fr."
+    ),
+]

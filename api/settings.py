@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.factory import open_store
 from graph.store import GraphStore
+from matcher.phrases import Lang
 from matcher.propose import MatchOptions, Mode
 from scoring.consortium import ObjectiveWeights
 
@@ -77,11 +78,14 @@ class Settings(BaseSettings):
             self.neo4j_database,
         )
 
-    def match_options(self, top: int = 10, mode: Mode = Mode.FAST) -> MatchOptions:
-        """Matching options with the configured weights and search knobs."""
+    def match_options(
+        self, top: int = 10, mode: Mode = Mode.FAST, lang: Lang = Lang.EN
+    ) -> MatchOptions:
+        """Matching options with the configured weights and search knobs, texts in ``lang``."""
         return MatchOptions(
             top=top,
             mode=mode,
+            lang=lang,
             weights=ObjectiveWeights(**self.weights.model_dump()),
             **self.search.model_dump(),
         )

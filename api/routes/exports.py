@@ -12,6 +12,7 @@ from api.examples import CONSORTIA_CSV_EXAMPLE
 from api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
 from api.routes.tenders import ModeQuery, TopQuery
 from api.service import tender_proposals
+from matcher.phrases import Lang
 from matcher.propose import Mode
 
 router = APIRouter(
@@ -47,8 +48,10 @@ def export_consortia(
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
 ) -> Response:
-    """The consortia of ``GET /tenders/{tender_id}/consortia``, as a file (404 if unknown)."""
-    found = tender_proposals(store, tender_id, settings.match_options(top, mode))
+    """The consortia of ``GET /tenders/{tender_id}/consortia``, as a file explained in French
+    (404 if unknown).
+    """
+    found = tender_proposals(store, tender_id, settings.match_options(top, mode, Lang.FR))
     return consortia_file(
         found.tender, found.result.consortia, found.firms, format, f"consortiums {tender_id}"
     )
@@ -77,6 +80,6 @@ def consortium_brief(
     """The brief of the consortium of this rank among those ``GET /tenders/{tender_id}/consortia``
     lists with the same ``top`` and ``mode`` (404 naming ``rank`` if there are fewer).
     """
-    found = tender_proposals(store, tender_id, settings.match_options(top, mode))
+    found = tender_proposals(store, tender_id, settings.match_options(top, mode, Lang.FR))
     stem = f"fiche consortium {rank} {tender_id}"
     return brief_file(found.tender, found.consortium(rank), found.firms, format, stem)

@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from api.auth import Forbidden, Principal, Role
-from api.deps import StoreDep
+from api.deps import LangQuery, StoreDep
 from api.examples import PARTNER_RESULT_EXAMPLE, TENDER_EXAMPLE, example_response
 from api.routes.firms import ReaderDep
 from api.service import find_partners
 from graph.errors import Problem
 from graph.model import PartnerResult, Tender
+from matcher.phrases import Lang
+from matcher.propose import MatchOptions
 
 router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
 
@@ -34,10 +36,14 @@ def own_firm(siren: str, principal: Principal) -> str:
     responses=example_response(PARTNER_RESULT_EXAMPLE),
 )
 def general_partners(
-    siren: str, store: StoreDep, principal: ReaderDep, top: TopQuery = 10
+    siren: str,
+    store: StoreDep,
+    principal: ReaderDep,
+    top: TopQuery = 10,
+    lang: LangQuery = Lang.EN,
 ) -> PartnerResult:
     """Firms whose capabilities complement this firm's, ranked, each with why (404 if unknown)."""
-    return find_partners(store, own_firm(siren, principal), None, top)
+    return find_partners(store, own_firm(siren, principal), None, top, MatchOptions(lang=lang))
 
 
 @router.post(
@@ -52,6 +58,7 @@ def tender_partners(
     store: StoreDep,
     principal: ReaderDep,
     top: TopQuery = 10,
+    lang: LangQuery = Lang.EN,
 ) -> PartnerResult:
     """Firms that fit the lots of the tender in the body that this firm covers least."""
-    return find_partners(store, own_firm(siren, principal), tender, top)
+    return find_partners(store, own_firm(siren, principal), tender, top, MatchOptions(lang=lang))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from api.auth import OfficerDep, Role, require
-from api.deps import SettingsDep, StoreDep
+from api.deps import LangQuery, SettingsDep, StoreDep
 from api.examples import (
     PAVILION_CSV_EXAMPLE,
     PAVILION_EXAMPLE,
@@ -20,6 +20,7 @@ from api.pages import LimitQuery, OffsetQuery, Page
 from api.proposals import get_pavilion, list_pavilions, save_pavilion
 from api.service import shortlist_pavilion
 from graph.model import PavilionRequest, PavilionResult, SavedPavilion
+from matcher.phrases import Lang
 
 router = APIRouter(
     prefix="/pavilions", tags=["pavilions"], dependencies=[Depends(require(Role.OFFICER))]
@@ -37,14 +38,16 @@ PavilionBody = Annotated[
     summary="Shortlist a France pavilion",
     responses=example_response(PAVILION_RESULT_EXAMPLE),
 )
-def shortlist(request: PavilionBody, store: StoreDep, settings: SettingsDep) -> PavilionResult:
+def shortlist(
+    request: PavilionBody, store: StoreDep, settings: SettingsDep, lang: LangQuery = Lang.EN
+) -> PavilionResult:
     """The firms for the pavilion's stands that best cover the fair's themes, export-ready and
-    from many regions, each with the themes it covers, its score parts and why.
+    from many regions, each with the themes it covers, its score parts and why (in ``lang``).
 
     422 naming the field for a bad request, an unknown required SIREN, or fewer matching firms
     than stands.
     """
-    return shortlist_pavilion(store, request, settings.match_options())
+    return shortlist_pavilion(store, request, settings.match_options(lang=lang))
 
 
 @router.post(
@@ -62,8 +65,9 @@ def export_shortlist(
     settings: SettingsDep,
     format: SheetQuery = SheetFormat.CSV,
 ) -> Response:
-    """The same shortlist as ``POST /pavilions/shortlist``, as a file to download."""
-    return pavilion_file(shortlist_pavilion(store, request, settings.match_options()), format)
+    """The same shortlist as ``POST /pavilions/shortlist``, as a file to download (in French)."""
+    result = shortlist_pavilion(store, request, settings.match_options(lang=Lang.FR))
+    return pavilion_file(result, format)
 
 
 SAVED_PAVILION_EXAMPLE = {
@@ -83,10 +87,14 @@ SAVED_PAVILION_EXAMPLE = {
     responses=example_response(SAVED_PAVILION_EXAMPLE, 201),
 )
 def save(
-    request: PavilionBody, store: StoreDep, settings: SettingsDep, principal: OfficerDep
+    request: PavilionBody,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+    lang: LangQuery = Lang.EN,
 ) -> SavedPavilion:
     """As ``POST /pavilions/shortlist``, then saved: its firms count as reached by the programme."""
-    return save_pavilion(store, request, settings.match_options(), principal)
+    return save_pavilion(store, request, settings.match_options(lang=lang), principal)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import OfficerDep
-from api.deps import SettingsDep, StoreDep
+from api.deps import LangQuery, SettingsDep, StoreDep
 from api.examples import (
     CONSORTIA_CSV_EXAMPLE,
     EVALUATION_EXAMPLE,
@@ -29,6 +29,7 @@ from api.proposals import (
 from api.routes.pavilions import SheetQuery
 from api.service import stored_tender
 from graph.model import Evaluation, NoteText, Proposal, ProposalStatus
+from matcher.phrases import Lang
 
 router = APIRouter(tags=["proposals"])
 
@@ -74,10 +75,13 @@ def evaluate(
     store: StoreDep,
     settings: SettingsDep,
     _: OfficerDep,
+    lang: LangQuery = Lang.EN,
 ) -> Evaluation:
-    """Score, breakdown, leader and reasons of this consortium, and what it breaks."""
+    """Score, breakdown, leader and reasons of this consortium, and what it breaks (in
+    ``lang``).
+    """
     tender = stored_tender(store, tender_id)
-    return evaluate_assignment(store, tender, body.assignment, settings.match_options())
+    return evaluate_assignment(store, tender, body.assignment, settings.match_options(lang=lang))
 
 
 @router.post(
@@ -105,16 +109,17 @@ def post_proposal(
     store: StoreDep,
     settings: SettingsDep,
     principal: OfficerDep,
+    lang: LangQuery = Lang.EN,
 ) -> Proposal:
-    """Evaluate and save a consortium for a stored tender, with status ``proposed``.
+    """Evaluate and save a consortium for a stored tender, with status ``proposed``; its
+    reasons are kept in ``lang``.
 
     A consortium breaking a hard constraint of the tender is refused (422, each constraint
     listed).
     """
     tender = stored_tender(store, body.tender_id)
-    return save_proposal(
-        store, tender, body.assignment, settings.match_options(), principal, body.note
-    )
+    options = settings.match_options(lang=lang)
+    return save_proposal(store, tender, body.assignment, options, principal, body.note)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from api.auth import OfficerDep
-from api.deps import SettingsDep, StoreDep
+from api.deps import LangQuery, SettingsDep, StoreDep
 from api.examples import (
     MATCH_RESULT_EXAMPLE,
     TENDER_EXAMPLE,
@@ -19,6 +19,7 @@ from api.pages import LimitQuery, OffsetQuery, Page
 from api.routes.firms import ReaderDep
 from api.service import match_tender, stored_tender
 from graph.model import MatchResult, Tender
+from matcher.phrases import Lang
 from matcher.propose import Mode
 
 router = APIRouter(tags=["tenders"])
@@ -75,9 +76,11 @@ def tender_consortia(
     _: OfficerDep,
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
+    lang: LangQuery = Lang.EN,
 ) -> MatchResult:
-    """Ranked consortia for a stored tender."""
-    return match_tender(store, stored_tender(store, tender_id), settings.match_options(top, mode))
+    """Ranked consortia for a stored tender, explained in ``lang``."""
+    options = settings.match_options(top, mode, lang)
+    return match_tender(store, stored_tender(store, tender_id), options)
 
 
 @router.post(
@@ -93,6 +96,9 @@ def match(
     _: OfficerDep,
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
+    lang: LangQuery = Lang.EN,
 ) -> MatchResult:
-    """Ranked consortia for a tender given in the body; nothing is stored."""
-    return match_tender(store, tender, settings.match_options(top, mode))
+    """Ranked consortia for a tender given in the body, explained in ``lang``; nothing is
+    stored.
+    """
+    return match_tender(store, tender, settings.match_options(top, mode, lang))
