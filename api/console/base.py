@@ -19,7 +19,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from api.auth import COOKIE, Principal, Role, authenticate
-from api.console.network import COLLABORATION_WORDS
 from api.deps import StoreDep
 from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
 from graph.errors import MeuteError, StoreUnavailable
@@ -83,7 +82,6 @@ templates.env.globals.update(
     TERM_LABELS=TERM_LABELS,
     MATURITY_LABELS=MATURITY_LABELS,
     SIZE_LABELS=SIZE_LABELS,
-    COLLABORATION_WORDS=COLLABORATION_WORDS,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
 )

@@ -15,6 +15,8 @@ from api.routes.partners import own_firm
 from api.service import find_partners
 from graph.model import Firm
 from graph.store import GraphStore
+from matcher.phrases import Lang
+from matcher.propose import MatchOptions
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -47,5 +49,5 @@ def partners_page(
     except Forbidden:
         raise RoleRefused(principal) from None
     firm = _stored_firm(store, principal, siren)
-    result = find_partners(store, siren, None, top)
+    result = find_partners(store, siren, None, top, MatchOptions(lang=Lang.FR))
     return render(request, "partenaires.html", principal, firm=firm, result=result)

@@ -11,20 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graph.model import Collaboration, Consortium, Tender
+from matcher.phrases import Lang, collaboration_words
 
-__all__ = ["COLLABORATION_WORDS", "Network", "network"]
+__all__ = ["Network", "network"]
 
 WIDTH = 800
 ROW = 56
 TOP = 34
 LOT_X = 200
 FIRM_X = 470
-COLLABORATION_WORDS = {
-    "joint_bid": "candidature commune",
-    "co_award": "co-attribution",
-    "supply": "fourniture",
-    "shared_pavilion": "pavillon partagé",
-}
 
 
 @dataclass(frozen=True)
@@ -105,7 +100,7 @@ def network(
     ways: dict[tuple[str, str], list[str]] = {}
     for collaboration in collaborations:
         if collaboration.firm_a in firms and collaboration.firm_b in firms:
-            word = COLLABORATION_WORDS[collaboration.kind.value]
+            word = collaboration_words(collaboration.kind, Lang.FR)
             ways.setdefault((collaboration.firm_a, collaboration.firm_b), []).append(
                 f"{word} {collaboration.year}"
             )

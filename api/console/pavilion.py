@@ -27,24 +27,12 @@ from api.settings import Settings
 from graph.errors import Infeasible, InvalidInput
 from graph.model import PavilionRequest, PavilionResult
 from graph.store import GraphStore
+from matcher.phrases import Lang
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 FIELDS = ("fair", "country", "stands", "themes", "must_include", "exclude")
 CODE = re.compile(r"^\d{8}(-\d)?$")
-# The shortlist's own refusals (matcher.pavilion), in French.
-REFUSALS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"no CPV code is near these words"),
-        "aucun code CPV ne correspond à ces mots : indiquez des codes CPV",
-    ),
-    (re.compile(r"unknown firm"), "aucune entreprise n'a ce SIREN"),
-    (
-        re.compile(r"only (\d+) firm\(s\) can take a stand"),
-        "seules {0} entreprises peuvent tenir un stand : réduisez le nombre de stands ou "
-        "élargissez les thèmes",
-    ),
-]
 
 
 def _theme(line: str) -> dict[str, Any]:
@@ -92,18 +80,10 @@ class PavilionForm:
             return None
 
     def refuse(self, error: InvalidInput | Infeasible) -> None:
-        """Record, in French, why the shortlist could not be drawn."""
+        """Record why the shortlist could not be drawn (the matcher says it in French)."""
         for problem in error.problems:
             key = problem.field.split("[")[0]
-            french = next(
-                (
-                    text.format(*match.groups())
-                    for pattern, text in REFUSALS
-                    if (match := pattern.search(problem.message))
-                ),
-                "demande impossible",
-            )
-            self.errors.setdefault(key, []).append(f"« {problem.value} » : {french}")
+            self.errors.setdefault(key, []).append(f"« {problem.value} » : {problem.message}")
 
 
 def _page(
@@ -125,7 +105,7 @@ def _shortlist(form: PavilionForm, store: GraphStore, settings: Settings) -> Pav
     if request is None:
         return None
     try:
-        return shortlist_pavilion(store, request, settings.match_options())
+        return shortlist_pavilion(store, request, settings.match_options(lang=Lang.FR))
     except (InvalidInput, Infeasible) as error:
         form.refuse(error)
         return None
@@ -181,7 +161,8 @@ def save_page(
     pavilion = entered.request()
     if pavilion is not None:
         try:
-            saved = save_pavilion(store, pavilion, settings.match_options(), principal)
+            options = settings.match_options(lang=Lang.FR)
+            saved = save_pavilion(store, pavilion, options, principal)
         except (InvalidInput, Infeasible) as error:
             entered.refuse(error)
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from api.service import match_with_alternatives
 from graph.errors import Infeasible, InvalidInput
 from graph.model import Consortium, ConsortiumMember, Region, Tender
 from graph.store import GraphStore
+from matcher.phrases import Lang
 from matcher.propose import Mode
 
 __all__ = ["assignment_of", "router", "stored_tender"]
@@ -28,26 +28,6 @@ TENDERS_PER_PAGE = 50
 # Candidate firms offered for each lot when swapping a member.
 SWAP_CHOICES = 12
 ASSIGNMENT_FIELD = "affectation."
-SWAP_REASONS = {"no such lot": "lot inconnu", "no firm given": "aucune entreprise choisie"}
-# The hard constraints a composition breaks (matcher.problem.MatchProblem.violations), in French.
-VIOLATIONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"lot (\S+) has no firm"), "le lot {0} n'a pas d'entreprise"),
-    (re.compile(r"(.+) cannot take lot (\S+)"), "{0} ne peut pas prendre le lot {1}"),
-    (re.compile(r"required firm (\d+) is missing"), "l'entreprise imposée {0} est absente"),
-    (re.compile(r"excluded firm (\d+) is a member"), "l'entreprise exclue {0} est membre"),
-    (re.compile(r"a firm takes several lots"), "une entreprise prend plusieurs lots"),
-    (re.compile(r"(\d+) members, more than (\d+)"), "{0} membres, plus que le maximum ({1})"),
-    (re.compile(r"(\d+) SMEs, fewer than (\d+)"), "{0} PME, moins que le minimum ({1})"),
-    (
-        re.compile(r"no member meets the leader requirements"),
-        "aucun membre ne remplit les conditions de chef de file",
-    ),
-    (
-        re.compile(r"fewer than (\d+) members from the preferred regions"),
-        "moins de {0} membres des régions privilégiées",
-    ),
-]
-
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
@@ -140,7 +120,7 @@ def consortia_page(
     }
     try:
         result, alternatives = match_with_alternatives(
-            store, tender, settings.match_options(top, mode), SWAP_CHOICES
+            store, tender, settings.match_options(top, mode, Lang.FR), SWAP_CHOICES
         )
     except Infeasible as error:
         return render(request, "consortiums.html", principal, result=None, error=error, **context)
@@ -186,7 +166,8 @@ def evaluation_page(
     tender = stored_tender(store, principal, tender_id)
     firm_by_lot = assignment_of(form)
     try:
-        evaluation = evaluate_assignment(store, tender, firm_by_lot, settings.match_options())
+        options = settings.match_options(lang=Lang.FR)
+        evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
     except InvalidInput as error:
         return render(
             request,
@@ -207,7 +188,7 @@ def evaluation_page(
         tender=tender,
         lot_titles=_lot_titles(tender),
         evaluation=evaluation,
-        violations=[french_violation(text) for text in evaluation.violations],
+        violations=evaluation.violations,
         picture=network(tender, consortium, collaborations),
         assignment=firm_by_lot,
         assignment_field=ASSIGNMENT_FIELD,
@@ -217,24 +198,14 @@ def evaluation_page(
 
 
 def _refused_lots(error: InvalidInput, tender: Tender) -> list[str]:
-    """French reasons for an assignment the evaluation refused, lot by lot."""
+    """Why the evaluation refused an assignment (in French), lot by lot."""
     titles = _lot_titles(tender)
     reasons = []
     for problem in error.problems:
         lot = problem.field.removeprefix("assignment.")
         where = f"Lot {lot} · {titles[lot]}" if lot in titles else f"Lot {lot}"
-        reason = SWAP_REASONS.get(problem.message, "cette entreprise ne peut pas prendre ce lot")
-        reasons.append(f"{where} : {reason}.")
+        reasons.append(f"{where} : {problem.message}.")
     return reasons
-
-
-def french_violation(text: str) -> str:
-    """A broken constraint, as the matcher states it, in French."""
-    for pattern, french in VIOLATIONS:
-        match = pattern.fullmatch(text)
-        if match:
-            return french.format(*match.groups())
-    return text
 
 
 def _float(value: object) -> float | None:

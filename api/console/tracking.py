@@ -23,6 +23,7 @@ from api.proposals import list_proposals, programme_report, save_proposal, updat
 from graph.errors import InvalidInput, NotFound
 from graph.model import NoteText, ProposalStatus
 from graph.store import GraphStore
+from matcher.phrases import Lang
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -45,7 +46,12 @@ def save_proposal_page(
     try:
         note = _note(form)
         proposal = save_proposal(
-            store, tender, assignment_of(form), settings.match_options(), principal, note
+            store,
+            tender,
+            assignment_of(form),
+            settings.match_options(lang=Lang.FR),
+            principal,
+            note,
         )
     except ValidationError:
         return error_page(request, principal, NOTE_TOO_LONG)

@@ -284,6 +284,26 @@ def test_swapping_a_member_rescores_and_an_unfit_firm_is_refused_in_french(
     )
 
 
+def test_reasons_and_infeasibility_are_the_matchers_own_french(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    page = shown(app_client.get(f"/console/appels-d-offres/{BOUAKE}/consortiums?top=2"))
+    reasons = re.findall(r'<td class="pourquoi">([^<]+)</td>', page)
+    assert reasons and reasons[0].startswith("Chef de file, prend le lot L1 « ")
+    assert all(" ; " in why and "(adéquation 0," in why for why in reasons)
+    assert not any(word in page for word in ("Takes lot", "Leads", "delivers", "based in"))
+    siren = first_siren(showcase_store)
+    partners = shown(app_client.get(f"/console/entreprises/{siren}/partenaires?top=3"))
+    assert "exportateur" in partners and " exporter" not in partners
+    tender = showcase_tender()
+    alone = tender.constraints.model_copy(update={"max_members": 1, "allow_multiple_lots": True})
+    showcase_store.upsert_tenders([tender.model_copy(update={"id": "seul", "constraints": alone})])
+    infeasible = shown(app_client.get("/console/appels-d-offres/seul/consortiums?top=1"))
+    assert "aucun consortium ne respecte les contraintes de l'appel d'offres" in infeasible
+    assert "sans cette limite, le meilleur consortium compte 3 membres" in infeasible
+
+
 def test_proposals_are_saved_followed_and_counted_by_the_programme(
     app_client: TestClient, showcase_store: EmbeddedStore
 ) -> None:
