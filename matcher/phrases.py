@@ -151,7 +151,7 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     },
     "pavilion.unknown_firm": {
         EN: "unknown firm: no firm with this SIREN",
-        FR: "entreprise inconnue : aucune entreprise n'a ce SIREN",
+        FR: "aucune entreprise n'a ce SIREN",
     },
     "pavilion.too_few": {
         EN: "fewer matching firms than stands",
