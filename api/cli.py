@@ -40,7 +40,8 @@ from graph.errors import (
 )
 from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
 from graph.store import GraphStore, ImportReport
-from matcher.propose import Mode
+from matcher.phrases import Lang
+from matcher.propose import MatchOptions, Mode
 
 __all__ = ["app"]
 
@@ -52,6 +53,9 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+LangOption = Annotated[
+    Lang, typer.Option(help="Language of the reasons and infeasibility explanations: en or fr.")
+]
 
 # Exit codes: 2 for bad input (like a usage error), 1 when no consortium exists, 3 when the
 # store cannot be reached.
@@ -130,11 +134,12 @@ def match(
         Mode, typer.Option(help="fast (beam and local search) or exact (MILP, slower).")
     ] = Mode.FAST,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Propose ranked consortia for a tender file."""
     with _store() as store:
         tender = parse_json_file(tender_file, Tender)
-        result = match_tender(store, tender, Settings().match_options(top, mode))
+        result = match_tender(store, tender, Settings().match_options(top, mode, lang))
         if as_json:
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
         else:
@@ -246,11 +251,12 @@ def partners(
     ] = None,
     top: Annotated[int, typer.Option(min=1, max=100, help="How many partners.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Firms that complement a firm, for a tender or in general, ranked, each with why."""
     with _store() as store:
         parsed = parse_json_file(tender, Tender) if tender is not None else None
-        result = find_partners(store, siren, parsed, top)
+        result = find_partners(store, siren, parsed, top, MatchOptions(lang=lang))
         if as_json:
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
         else:
@@ -264,13 +270,15 @@ def pavilion(
         Path | None, typer.Option(help="Also write the shortlist to this .csv or .xlsx file.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: LangOption = Lang.EN,
 ) -> None:
     """Shortlist the firms of a France pavilion at a trade fair (see README)."""
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         errors.print(f"[bold red]error:[/] --out must end in .csv or .xlsx (got {out})")
         raise typer.Exit(2)
     with _store() as store:
-        result = shortlist_pavilion(store, parse_json_file(request, PavilionRequest))
+        pavilion_request = parse_json_file(request, PavilionRequest)
+        result = shortlist_pavilion(store, pavilion_request, MatchOptions(lang=lang))
     if out is not None:
         write = pavilion_csv if out.suffix.lower() == ".csv" else pavilion_xlsx
         out.write_bytes(write(result))

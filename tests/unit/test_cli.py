@@ -49,6 +49,16 @@ def test_demo_consortia_cover_all_three_bouake_lots(data_dir: Path) -> None:
             assert set(member) >= {"siren", "name", "lots", "leader", "why"}
 
 
+def test_match_explains_in_french_on_request(data_dir: Path) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    result = runner.invoke(app, ["match", str(BOUAKE), "--json", "--top", "1", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    members = json.loads(result.output)["consortia"][0]["members"]
+    assert members[0]["why"].startswith("Chef de file, prend le lot L")
+    assert "--lang" in runner.invoke(app, ["partners", "--help"]).output
+    assert "--lang" in runner.invoke(app, ["pavilion", "--help"]).output
+
+
 def test_import_is_idempotent(data_dir: Path) -> None:
     first = runner.invoke(app, ["import", str(SHOWCASE / "firms.json")])
     assert first.exit_code == 0 and "created" in first.output
