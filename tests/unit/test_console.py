@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from api.app import create_app
 from api.auth import COOKIE, Role, create_key, revoke_key
+from api.console import firms, pavilion, session, tenders, tracking
 from api.console.network import network
 from api.exports import TERM_LABELS
 from api.service import showcase_tender
@@ -452,3 +454,68 @@ def test_a_store_that_is_down_gives_a_french_page_in_the_console_only() -> None:
         api = client.get("/firms")
         assert api.status_code == 503
         assert api.headers["content-type"] == "application/problem+json"
+
+
+OFFICER_ONLY = {Role.OFFICER}
+READERS = {Role.OFFICER, Role.SME}
+# Who may open each console page; every console route must be listed.
+CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
+    ("GET", "/console"): set(Role),
+    ("GET", "/console/connexion"): None,
+    ("POST", "/console/connexion"): None,
+    ("POST", "/console/deconnexion"): None,
+    ("GET", "/console/appels-d-offres"): OFFICER_ONLY,
+    ("GET", "/console/appels-d-offres/nouveau"): OFFICER_ONLY,
+    ("POST", "/console/appels-d-offres/nouveau"): OFFICER_ONLY,
+    ("GET", "/console/appels-d-offres/{tender_id}/consortiums"): OFFICER_ONLY,
+    ("POST", "/console/appels-d-offres/{tender_id}/evaluation"): OFFICER_ONLY,
+    ("GET", "/console/entreprises/{siren}"): READERS,
+    ("GET", "/console/entreprises/{siren}/partenaires"): READERS,
+    ("POST", "/console/propositions"): OFFICER_ONLY,
+    ("GET", "/console/propositions"): OFFICER_ONLY,
+    ("POST", "/console/propositions/{proposal_id}"): OFFICER_ONLY,
+    ("GET", "/console/programme"): {Role.OFFICER, Role.VIEWER},
+    ("GET", "/console/pavillon"): OFFICER_ONLY,
+    ("POST", "/console/pavillon"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/export"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/enregistrer"): OFFICER_ONLY,
+}
+
+
+def test_every_console_page_needs_a_key_and_the_right_role(
+    showcase_store: EmbeddedStore, settings: Settings
+) -> None:
+    routes = {
+        (method, route.path)
+        for module in (session, tenders, firms, tracking, pavilion)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert routes == set(CONSOLE_POLICY)
+    siren = first_siren(showcase_store)
+
+    def call(client: TestClient, method: str, path: str) -> Response:
+        url = path.replace("{tender_id}", BOUAKE).replace("{siren}", siren)
+        url = url.replace("{proposal_id}", "nope")
+        return client.request(method, url, data={}, follow_redirects=False)
+
+    protected = {k: v for k, v in CONSOLE_POLICY.items() if v is not None}
+    with TestClient(create_app(showcase_store, settings)) as anonymous:
+        for method, path in protected:
+            response = call(anonymous, method, path)
+            assert response.status_code == 303, (method, path)
+            assert response.headers["location"].startswith("/console/connexion"), (method, path)
+    for role in Role:
+        with TestClient(create_app(showcase_store, settings)) as client:
+            log_in(client, showcase_store, role, siren if role is Role.SME else None)
+            for (method, path), allowed in protected.items():
+                response = call(client, method, path)
+                if role in allowed:
+                    assert response.status_code not in (303, 401, 403) or (
+                        response.status_code == 303
+                        and not response.headers["location"].startswith("/console/connexion")
+                    ), (method, path, role)
+                else:
+                    assert response.status_code == 403, (method, path, role)
+                    assert "Accès refusé" in response.text
