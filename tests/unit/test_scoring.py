@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph import cpv
 from graph.model import (
@@ -434,6 +435,32 @@ def test_similarity_is_a_cosine(model: TextModel) -> None:
     assert np.all((matrix >= -1e-6) & (matrix <= 1 + 1e-6))
     assert model.similarity([], texts).shape == (0, 2)
     assert model.similarity(texts, []).shape == (2, 0)
+
+
+def test_transform_gives_exactly_the_vectorisers_rows(model: TextModel) -> None:
+    reference = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        strip_accents="unicode",
+        lowercase=True,
+        sublinear_tf=True,
+        min_df=2,
+        dtype=np.float32,
+    )
+    label = model.vocabulary.label
+    reference.fit([f"{label(code, 'fr')} {label(code, 'en')}" for code in model.codes_])
+    texts = [
+        "Fabricant d'appareils de radiographie et de scanners médicaux",
+        "ÉCOLE  œuvre\tl´entreprise ﬁne x¨y",  # ligatures, tabs, spacing accents
+        "travaux de construction travaux",
+        "",
+        "   ",
+    ]
+    for _ in range(2):  # words analysed the first time, remembered the second
+        rows, expected = model.transform(texts), reference.transform(texts)
+        assert np.array_equal(rows.indptr, expected.indptr)
+        assert np.array_equal(rows.indices, expected.indices)
+        assert np.array_equal(rows.data, expected.data)
 
 
 def test_texts_include_cpv_labels() -> None:
