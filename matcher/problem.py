@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from graph.errors import Infeasible, Problem
 from graph.model import Collaboration, Firm, Lot, Tender
+from scoring.columns import FirmColumns, estimated_turnover
 from scoring.consortium import (
     LINEAR_TERMS,
     ObjectiveWeights,
@@ -24,7 +26,7 @@ from scoring.consortium import (
     objective,
     readiness_scores,
 )
-from scoring.fit import FitWeights, LotFit, coded_fit, estimated_turnover, fit_matrix
+from scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
 from scoring.text import TextModel
 
 __all__ = ["MatchProblem", "build_problem", "shortlist"]
@@ -50,7 +52,7 @@ class MatchProblem:
         """Number of lots."""
         return self.tables.n_lots
 
-    @property
+    @cached_property
     def lot_gain(self) -> NDArray[np.float64]:
         """Each (lot, firm)'s share of the objective from the linear terms; -inf if ineligible."""
         weight = self.weights.as_dict()
@@ -134,13 +136,11 @@ def _uncoverable(lot: Lot, near: int, certified: int) -> Problem:
     return Problem(f"lots[{lot.id}]", lot.title, reason)
 
 
-def _leader_ok(tender: Tender, firms: Sequence[Firm]) -> NDArray[np.bool_]:
+def _leader_ok(tender: Tender, firms: FirmColumns) -> NDArray[np.bool_]:
     constraints = tender.constraints
     floor = constraints.leader_min_turnover_share * tender.to_eur(tender.budget)
     stage = constraints.leader_min_maturity.rank if constraints.leader_min_maturity else 0
-    return np.array(
-        [estimated_turnover(f) >= floor and f.maturity.rank >= stage for f in firms], dtype=bool
-    )
+    return (firms.turnover >= floor) & (firms.maturity >= stage)
 
 
 def _pool(
@@ -177,12 +177,12 @@ def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
     return firms
 
 
-def _constraint_masks(tender: Tender, firms: Sequence[Firm]) -> list[NDArray[np.bool_]]:
+def _constraint_masks(tender: Tender, firms: FirmColumns) -> list[NDArray[np.bool_]]:
     """Firms that are SMEs, that may lead, that are based in a preferred region."""
     return [
-        np.array([f.is_sme for f in firms], dtype=bool),
+        firms.is_sme,
         _leader_ok(tender, firms),
-        np.array([f.region in tender.constraints.preferred_regions for f in firms], dtype=bool),
+        firms.in_regions(tender.constraints.preferred_regions),
     ]
 
 
@@ -199,14 +199,15 @@ def shortlist(
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
     """
     firms = _usable(tender, candidates)
-    coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], firms)
+    columns = FirmColumns.of(firms)
+    coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], columns)
     weight = weights.as_dict()
-    masks = _constraint_masks(tender, firms)
+    masks = _constraint_masks(tender, columns)
     gain = (
         weight["fit"] * coded.cpv
         + weight["evidence"] * coded.evidence
         + weight["capacity"] * coded.capacity
-        + weight["readiness"] * readiness_scores(firms, tender.country)
+        + weight["readiness"] * readiness_scores(columns, tender.country)
         + weight["sme"] * masks[0]
     )
     gain = np.where(coded.eligible, gain, -np.inf)
@@ -230,9 +231,10 @@ def build_problem(
     """
     constraints = tender.constraints
     firms = _usable(tender, candidates)
+    columns = FirmColumns.of(firms)
     position = {f.siren: i for i, f in enumerate(firms)}
     fit: LotFit = fit_matrix(
-        tender, [lot_codes[lot.id] for lot in tender.lots], firms, model, fit_weights
+        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights
     )
     uncoverable = [
         _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.eligible[i].sum()))
@@ -252,8 +254,8 @@ def build_problem(
             ],
         )
     n_lots = len(tender.lots)
-    sme, leader_ok, preferred = _constraint_masks(tender, firms)
-    readiness = readiness_scores(firms, tender.country)
+    sme, leader_ok, preferred = _constraint_masks(tender, columns)
+    readiness = readiness_scores(columns, tender.country)
     per_lot_tables = {
         "fit": fit.relevance,
         "evidence": fit.evidence,
@@ -270,7 +272,7 @@ def build_problem(
     tables = ScoreTables(
         per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
         cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
-        overlap=capability_overlap(pool_firms),
+        overlap=capability_overlap(columns.take(pool)),
         region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
     )
     local = {g: k for k, g in enumerate(pool)}

@@ -20,6 +20,7 @@ from graph.model import (
     Lot,
     Tender,
 )
+from scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover, firm_facts
 from scoring.consortium import (
     COLLABORATION_KIND_WEIGHT,
     LINEAR_TERMS,
@@ -32,7 +33,6 @@ from scoring.consortium import (
     readiness_scores,
 )
 from scoring.fit import (
-    BAND_TURNOVER_EUR,
     LEVEL_DECAY,
     FitWeights,
     capacity_score,
@@ -40,7 +40,6 @@ from scoring.fit import (
     code_similarity,
     cpv_match_score,
     cpv_parts,
-    estimated_turnover,
     evidence_score,
     fit_matrix,
 )
@@ -222,6 +221,18 @@ def test_cpv_parts_equals_the_per_firm_scores(
         assert evidence[i] == pytest.approx(expected_evidence, abs=1e-12)
         assert 0.0 <= evidence[i] <= 1.0
         assert 0.0 <= match[i] <= 1.0
+
+
+def test_firm_facts_follow_a_replaced_firm() -> None:
+    imaging = make_firm(capabilities=["33111000"], turnover_eur=1e6)
+    assert FirmColumns.of([imaging]).capability_codes.tolist() == [33111000]
+    assert firm_facts(imaging) is firm_facts(imaging)  # remembered
+    builder = make_firm(capabilities=["45215140"], turnover_eur=2e6)  # same SIREN, new object
+    assert builder.siren == imaging.siren
+    columns = FirmColumns.of([builder, imaging])
+    assert columns.capability_codes.tolist() == [45215140, 33111000]
+    assert columns.capability_owner.tolist() == [0, 1]
+    assert columns.turnover.tolist() == [2e6, 1e6]
 
 
 # --- capacity ----------------------------------------------------------------------------------
