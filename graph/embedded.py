@@ -12,7 +12,6 @@ has replaced it.
 from __future__ import annotations
 
 import fcntl
-import heapq
 import os
 import tempfile
 from collections import Counter
@@ -75,6 +74,9 @@ class EmbeddedStore(GraphStore):
         self._tenders: dict[str, Tender] = {}
         # CPV code prefix (2 to 4 digits) -> codes held by at least one firm
         self._codes_by_prefix: dict[str, set[str]] = {}
+        # CPV code prefix -> the firms holding a code under it, strongest evidence first (ties
+        # by SIREN): built when first asked, dropped when firms change
+        self._ranked: dict[str, list[Firm]] = {}
 
     def _snapshot_path(self) -> Path:
         assert self.data_dir is not None
@@ -160,6 +162,7 @@ class EmbeddedStore(GraphStore):
         return firm
 
     def _apply_firms(self, firms: Iterable[Firm]) -> None:
+        self._ranked.clear()
         for firm in firms:
             node = _firm_node(firm.siren)
             if node in self._graph:
@@ -189,11 +192,29 @@ class EmbeddedStore(GraphStore):
     def _collaborations(self, sirens: set[str] | None = None) -> list[Collaboration]:
         if sirens is None:
             edges = self._graph.edges(data="collaborations")
+            found = [c for _, _, known in edges if known for c in known.values()]
         else:
-            nodes = [_firm_node(s) for s in sirens if _firm_node(s) in self._graph]
-            edges = self._graph.subgraph(nodes).edges(data="collaborations")
-        found = [c for _, _, known in edges if known for c in known.values()]
+            nodes = {_firm_node(s) for s in sirens} & self._graph.nodes
+            found = [
+                c
+                for node in nodes
+                for other, edge in self._graph.adj[node].items()
+                if node < other and other in nodes and "collaborations" in edge
+                for c in edge["collaborations"].values()
+            ]
         return sorted(found, key=lambda c: c.key)
+
+    def _neighbourhood(self, prefix: str) -> list[Firm]:
+        """Firms holding a code under ``prefix``, strongest evidence first, ties by SIREN."""
+        ranked = self._ranked.get(prefix)
+        if ranked is None:
+            strongest: dict[str, float] = {}
+            for held in self._codes_by_prefix.get(prefix, ()):
+                for node, edge in self._graph[_cpv_node(held)].items():
+                    strongest[node[1]] = max(strongest.get(node[1], 0.0), edge["strength"])
+            order = sorted(strongest.items(), key=lambda item: (-item[1], item[0]))
+            ranked = self._ranked[prefix] = [self._firm(siren) for siren, _ in order]
+        return ranked
 
     # -- GraphStore ------------------------------------------------------------------------
 
@@ -282,18 +303,10 @@ class EmbeddedStore(GraphStore):
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         self._refresh()
-        sirens: set[str] = set()
+        found: dict[str, Firm] = {}
         for prefix in {neighbourhood_prefix(code) for code in cpv_codes}:
-            strongest: dict[str, float] = {}
-            for held in self._codes_by_prefix.get(prefix, ()):
-                for node, edge in self._graph[_cpv_node(held)].items():
-                    strongest[node[1]] = max(strongest.get(node[1], 0.0), edge["strength"])
-            if limit is None:
-                sirens.update(strongest)
-            else:
-                ranked = heapq.nsmallest(limit, strongest.items(), key=lambda i: (-i[1], i[0]))
-                sirens.update(siren for siren, _ in ranked)
-        return [self._firm(s) for s in sorted(sirens)]
+            found.update((firm.siren, firm) for firm in self._neighbourhood(prefix)[:limit])
+        return [found[siren] for siren in sorted(found)]
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations between two firms of ``sirens``."""
