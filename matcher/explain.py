@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
-from scoring.fit import code_similarity
+from scoring.columns import firm_facts
+from scoring.fit import code_similarities
 
 __all__ = ["why_member"]
 
@@ -19,14 +22,17 @@ MATURITY_WORDS = {
 
 
 def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
-    vocabulary = taxonomy()
-    scored = [
-        (code_similarity(c.cpv, code) * c.strength, c) for c in firm.capabilities for code in codes
-    ]
-    if not scored:
+    if not firm.capabilities or not codes:
         return ""
+    vocabulary = taxonomy()
+    facts = firm_facts(firm)
+    similarity = np.max([code_similarities(facts.codes, code) for code in codes], axis=0)
+    backing = (similarity * facts.strength).tolist()
     # The best-backed code; among equals, the most general (closest to the lot's own level).
-    _, capability = max(scored, key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv))
+    _, capability = max(
+        zip(backing, firm.capabilities, strict=True),
+        key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv),
+    )
     text = f"delivers {vocabulary.label(capability.cpv, 'en').lower()} (CPV {capability.cpv}"
     if capability.contracts:
         text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"
