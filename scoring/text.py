@@ -208,11 +208,13 @@ class TextModel:
         return csr_matrix((data, indices, indptr), shape=(len(rows), self.label_matrix_.shape[1]))
 
     def similarity(self, left: Sequence[str], right: Sequence[str]) -> NDArray[np.float64]:
-        """Cosine similarity of every text of ``left`` with every text of ``right``."""
+        """Cosine similarity of every text of ``left`` (a few, made dense) with every text of
+        ``right`` (sparse rows: transposing the long side would cost more than the product).
+        """
         if not left or not right:
             return np.zeros((len(left), len(right)))
-        product = self.vectors(left) @ self.vectors(right).T
-        return np.asarray(product.toarray(), dtype=np.float64)
+        product = self.vectors(right) @ self.vectors(left).toarray().T
+        return np.asarray(product.T, dtype=np.float64)
 
     def suggest_cpv(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The CPV codes closest to ``text``, best first, with a score in [0, 1].
