@@ -8,7 +8,7 @@ import numpy as np
 
 from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
-from scoring.columns import firm_facts
+from scoring.columns import FirmColumns
 from scoring.fit import code_similarities
 
 __all__ = ["why_member"]
@@ -25,9 +25,9 @@ def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
     if not firm.capabilities or not codes:
         return ""
     vocabulary = taxonomy()
-    facts = firm_facts(firm)
-    similarity = np.max([code_similarities(facts.codes, code) for code in codes], axis=0)
-    backing = (similarity * facts.strength).tolist()
+    held = FirmColumns.of([firm])
+    similarity = np.max([code_similarities(held.capability_codes, code) for code in codes], axis=0)
+    backing = (similarity * held.capability_strength).tolist()
     # The best-backed code; among equals, the most general (closest to the lot's own level).
     _, capability = max(
         zip(backing, firm.capabilities, strict=True),

@@ -157,15 +157,18 @@ def _pool(
     return sorted(chosen)
 
 
-def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
-    """Distinct candidates that are not excluded, by SIREN; every required firm must be there."""
+def _usable(tender: Tender, candidates: Sequence[Firm]) -> FirmColumns:
+    """Distinct candidates (the last object given for a SIREN) that are not excluded, sorted by
+    SIREN; every required firm must be there.
+    """
     constraints = tender.constraints
-    excluded = set(constraints.exclude)
-    firms = sorted(
-        {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
-    )
-    present = {f.siren for f in firms}
-    missing = [s for s in constraints.must_include if s not in present]
+    given = FirmColumns.of(candidates)
+    latest_first = given.take(np.arange(len(given))[::-1])
+    _, first = np.unique(latest_first.siren, return_index=True)
+    distinct = latest_first.take(first)
+    usable = distinct.take(np.flatnonzero(~_among(distinct, constraints.exclude)))
+    present = set(usable.siren[_among(usable, constraints.must_include)].tolist())
+    missing = [s for s in constraints.must_include if int(s) not in present]
     if missing:
         raise Infeasible(
             "a required firm cannot take any lot",
@@ -174,7 +177,12 @@ def _usable(tender: Tender, candidates: Sequence[Firm]) -> list[Firm]:
                 for s in missing
             ],
         )
-    return firms
+    return usable
+
+
+def _among(firms: FirmColumns, sirens: Sequence[str]) -> NDArray[np.bool_]:
+    """Whether each firm's SIREN is one of ``sirens``."""
+    return np.isin(firms.siren, np.array([int(s) for s in sirens], dtype=np.int64))
 
 
 def _constraint_masks(tender: Tender, firms: FirmColumns) -> list[NDArray[np.bool_]]:
@@ -198,8 +206,7 @@ def shortlist(
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
     """
-    firms = _usable(tender, candidates)
-    columns = FirmColumns.of(firms)
+    columns = _usable(tender, candidates)
     coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], columns)
     weight = weights.as_dict()
     masks = _constraint_masks(tender, columns)
@@ -211,8 +218,8 @@ def shortlist(
         + weight["sme"] * masks[0]
     )
     gain = np.where(coded.eligible, gain, -np.inf)
-    required = {i for i, f in enumerate(firms) if f.siren in tender.constraints.must_include}
-    return [firms[i] for i in _pool(gain, size, required, masks)]
+    required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
+    return columns.take(_pool(gain, size, required, masks)).firms
 
 
 def build_problem(
@@ -230,9 +237,7 @@ def build_problem(
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy.
     """
     constraints = tender.constraints
-    firms = _usable(tender, candidates)
-    columns = FirmColumns.of(firms)
-    position = {f.siren: i for i, f in enumerate(firms)}
+    columns = _usable(tender, candidates)
     fit: LotFit = fit_matrix(
         tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights
     )
@@ -243,8 +248,8 @@ def build_problem(
     ]
     if uncoverable:
         raise Infeasible("some lots cannot be covered by any firm", uncoverable)
-    required = {position[s] for s in constraints.must_include}
-    unable = [firms[i].siren for i in sorted(required) if not fit.eligible[:, i].any()]
+    required = set(np.flatnonzero(_among(columns, constraints.must_include)).tolist())
+    unable = [f"{columns.siren[i]:09d}" for i in sorted(required) if not fit.eligible[:, i].any()]
     if unable:
         raise Infeasible(
             "a required firm cannot take any lot",
@@ -266,7 +271,7 @@ def build_problem(
     weight = weights.as_dict()
     gain = sum(weight[name] * table for name, table in per_lot_tables.items())
     pool = _pool(np.asarray(gain), per_lot, required, [sme, leader_ok, preferred])
-    pool_firms = [firms[i] for i in pool]
+    pool_firms = columns.take(pool).firms
     regions = sorted({f.region for f in pool_firms})
     reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
     tables = ScoreTables(
@@ -286,5 +291,5 @@ def build_problem(
         leader_ok=leader_ok[pool],
         preferred=preferred[pool],
         required=frozenset(local[i] for i in required),
-        candidates_considered=len(firms),
+        candidates_considered=len(columns),
     )

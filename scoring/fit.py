@@ -91,17 +91,20 @@ def code_similarity(firm_code: str, lot_code: str) -> float:
 def _cpv_parts(
     firms: FirmColumns, lot_codes: Sequence[str]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    n_firms, codes = len(firms), firms.capability_codes
-    if not lot_codes or not len(codes):
-        return np.zeros(n_firms), np.zeros(n_firms)
-    distinct, rows = np.unique(codes, return_inverse=True)
-    table = np.column_stack([code_similarities(distinct, lot_code) for lot_code in lot_codes])
-    sims = table[rows]
+    n_firms = len(firms)
     best = np.zeros((n_firms, len(lot_codes)))
-    np.maximum.at(best, firms.capability_owner, sims)
     evidence = np.zeros(n_firms)
-    proof = (sims * firms.capability_strength[:, None]).max(axis=1, initial=0.0)
-    np.maximum.at(evidence, firms.capability_owner, proof)
+    held = firms.capability_count > 0
+    if not lot_codes or not held.any():
+        return np.zeros(n_firms), evidence
+    distinct, index = firms.distinct_codes
+    table = np.column_stack([code_similarities(distinct, lot_code) for lot_code in lot_codes])
+    sims = table[index]
+    proof = (sims * firms.capability_strength[:, None]).max(axis=1)
+    # Each firm's capabilities are consecutive: reduce them firm by firm.
+    starts = firms.capability_start[held]
+    best[held] = np.maximum.reduceat(sims, starts, axis=0)
+    evidence[held] = np.maximum.reduceat(proof, starts)
     return 0.7 * best.max(axis=1) + 0.3 * best.mean(axis=1), evidence
 
 

@@ -20,7 +20,7 @@ from graph.model import (
     Lot,
     Tender,
 )
-from scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover, firm_facts
+from scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover
 from scoring.consortium import (
     COLLABORATION_KIND_WEIGHT,
     LINEAR_TERMS,
@@ -223,16 +223,21 @@ def test_cpv_parts_equals_the_per_firm_scores(
         assert 0.0 <= match[i] <= 1.0
 
 
-def test_firm_facts_follow_a_replaced_firm() -> None:
-    imaging = make_firm(capabilities=["33111000"], turnover_eur=1e6)
-    assert FirmColumns.of([imaging]).capability_codes.tolist() == [33111000]
-    assert firm_facts(imaging) is firm_facts(imaging)  # remembered
-    builder = make_firm(capabilities=["45215140"], turnover_eur=2e6)  # same SIREN, new object
+def test_firm_columns_follow_a_replaced_firm() -> None:
+    imaging = make_firm(capabilities=["33111000"], turnover_eur=1e6, certifications=["iso-9001"])
+    first = FirmColumns.of([imaging])
+    assert first.capability_codes.tolist() == [33111000]
+    assert FirmColumns.of([imaging]).rows.tolist() == first.rows.tolist()  # remembered
+    builder = make_firm(capabilities=["45215140", "45000000"], turnover_eur=2e6)  # same SIREN
     assert builder.siren == imaging.siren
     columns = FirmColumns.of([builder, imaging])
-    assert columns.capability_codes.tolist() == [45215140, 33111000]
-    assert columns.capability_owner.tolist() == [0, 1]
+    assert columns.capability_codes.tolist() == [45215140, 45000000, 33111000]
+    assert columns.capability_owner.tolist() == [0, 0, 1]
+    assert columns.capability_start.tolist() == [0, 2]
     assert columns.turnover.tolist() == [2e6, 1e6]
+    assert columns.certified(["ISO 9001"]).tolist() == [False, True]
+    assert columns.firms == [builder, imaging]
+    assert columns.take([1]).firms == [imaging]
 
 
 # --- capacity ----------------------------------------------------------------------------------
