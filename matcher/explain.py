@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from graph.cpv import level, taxonomy
 from graph.model import Collaboration, ExportMaturity, Firm, Lot, Tender
-from scoring.columns import FirmColumns
-from scoring.fit import code_similarities
+from scoring.fit import code_similarity
 
 __all__ = ["why_member"]
 
@@ -22,17 +19,14 @@ MATURITY_WORDS = {
 
 
 def _best_evidence(firm: Firm, codes: Sequence[str]) -> str:
-    if not firm.capabilities or not codes:
-        return ""
     vocabulary = taxonomy()
-    held = FirmColumns.of([firm])
-    similarity = np.max([code_similarities(held.capability_codes, code) for code in codes], axis=0)
-    backing = (similarity * held.capability_strength).tolist()
+    scored = [
+        (code_similarity(c.cpv, code) * c.strength, c) for c in firm.capabilities for code in codes
+    ]
+    if not scored:
+        return ""
     # The best-backed code; among equals, the most general (closest to the lot's own level).
-    _, capability = max(
-        zip(backing, firm.capabilities, strict=True),
-        key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv),
-    )
+    _, capability = max(scored, key=lambda item: (item[0], -level(item[1].cpv), item[1].cpv))
     text = f"delivers {vocabulary.label(capability.cpv, 'en').lower()} (CPV {capability.cpv}"
     if capability.contracts:
         text += f", {capability.contracts} past contract{'s' if capability.contracts > 1 else ''}"

@@ -66,12 +66,24 @@ class LotFit:
     eligible: NDArray[np.bool_]
 
 
-def code_similarities(firm_codes: NDArray[np.int64], lot_code: str) -> NDArray[np.float64]:
-    """Similarity of each firm code (an 8-digit integer) to a lot code, vectorised.
+def code_similarity(firm_code: str, lot_code: str) -> float:
+    """1 when the firm's code lies within the lot's code, decaying per missing level.
 
-    1 when the firm's code lies within the lot's code, decaying per missing level of the lot's
-    code; 0 when they do not share their 2-digit division.
+    The definition, for one pair of codes; :func:`code_similarities` is its vectorised form.
     """
+    firm_sig, lot_sig = significant(firm_code), significant(lot_code)
+    shared = 0
+    for a, b in zip(firm_sig, lot_sig, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared < 2:
+        return 0.0
+    return LEVEL_DECAY ** max(0, len(lot_sig) - shared)
+
+
+def code_similarities(firm_codes: NDArray[np.int64], lot_code: str) -> NDArray[np.float64]:
+    """:func:`code_similarity` of each firm code (an 8-digit integer) to a lot code."""
     lot_level = len(significant(lot_code))
     # Prefixes are nested, so the number of equal ones is the length of the common prefix.
     common = (firm_codes[:, None] // _PREFIX_DIVISORS == int(lot_code) // _PREFIX_DIVISORS).sum(
@@ -81,11 +93,6 @@ def code_similarities(firm_codes: NDArray[np.int64], lot_code: str) -> NDArray[n
     firm_level = np.maximum(2, 8 - trailing_zeros)
     shared = np.minimum(np.minimum(common, firm_level), lot_level)
     return np.where(shared < 2, 0.0, _DECAY[np.maximum(0, lot_level - shared)])
-
-
-def code_similarity(firm_code: str, lot_code: str) -> float:
-    """1 when the firm's code lies within the lot's code, decaying per missing level."""
-    return float(code_similarities(np.array([int(firm_code)], dtype=np.int64), lot_code)[0])
 
 
 def _cpv_parts(

@@ -37,6 +37,7 @@ from scoring.fit import (
     FitWeights,
     capacity_score,
     certification_mask,
+    code_similarities,
     code_similarity,
     cpv_match_score,
     cpv_parts,
@@ -99,6 +100,22 @@ def test_code_similarity_decays_per_missing_level() -> None:
 def test_code_similarity_is_zero_across_divisions(firm_code: str, lot_code: str) -> None:
     assert code_similarity(firm_code, lot_code) == 0.0
     assert code_similarity(lot_code, firm_code) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    firm_codes=st.lists(st.sampled_from(sorted(cpv.taxonomy().entries)), max_size=40),
+    lot_code=st.sampled_from(sorted(cpv.taxonomy().entries)),
+    near=st.integers(0, 8),
+)
+def test_code_similarities_is_code_similarity_vectorised(
+    firm_codes: list[str], lot_code: str, near: int
+) -> None:
+    # Codes from anywhere, and codes sharing the lot code's first digits.
+    close = [code for code in sorted(cpv.taxonomy().entries) if code[:near] == lot_code[:near]]
+    codes = firm_codes + close[:40]
+    vectorised = code_similarities(np.array([int(c) for c in codes], dtype=np.int64), lot_code)
+    assert vectorised.tolist() == [code_similarity(code, lot_code) for code in codes]
 
 
 # --- cpv_match_score, evidence_score, cpv_parts ------------------------------------------------
