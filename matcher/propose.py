@@ -120,8 +120,12 @@ def present(
     collaborations: Sequence[Collaboration],
 ) -> MatchResult:
     """Ranked consortia with their breakdown, leader and reasons."""
+    involving: dict[str, list[Collaboration]] = {}
+    for collaboration in collaborations:
+        involving.setdefault(collaboration.firm_a, []).append(collaboration)
+        involving.setdefault(collaboration.firm_b, []).append(collaboration)
     consortia = [
-        _consortium(rank, problem.score(assignment), assignment, problem, collaborations)
+        _consortium(rank, problem.score(assignment), assignment, problem, involving)
         for rank, (_, assignment) in enumerate(chosen, start=1)
     ]
     return MatchResult(
@@ -137,8 +141,9 @@ def _consortium(
     score: float,
     assignment: tuple[int, ...],
     problem: MatchProblem,
-    collaborations: Sequence[Collaboration],
+    involving: dict[str, list[Collaboration]],
 ) -> Consortium:
+    """One ranked consortium; ``involving`` gives each firm's collaborations."""
     tender = problem.tender
     lots_by_firm: dict[int, list[Lot]] = {}
     fits: dict[str, float] = {}
@@ -169,7 +174,7 @@ def _consortium(
                     fits,
                     f == leader,
                     members,
-                    collaborations,
+                    involving.get(problem.firms[f].siren, []),
                 ),
             )
             for f in ordered
