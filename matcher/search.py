@@ -4,7 +4,9 @@ Lots are filled one at a time, most constrained first; each partial consortium i
 the objective (an uncovered lot counts zero) and only the ``beam_width`` best survive each step.
 Constraints a partial consortium already breaks, or can no longer meet with the lots left, prune
 it. The best complete consortia are then improved by changing one lot's firm at a time, the best
-change first, until no change helps.
+change first; when no such change helps, by giving two lots at once to two firms that have worked
+together (cohesion pays only once both are members, which one-lot changes cannot reach), until
+nothing helps.
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
@@ -220,6 +222,90 @@ class Evaluator:
             ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
         return scores, ok
 
+    def pair_changes(self, current: Batch, pairs: Ints) -> tuple[Floats, Flags]:
+        """Score and feasibility of giving, in one complete assignment (a batch of one), lot
+        ``i`` to ``pairs[p, 0]`` and lot ``j`` to ``pairs[p, 1]`` at once (``pairs x lots x
+        lots`` arrays; ``i == j`` is infeasible).
+
+        Collaboration pays only when both partners are members: one-lot changes alone cannot
+        bring in a pair of new partners.
+        """
+        assignment, held = current.assignment[0], current.lots_held[0]
+        cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
+        lots = np.arange(self.n_lots)
+        # Firms now on lots i and j (i down, j across), and whether each leaves.
+        now_i, now_j = assignment[:, None], assignment[None, :]
+        same = now_i == now_j
+        leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
+        leaves_j = ~same & (held[now_j] == 1)
+        both = leaves_i & leaves_j
+        backed = (
+            current.backed[0]
+            - leaves_i * cohesion_with[now_i]
+            - leaves_j * cohesion_with[now_j]
+            + both * self.cohesion[now_i, now_j]
+        )
+        overlap = (
+            current.overlap[0]
+            - leaves_i * overlap_with[now_i]
+            - leaves_j * overlap_with[now_j]
+            + both * self.overlap[now_i, now_j]
+        )
+        per_region = (
+            current.per_region[0]
+            - leaves_i[:, :, None] * self.in_region[now_i]
+            - leaves_j[:, :, None] * self.in_region[now_j]
+        )
+        # The partners (pairs x 1 x 1), whether each joins, and what it brings.
+        f, g = pairs[:, 0, None, None], pairs[:, 1, None, None]
+        f_joins = held[f] - (f == now_i) - (f == now_j) == 0
+        g_joins = held[g] - (g == now_i) - (g == now_j) == 0
+
+        def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
+            staying: Floats = (
+                with_members[firm] - leaves_i * table[firm, now_i] - leaves_j * table[firm, now_j]
+            )
+            return staying
+
+        backed = (
+            backed
+            + f_joins * brings(self.cohesion, cohesion_with, f)
+            + g_joins * brings(self.cohesion, cohesion_with, g)
+            + (f_joins & g_joins) * self.cohesion[f, g]
+        )
+        overlap = (
+            overlap
+            + f_joins * brings(self.overlap, overlap_with, f)
+            + g_joins * brings(self.overlap, overlap_with, g)
+            + (f_joins & g_joins) * self.overlap[f, g]
+        )
+        empty = (per_region == 0).transpose(2, 0, 1)
+        f_region = f_joins & empty[self.region[f[:, 0, 0]]]
+        g_region = g_joins & empty[self.region[g[:, 0, 0]]]
+        g_region &= ~(f_region & (self.region[f] == self.region[g]))
+        regions = (per_region > 0).sum(axis=2) + f_region + g_region
+        count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
+        gain_i, gain_j = self.gain[lots, assignment][:, None], self.gain[lots, assignment][None, :]
+        gain_f, gain_g = (
+            self.gain[:, f[:, 0, 0]].T[:, :, None],
+            self.gain[:, g[:, 0, 0]].T[:, None, :],
+        )
+        scores = self.objective(
+            current.linear[0] - gain_i - gain_j + gain_f + gain_g, backed, overlap, regions, count
+        )
+        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (lots[:, None] != lots[None, :])
+        ok &= ~((f == now_i) & (g == now_j))
+        ok &= count <= self.max_members
+        if not self.allow_multiple:
+            ok &= count == self.n_lots
+        for counted, needed in self.quotas:
+            have = (held.astype(bool) & counted).sum() - leaves_i * counted[now_i]
+            have = (
+                have - leaves_j * counted[now_j] + (f_joins & counted[f]) + (g_joins & counted[g])
+            )
+            ok &= have >= needed
+        return scores, ok
+
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
     """Complete feasible consortia kept by the beam, best first, as ``(score, assignment)``."""
@@ -253,12 +339,14 @@ def fast_solve(
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
+    partners = np.argwhere(problem.tables.cohesion > 0)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * top:  # twice as many as asked: local search reorders them
             break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
-            chosen.append(_local_search(state, evaluator, priority, chosen, min_lot_changes))
+            improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)
+            chosen.append(improved)
     if not chosen:
         return []
     return _ranked(evaluator, np.array(chosen, dtype=np.intp))[:top]
@@ -297,15 +385,19 @@ def _local_search(
     state: Assignment,
     evaluator: Evaluator,
     priority: Ints,
+    pairs: Ints,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
-    """Best-improvement changes of one lot's firm, until none improves the score."""
+    """Best-improvement changes of one lot's firm; when none improves the score, the best
+    change of two lots to a pair of past partners (``pairs``), then one-lot changes again.
+    No change brings the assignment closer than ``min_lot_changes`` lots to ``others``.
+    """
     current = evaluator.batch(np.array([state], dtype=np.intp))
     best = evaluator.scores(current)[0]
     rivals = np.array(others, dtype=np.intp).reshape(len(others), evaluator.n_lots)
-    firms = np.arange(evaluator.n_firms)
     while True:
+        moved = current.assignment.copy()
         scores, ok = evaluator.changes(current)
         ok &= scores > best + IMPROVEMENT
         if len(rivals):
@@ -313,14 +405,35 @@ def _local_search(
             after = (
                 differ.sum(axis=1)[:, None, None]
                 - differ[:, :, None]
-                + (firms != rivals[:, :, None])
+                + (np.arange(evaluator.n_firms) != rivals[:, :, None])
+            )
+            ok &= (after >= min_lot_changes).all(axis=0)
+        if ok.any():
+            best = scores[ok].max()
+            tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
+            lot, firm = np.unravel_index(np.argmin(tied), tied.shape)
+            moved[0, lot] = firm
+            current = evaluator.batch(moved)
+            continue
+        if not len(pairs):
+            return tuple(int(f) for f in current.assignment[0])
+        scores, ok = evaluator.pair_changes(current, pairs)
+        ok &= scores > best + IMPROVEMENT
+        if len(rivals):
+            differ = rivals != current.assignment
+            first = pairs[:, 0, None] != rivals[:, None, :]
+            second = pairs[:, 1, None] != rivals[:, None, :]
+            after = (
+                differ.sum(axis=1)[:, None, None, None]
+                - differ[:, None, :, None]
+                - differ[:, None, None, :]
+                + first[:, :, :, None]
+                + second[:, :, None, :]
             )
             ok &= (after >= min_lot_changes).all(axis=0)
         if not ok.any():
             return tuple(int(f) for f in current.assignment[0])
         best = scores[ok].max()
-        tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
-        lot, firm = np.unravel_index(np.argmin(tied), tied.shape)
-        moved = current.assignment.copy()
-        moved[0, lot] = firm
+        pair, i, j = np.unravel_index(np.argmax(ok & (scores == best)), scores.shape)
+        moved[0, i], moved[0, j] = pairs[pair]
         current = evaluator.batch(moved)

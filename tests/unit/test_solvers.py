@@ -335,6 +335,42 @@ def test_changes_score_and_check_as_the_objective_and_constraints(
             assert ok[lot, firm] == (not problem.violations(changed))
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.sampled_from(list(EVALUATOR_SEEDS)), data=st.data())
+def test_pair_changes_score_and_check_as_the_objective_and_constraints(
+    seed: int, data: st.DataObject
+) -> None:
+    problem, evaluator = _evaluator(seed)
+    consortium = _draw_consortium(problem, data)
+    n_firms = len(problem.firms)
+    pairs = np.array(
+        data.draw(
+            st.lists(
+                st.tuples(st.integers(0, n_firms - 1), st.integers(0, n_firms - 1)).filter(
+                    lambda pair: pair[0] != pair[1]
+                ),
+                min_size=1,
+                max_size=4,
+            ),
+            label="pairs",
+        ),
+        dtype=np.intp,
+    )
+    batch = evaluator.batch(np.array([consortium], dtype=np.intp))
+    scores, ok = evaluator.pair_changes(batch, pairs)
+    for p, (f, g) in enumerate(pairs):
+        for i in range(problem.n_lots):
+            for j in range(problem.n_lots):
+                changed = list(consortium)
+                changed[i], changed[j] = int(f), int(g)
+                usable = problem.tables.eligible(i, f) and problem.tables.eligible(j, g)
+                if i == j or not usable or tuple(changed) == consortium:
+                    assert not ok[p, i, j]
+                    continue
+                assert scores[p, i, j] == pytest.approx(problem.score(changed), abs=1e-12)
+                assert ok[p, i, j] == (not problem.violations(changed))
+
+
 def test_evaluator_agrees_on_every_brute_force_consortium() -> None:
     for seed in EVALUATOR_SEEDS:
         _, evaluator = _evaluator(seed)
