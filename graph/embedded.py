@@ -12,7 +12,6 @@ has replaced it.
 from __future__ import annotations
 
 import functools
-import heapq
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -40,6 +39,7 @@ from graph.store import (
 __all__ = ["EmbeddedStore"]
 
 SNAPSHOT = "graph.json"
+CollaborationKey = tuple[str, str, str, int, str]
 FORMAT_VERSION = 1
 
 
@@ -96,6 +96,11 @@ class EmbeddedStore(GraphStore):
         self._tenders: dict[str, Tender] = {}
         # CPV code prefix (2 to 4 digits) -> codes held by at least one firm
         self._codes_by_prefix: dict[str, set[str]] = {}
+        # CPV code prefix -> the firms holding a code under it, strongest evidence first (ties
+        # by SIREN), with their SIRENs: built when first asked, dropped when firms change
+        self._ranked: dict[str, list[tuple[str, Firm]]] = {}
+        # SIREN -> partner SIREN -> their collaborations (the dict on their graph edge)
+        self._partners: dict[str, dict[str, dict[CollaborationKey, Collaboration]]] = {}
 
     def _snapshot_path(self) -> Path:
         assert self.data_dir is not None
@@ -157,6 +162,7 @@ class EmbeddedStore(GraphStore):
         return firm
 
     def _apply_firms(self, firms: Iterable[Firm]) -> None:
+        self._ranked.clear()
         for firm in firms:
             node = _firm_node(firm.siren)
             if node in self._graph:
@@ -171,26 +177,42 @@ class EmbeddedStore(GraphStore):
                     self._codes_by_prefix.setdefault(prefix, set()).add(capability.cpv)
 
     def _add_collaboration(self, collaboration: Collaboration) -> bool:
-        a, b = _firm_node(collaboration.firm_a), _firm_node(collaboration.firm_b)
-        if self._graph.has_edge(a, b):
-            known: dict[tuple[str, str, str, int, str], Collaboration] = self._graph.edges[a, b][
-                "collaborations"
-            ]
-            if collaboration.key in known:
-                return False
-            known[collaboration.key] = collaboration
-        else:
-            self._graph.add_edge(a, b, collaborations={collaboration.key: collaboration})
+        a, b = collaboration.firm_a, collaboration.firm_b
+        known = self._partners.get(a, {}).get(b)
+        if known is None:
+            known = {}
+            self._graph.add_edge(_firm_node(a), _firm_node(b), collaborations=known)
+            self._partners.setdefault(a, {})[b] = self._partners.setdefault(b, {})[a] = known
+        elif collaboration.key in known:
+            return False
+        known[collaboration.key] = collaboration
         return True
 
     def _collaborations(self, sirens: set[str] | None = None) -> list[Collaboration]:
         if sirens is None:
             edges = self._graph.edges(data="collaborations")
+            found = [c for _, _, known in edges if known for c in known.values()]
         else:
-            nodes = [_firm_node(s) for s in sirens if _firm_node(s) in self._graph]
-            edges = self._graph.subgraph(nodes).edges(data="collaborations")
-        found = [c for _, _, known in edges if known for c in known.values()]
+            found = [
+                c
+                for siren in sirens
+                for other, known in self._partners.get(siren, {}).items()
+                if siren < other and other in sirens
+                for c in known.values()
+            ]
         return sorted(found, key=lambda c: c.key)
+
+    def _neighbourhood(self, prefix: str) -> list[tuple[str, Firm]]:
+        """Firms holding a code under ``prefix``, strongest evidence first, ties by SIREN."""
+        ranked = self._ranked.get(prefix)
+        if ranked is None:
+            strongest: dict[str, float] = {}
+            for held in self._codes_by_prefix.get(prefix, ()):
+                for node, edge in self._graph[_cpv_node(held)].items():
+                    strongest[node[1]] = max(strongest.get(node[1], 0.0), edge["strength"])
+            order = sorted(strongest.items(), key=lambda item: (-item[1], item[0]))
+            ranked = self._ranked[prefix] = [(siren, self._firm(siren)) for siren, _ in order]
+        return ranked
 
     # -- GraphStore ------------------------------------------------------------------------
 
@@ -301,18 +323,10 @@ class EmbeddedStore(GraphStore):
     def candidates(self, cpv_codes: Iterable[str], limit: int | None = None) -> list[Firm]:
         """Firms holding a code in the neighbourhood of any of ``cpv_codes``."""
         self._refresh()
-        sirens: set[str] = set()
+        found: dict[str, Firm] = {}
         for prefix in {neighbourhood_prefix(code) for code in cpv_codes}:
-            strongest: dict[str, float] = {}
-            for held in self._codes_by_prefix.get(prefix, ()):
-                for node, edge in self._graph[_cpv_node(held)].items():
-                    strongest[node[1]] = max(strongest.get(node[1], 0.0), edge["strength"])
-            if limit is None:
-                sirens.update(strongest)
-            else:
-                ranked = heapq.nsmallest(limit, strongest.items(), key=lambda i: (-i[1], i[0]))
-                sirens.update(siren for siren, _ in ranked)
-        return [self._firm(s) for s in sorted(sirens)]
+            found.update(self._neighbourhood(prefix)[:limit])
+        return [found[siren] for siren in sorted(found)]
 
     @_synchronised
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
@@ -325,7 +339,7 @@ class EmbeddedStore(GraphStore):
         """Collaborations of at least one firm of ``sirens``."""
         self._refresh()
         nodes = [_firm_node(s) for s in set(sirens) if _firm_node(s) in self._graph]
-        found: dict[tuple[str, str, str, int, str], Collaboration] = {}
+        found: dict[CollaborationKey, Collaboration] = {}
         for _, _, known in self._graph.edges(nodes, data="collaborations"):
             found.update(known or {})
         return [found[key] for key in sorted(found)]

@@ -8,8 +8,12 @@ Graph model::
     (:Firm)-[:IN_SECTOR]->(:Naf {code, label})     the firm's NAF rév. 2 activity
     (:Firm)-[:COLLABORATED {key, kind, year, source}]->(:Firm)
     (:Tender {id, title, country, doc})-[:HAS_LOT]->(:Lot {uid, id, title})-[:REQUIRES]->(:Cpv)
+    (:Generation {name: "firms", stamp})            renewed by every write of firms
 
-``doc`` holds the validated model as JSON so that reads return exactly what was written. Cypher
+``doc`` holds the validated model as JSON so that reads return exactly what was written. A
+store remembers the firms it has read and the firms of each CPV neighbourhood for as long as the
+firms' generation stamp is the one it last read (one small query per retrieval): any process's
+write of firms renews the stamp. Cypher
 lives in constants and takes values only as ``$parameters``. Writes go through managed write
 transactions (retried by the driver, so they are idempotent), one transaction per batch of
 ``UNWIND $rows``; reads through managed read transactions.
@@ -43,7 +47,7 @@ __all__ = ["BATCH_SIZE", "Neo4jStore"]
 
 BATCH_SIZE = 1_000
 # Parsed firms remembered by their stored document (a changed firm has a new document).
-PARSED_CACHE_LIMIT = 60_000
+PARSED_CACHE_LIMIT = 200_000
 T = TypeVar("T")
 
 SCHEMA = [
@@ -52,6 +56,7 @@ SCHEMA = [
     "CREATE CONSTRAINT naf_code IF NOT EXISTS FOR (n:Naf) REQUIRE n.code IS UNIQUE",
     "CREATE CONSTRAINT tender_id IF NOT EXISTS FOR (t:Tender) REQUIRE t.id IS UNIQUE",
     "CREATE CONSTRAINT lot_uid IF NOT EXISTS FOR (l:Lot) REQUIRE l.uid IS UNIQUE",
+    "CREATE CONSTRAINT generation_name IF NOT EXISTS FOR (g:Generation) REQUIRE g.name IS UNIQUE",
     "CREATE INDEX firm_region IF NOT EXISTS FOR (f:Firm) ON (f.region)",
     "CREATE CONSTRAINT record_rid IF NOT EXISTS FOR (r:Record) REQUIRE r.rid IS UNIQUE",
     "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
@@ -110,14 +115,16 @@ WHERE ($region IS NULL OR f.region = $region)
 FILTERED_PAGE = FIRM_FILTER + "RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
 FILTERED_COUNT = FIRM_FILTER + "RETURN count(f) AS n"
 COUNT_FIRMS = "MATCH (f:Firm) RETURN count(f) AS n"
-CANDIDATES = """
+NEIGHBOURHOODS = """
 UNWIND $prefixes AS prefix
-MATCH (f:Firm)-[:HAS_CAPABILITY]->(c:Cpv)
-WHERE c.code STARTS WITH prefix
-WITH DISTINCT f
-RETURN f.doc AS doc ORDER BY f.siren
+CALL (prefix) {
+  MATCH (f:Firm)-[:HAS_CAPABILITY]->(c:Cpv)
+  WHERE c.code STARTS WITH prefix
+  RETURN collect(DISTINCT f.siren) AS sirens
+}
+RETURN prefix, sirens
 """
-STRONGEST_CANDIDATES = """
+STRONGEST_NEIGHBOURS = """
 UNWIND $prefixes AS prefix
 CALL (prefix) {
   MATCH (f:Firm)-[r:HAS_CAPABILITY]->(c:Cpv)
@@ -125,11 +132,15 @@ CALL (prefix) {
   WITH f, max(r.strength) AS strength
   ORDER BY strength DESC, f.siren ASC
   LIMIT $limit
-  RETURN f
+  RETURN collect(f.siren) AS sirens
 }
-WITH DISTINCT f
-RETURN f.doc AS doc ORDER BY f.siren
+RETURN prefix, sirens
 """
+# Every write of firms gives them a new generation stamp: what a reader remembers about firms
+# (neighbourhoods, parsed documents) holds while the stamp it read is unchanged.
+FIRMS_GENERATION = "MATCH (g:Generation {name: 'firms'}) RETURN g.stamp AS stamp"
+NEW_FIRMS_GENERATION = "MERGE (g:Generation {name: 'firms'}) SET g.stamp = randomUUID()"
+FIRST_FIRMS_GENERATION = "MERGE (g:Generation {name: 'firms'}) ON CREATE SET g.stamp = randomUUID()"
 
 EXISTING_COLLABORATIONS = """
 UNWIND $rows AS row
@@ -188,7 +199,7 @@ CREATE (l)-[:REQUIRES]->(c)
 COUNT_TENDERS = "MATCH (t:Tender) RETURN count(t) AS n"
 TENDER_DOC = "MATCH (t:Tender {id: $id}) RETURN t.doc AS doc"
 WIPE = """
-MATCH (n) WHERE NOT n:Cpv
+MATCH (n) WHERE NOT n:Cpv AND NOT n:Generation
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
 """
 TENDER_PAGE = "MATCH (t:Tender) RETURN t.doc AS doc ORDER BY t.id SKIP $offset LIMIT $limit"
@@ -252,6 +263,10 @@ class Neo4jStore(GraphStore):
         self.uri = uri
         self.database = database
         self._parsed: dict[str, Firm] = {}
+        # Valid for the firms generation read last: (prefix, limit) -> SIRENs, SIREN -> firm.
+        self._generation: str | None = None
+        self._neighbourhoods: dict[tuple[str, int | None], list[str]] = {}
+        self._known: dict[str, Firm] = {}
         auth = (user, password) if password else None
         try:
             self._driver = GraphDatabase.driver(uri, auth=auth)
@@ -302,15 +317,38 @@ class Neo4jStore(GraphStore):
             if firm is None:
                 if len(self._parsed) >= PARSED_CACHE_LIMIT:
                     self._parsed.clear()
+                    self._known.clear()
                 firm = self._parsed[doc] = Firm.model_validate_json(doc)
             firms.append(firm)
         return firms
 
+    def _follow_generation(self) -> None:
+        """Forget what was remembered about firms if they were written since."""
+        stamp = self._read(lambda tx: tx.run(FIRMS_GENERATION).single())
+        generation = None if stamp is None else stamp["stamp"]
+        if generation != self._generation or generation is None:  # None: nothing to trust
+            self._neighbourhoods.clear()
+            self._known.clear()
+            self._generation = generation
+
+    def _firms_by_siren(self, sirens: list[str]) -> list[Firm]:
+        """The firms of ``sirens`` (all stored), fetching only those not remembered."""
+        unknown = [siren for siren in sirens if siren not in self._known]
+        if len(self._parsed) + len(unknown) > PARSED_CACHE_LIMIT:
+            self._parsed.clear()
+            self._known.clear()
+            unknown = sirens
+        if unknown:
+            for firm in self._firms(FIRM_DOCS, sirens=unknown):
+                self._known[firm.siren] = firm
+        return [self._known[siren] for siren in sirens]
+
     def _bootstrap(self) -> None:
-        """Create constraints and indexes, and load the CPV tree once."""
+        """Create constraints, indexes and the firms' generation, and load the CPV tree once."""
         for statement in SCHEMA:
             with self._unavailable_as_error():
                 self._driver.execute_query(statement, database_=self.database)
+        self._write(lambda tx: tx.run(FIRST_FIRMS_GENERATION).consume())
         vocabulary = taxonomy()
         if self._read(lambda tx: tx.run(COUNT_CPV).single(strict=True)["n"]) == len(vocabulary):
             return
@@ -409,9 +447,19 @@ class Neo4jStore(GraphStore):
         prefixes = sorted({neighbourhood_prefix(code) for code in cpv_codes})
         if not prefixes:
             return []
-        if limit is None:
-            return self._firms(CANDIDATES, prefixes=prefixes)
-        return self._firms(STRONGEST_CANDIDATES, prefixes=prefixes, limit=limit)
+        self._follow_generation()
+        missing = [prefix for prefix in prefixes if (prefix, limit) not in self._neighbourhoods]
+        if missing:
+            query = NEIGHBOURHOODS if limit is None else STRONGEST_NEIGHBOURS
+
+            def work(tx: ManagedTransaction) -> list[tuple[str, list[str]]]:
+                rows = tx.run(query, prefixes=missing, limit=limit)
+                return [(row["prefix"], row["sirens"]) for row in rows]
+
+            for prefix, sirens in self._read(work):
+                self._neighbourhoods[prefix, limit] = sirens
+        found = {siren for prefix in prefixes for siren in self._neighbourhoods[prefix, limit]}
+        return self._firms_by_siren(sorted(found))
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
         """Collaborations between two firms of ``sirens``."""
@@ -466,6 +514,7 @@ class Neo4jStore(GraphStore):
         """Delete every firm, collaboration, tender and lot (the CPV tree stays)."""
         with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
             session.run(WIPE).consume()
+        self._write(lambda tx: tx.run(NEW_FIRMS_GENERATION).consume())
 
     def close(self) -> None:
         """Close the driver."""
@@ -489,6 +538,7 @@ def _upsert_firm_batch(tx: ManagedTransaction, firms: Sequence[Firm]) -> ImportR
         else:
             report.updated += 1
     tx.run(UPSERT_FIRMS, rows=rows).consume()
+    tx.run(NEW_FIRMS_GENERATION).consume()
     return report
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 from graph.errors import Infeasible, Problem
 from graph.model import Collaboration, Firm, Lot, Tender
 from matcher.phrases import Lang, phrase
+from scoring.columns import FirmColumns, estimated_turnover
 from scoring.consortium import (
     LINEAR_TERMS,
     ObjectiveWeights,
@@ -25,7 +27,7 @@ from scoring.consortium import (
     objective,
     readiness_scores,
 )
-from scoring.fit import FitWeights, LotFit, coded_fit, estimated_turnover, fit_matrix
+from scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
 from scoring.text import TextModel
 
 __all__ = ["MatchProblem", "build_problem", "shortlist"]
@@ -51,7 +53,7 @@ class MatchProblem:
         """Number of lots."""
         return self.tables.n_lots
 
-    @property
+    @cached_property
     def lot_gain(self) -> NDArray[np.float64]:
         """Each (lot, firm)'s share of the objective from the linear terms; -inf if ineligible."""
         weight = self.weights.as_dict()
@@ -145,13 +147,11 @@ def _uncoverable(lot: Lot, near: int, lang: Lang) -> Problem:
     return Problem(f"lots[{lot.id}]", lot.title, reason)
 
 
-def _leader_ok(tender: Tender, firms: Sequence[Firm]) -> NDArray[np.bool_]:
+def _leader_ok(tender: Tender, firms: FirmColumns) -> NDArray[np.bool_]:
     constraints = tender.constraints
     floor = constraints.leader_min_turnover_share * tender.to_eur(tender.budget)
     stage = constraints.leader_min_maturity.rank if constraints.leader_min_maturity else 0
-    return np.array(
-        [estimated_turnover(f) >= floor and f.maturity.rank >= stage for f in firms], dtype=bool
-    )
+    return (firms.turnover >= floor) & (firms.maturity >= stage)
 
 
 def _pool(
@@ -168,15 +168,18 @@ def _pool(
     return sorted(chosen)
 
 
-def _usable(tender: Tender, candidates: Sequence[Firm], lang: Lang) -> list[Firm]:
-    """Distinct candidates that are not excluded, by SIREN; every required firm must be there."""
+def _usable(tender: Tender, candidates: Sequence[Firm], lang: Lang) -> FirmColumns:
+    """Distinct candidates (the last object given for a SIREN) that are not excluded, sorted by
+    SIREN; every required firm must be there.
+    """
     constraints = tender.constraints
-    excluded = set(constraints.exclude)
-    firms = sorted(
-        {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
-    )
-    present = {f.siren for f in firms}
-    missing = [s for s in constraints.must_include if s not in present]
+    given = FirmColumns.of(candidates)
+    latest_first = given.take(np.arange(len(given))[::-1])
+    _, first = np.unique(latest_first.siren, return_index=True)
+    distinct = latest_first.take(first)
+    usable = distinct.take(np.flatnonzero(~_among(distinct, constraints.exclude)))
+    present = set(usable.siren[_among(usable, constraints.must_include)].tolist())
+    missing = [s for s in constraints.must_include if int(s) not in present]
     if missing:
         raise Infeasible(
             phrase("required.unusable", lang),
@@ -185,15 +188,20 @@ def _usable(tender: Tender, candidates: Sequence[Firm], lang: Lang) -> list[Firm
                 for s in missing
             ],
         )
-    return firms
+    return usable
 
 
-def _constraint_masks(tender: Tender, firms: Sequence[Firm]) -> list[NDArray[np.bool_]]:
+def _among(firms: FirmColumns, sirens: Sequence[str]) -> NDArray[np.bool_]:
+    """Whether each firm's SIREN is one of ``sirens``."""
+    return np.isin(firms.siren, np.array([int(s) for s in sirens], dtype=np.int64))
+
+
+def _constraint_masks(tender: Tender, firms: FirmColumns) -> list[NDArray[np.bool_]]:
     """Firms that are SMEs, that may lead, that are based in a preferred region."""
     return [
-        np.array([f.is_sme for f in firms], dtype=bool),
+        firms.is_sme,
         _leader_ok(tender, firms),
-        np.array([f.region in tender.constraints.preferred_regions for f in firms], dtype=bool),
+        firms.in_regions(tender.constraints.preferred_regions),
     ]
 
 
@@ -210,20 +218,20 @@ def shortlist(
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
     """
-    firms = _usable(tender, candidates, lang)
-    coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], firms)
+    columns = _usable(tender, candidates, lang)
+    coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], columns)
     weight = weights.as_dict()
-    masks = _constraint_masks(tender, firms)
+    masks = _constraint_masks(tender, columns)
     gain = (
         weight["fit"] * coded.cpv
         + weight["evidence"] * coded.evidence
         + weight["capacity"] * coded.capacity
-        + weight["readiness"] * readiness_scores(firms, tender.country)
+        + weight["readiness"] * readiness_scores(columns, tender.country)
         + weight["sme"] * masks[0]
     )
     gain = np.where(coded.eligible, gain, -np.inf)
-    required = {i for i, f in enumerate(firms) if f.siren in tender.constraints.must_include}
-    return [firms[i] for i in _pool(gain, size, required, masks)]
+    required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
+    return columns.take(_pool(gain, size, required, masks)).firms
 
 
 def build_problem(
@@ -243,10 +251,9 @@ def build_problem(
     (in ``lang``).
     """
     constraints = tender.constraints
-    firms = _usable(tender, candidates, lang)
-    position = {f.siren: i for i, f in enumerate(firms)}
+    columns = _usable(tender, candidates, lang)
     fit: LotFit = fit_matrix(
-        tender, [lot_codes[lot.id] for lot in tender.lots], firms, model, fit_weights
+        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights
     )
     uncoverable = [
         _uncoverable(lot, int((fit.cpv[i] > 0).sum()), lang)
@@ -255,8 +262,8 @@ def build_problem(
     ]
     if uncoverable:
         raise Infeasible(phrase("lots.uncoverable", lang), uncoverable)
-    required = {position[s] for s in constraints.must_include}
-    unable = [firms[i].siren for i in sorted(required) if not fit.eligible[:, i].any()]
+    required = set(np.flatnonzero(_among(columns, constraints.must_include)).tolist())
+    unable = [f"{columns.siren[i]:09d}" for i in sorted(required) if not fit.eligible[:, i].any()]
     if unable:
         raise Infeasible(
             phrase("required.unusable", lang),
@@ -266,8 +273,8 @@ def build_problem(
             ],
         )
     n_lots = len(tender.lots)
-    sme, leader_ok, preferred = _constraint_masks(tender, firms)
-    readiness = readiness_scores(firms, tender.country)
+    sme, leader_ok, preferred = _constraint_masks(tender, columns)
+    readiness = readiness_scores(columns, tender.country)
     per_lot_tables = {
         "fit": fit.relevance,
         "evidence": fit.evidence,
@@ -278,13 +285,13 @@ def build_problem(
     weight = weights.as_dict()
     gain = sum(weight[name] * table for name, table in per_lot_tables.items())
     pool = _pool(np.asarray(gain), per_lot, required, [sme, leader_ok, preferred])
-    pool_firms = [firms[i] for i in pool]
+    pool_firms = columns.take(pool).firms
     regions = sorted({f.region for f in pool_firms})
     reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
     tables = ScoreTables(
         per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
         cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
-        overlap=capability_overlap(pool_firms),
+        overlap=capability_overlap(columns.take(pool)),
         region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
     )
     local = {g: k for k, g in enumerate(pool)}
@@ -298,5 +305,5 @@ def build_problem(
         leader_ok=leader_ok[pool],
         preferred=preferred[pool],
         required=frozenset(local[i] for i in required),
-        candidates_considered=len(firms),
+        candidates_considered=len(columns),
     )

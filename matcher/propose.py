@@ -137,8 +137,9 @@ def present(
     lang: Lang = Lang.EN,
 ) -> MatchResult:
     """Ranked consortia with their breakdown, leader and reasons (in ``lang``)."""
+    involving = _by_firm(collaborations)
     consortia = [
-        _consortium(rank, problem.score(assignment), assignment, problem, collaborations, lang)
+        _consortium(rank, problem.score(assignment), assignment, problem, involving, lang)
         for rank, (_, assignment) in enumerate(chosen, start=1)
     ]
     return MatchResult(
@@ -182,8 +183,17 @@ def evaluate(
     if unable:
         raise InvalidInput(phrase("assignment.unable", lang), unable)
     score = problem.score(assignment)
-    consortium = _consortium(1, score, assignment, problem, collaborations, lang)
+    consortium = _consortium(1, score, assignment, problem, _by_firm(collaborations), lang)
     return Evaluation(consortium=consortium, violations=problem.violations(assignment, lang))
+
+
+def _by_firm(collaborations: Sequence[Collaboration]) -> dict[str, list[Collaboration]]:
+    """Each firm's collaborations, by SIREN."""
+    involving: dict[str, list[Collaboration]] = {}
+    for collaboration in collaborations:
+        involving.setdefault(collaboration.firm_a, []).append(collaboration)
+        involving.setdefault(collaboration.firm_b, []).append(collaboration)
+    return involving
 
 
 def _consortium(
@@ -191,9 +201,10 @@ def _consortium(
     score: float,
     assignment: tuple[int, ...],
     problem: MatchProblem,
-    collaborations: Sequence[Collaboration],
+    involving: dict[str, list[Collaboration]],
     lang: Lang,
 ) -> Consortium:
+    """One ranked consortium; ``involving`` gives each firm's collaborations."""
     tender = problem.tender
     lots_by_firm: dict[int, list[Lot]] = {}
     fits: dict[str, float] = {}
@@ -224,7 +235,7 @@ def _consortium(
                     fits,
                     f == leader,
                     members,
-                    collaborations,
+                    involving.get(problem.firms[f].siren, []),
                     lang,
                 ),
             )

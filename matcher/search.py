@@ -3,11 +3,15 @@
 Lots are filled one at a time, most constrained first; each partial consortium is scored with
 the objective (an uncovered lot counts zero) and only the ``beam_width`` best survive each step.
 Constraints a partial consortium already breaks, or can no longer meet with the lots left, prune
-it. The best complete consortia are then improved by swapping one lot's firm at a time until no
-swap helps.
+it. The best complete consortia are then improved by changing one lot's firm at a time, the best
+change first; when no such change helps, by giving two lots at once to two firms that have worked
+together (cohesion pays only once both are members, which one-lot changes cannot reach), until
+nothing helps.
 
-Scores here come from :class:`Evaluator`, an incremental form of
-:meth:`scoring.consortium.ScoreTables.breakdown` (tests check they agree).
+Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
+objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
+and scores every way of extending or changing them in a few numpy operations. Tests check it
+against :meth:`MatchProblem.score` and :meth:`MatchProblem.violations`.
 """
 
 from __future__ import annotations
@@ -15,98 +19,313 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from matcher.diversity import lot_changes
 from matcher.problem import MatchProblem
 
-__all__ = ["Evaluator", "beam_search", "fast_solve"]
+__all__ = ["Batch", "Evaluator", "beam_search", "fast_solve"]
 
 Assignment = tuple[int, ...]
+Floats = NDArray[np.float64]
+Flags = NDArray[np.bool_]
+Ints = NDArray[np.intp]
 
-
-class Evaluator:
-    """The objective and the hard constraints, computed fast on plain Python lists."""
-
-    def __init__(self, problem: MatchProblem) -> None:
-        self.problem = problem
-        weight = problem.weights.as_dict()
-        total = sum(weight.values())
-        self.w = {name: value / total for name, value in weight.items()}
-        n_lots = problem.n_lots
-        self.d = max(1, n_lots - 1)
-        self.p = max(1, n_lots * (n_lots - 1) // 2)
-        self.gain: list[list[float]] = problem.lot_gain.tolist()
-        self.cohesion: list[list[float]] = problem.tables.cohesion.tolist()
-        self.overlap: list[list[float]] = problem.tables.overlap.tolist()
-        self.region: list[int] = problem.tables.region.tolist()
-        self.sme: list[bool] = problem.is_sme.tolist()
-        self.leader_ok: list[bool] = problem.leader_ok.tolist()
-        self.preferred: list[bool] = problem.preferred.tolist()
-        constraints = problem.tender.constraints
-        self.max_members = constraints.max_members
-        self.min_smes = constraints.min_smes
-        self.min_preferred = problem.min_preferred
-        self.allow_multiple = constraints.allow_multiple_lots
-
-    def score(self, assignment: Sequence[int]) -> float:
-        """The objective value (``-1`` marks an uncovered lot)."""
-        linear = sum(self.gain[lot][f] for lot, f in enumerate(assignment) if f >= 0)
-        members = sorted({f for f in assignment if f >= 0})
-        backed = overlap = 0.0
-        for i, f in enumerate(members):
-            row_c, row_o = self.cohesion[f], self.overlap[f]
-            for g in members[i + 1 :]:
-                backed += row_c[g]
-                overlap += row_o[g]
-        m = max(1, len(members))
-        w = self.w
-        regions = (len({self.region[f] for f in members}) - 1) / self.d if members else 0.0
-        return (
-            linear
-            + w["cohesion"] * min(1.0, backed / self.d)
-            + w["complementarity"] * (1.0 - overlap / self.p)
-            + w["regions"] * regions
-            + w["size"] * (1.0 - (m - 1) / self.d)
-        )
-
-    def can_still_succeed(self, assignment: Sequence[int], lots_left: int) -> bool:
-        """False when a partial assignment breaks a constraint or cannot meet one in time."""
-        members = {f for f in assignment if f >= 0}
-        assigned = sum(1 for f in assignment if f >= 0)
-        if not self.allow_multiple and len(members) < assigned:
-            return False
-        if self.max_members is not None and len(members) > self.max_members:
-            return False
-        if len(self.problem.required - members) > lots_left:
-            return False
-        if self.min_smes - sum(self.sme[f] for f in members) > lots_left:
-            return False
-        if self.min_preferred - sum(self.preferred[f] for f in members) > lots_left:
-            return False
-        return lots_left > 0 or any(self.leader_ok[f] for f in members)
+# A change must beat the current score by more than this to count as an improvement.
+IMPROVEMENT = 1e-12
 
 
 @dataclass(frozen=True)
-class _Step:
-    lot: int
-    candidates: list[int]
+class Batch:
+    """Assignments (``-1`` marks a lot not filled yet) with the sums their objective is made of.
+
+    ``lots_held[b, f]`` counts the lots firm ``f`` takes in assignment ``b``; ``backed`` and
+    ``overlap`` add cohesion and overlap over member pairs, and ``cohesion_with[b, f]`` and
+    ``overlap_with[b, f]`` what firm ``f`` adds with the members; ``per_region`` counts members.
+    """
+
+    assignment: Ints
+    lots_held: Ints
+    linear: Floats
+    backed: Floats
+    overlap: Floats
+    cohesion_with: Floats
+    overlap_with: Floats
+    per_region: Ints
+
+    @property
+    def members(self) -> Flags:
+        """Whether each firm is a member of each assignment."""
+        return self.lots_held > 0
+
+
+class Evaluator:
+    """The objective and the hard constraints, for many assignments at once."""
+
+    def __init__(self, problem: MatchProblem) -> None:
+        weight = problem.weights.as_dict()
+        total = sum(weight.values())
+        self.w = {name: value / total for name, value in weight.items()}
+        self.n_lots, self.n_firms = problem.n_lots, len(problem.firms)
+        self.d = max(1, self.n_lots - 1)
+        self.p = max(1, self.n_lots * (self.n_lots - 1) // 2)
+        self.gain = problem.lot_gain
+        self.cohesion = problem.tables.cohesion
+        self.overlap = problem.tables.overlap
+        self.region = problem.tables.region
+        n_regions = int(self.region.max()) + 1 if self.n_firms else 0
+        self.in_region = np.eye(n_regions, dtype=np.intp)[self.region]
+        required = np.zeros(self.n_firms, dtype=bool)
+        required[list(problem.required)] = True
+        constraints = problem.tender.constraints
+        self.allow_multiple = constraints.allow_multiple_lots
+        self.max_members = constraints.max_members or self.n_firms
+        # Constraints that count members: (firms that count, how many are needed). A partial
+        # assignment can still meet one if the lots left are enough to bring those missing.
+        self.quotas = [
+            (required, len(problem.required)),
+            (problem.is_sme, constraints.min_smes),
+            (problem.preferred, problem.min_preferred),
+            (problem.leader_ok, 1),
+        ]
+
+    def objective(
+        self, linear: Floats, backed: Floats, overlap: Floats, regions: Ints, members: Ints
+    ) -> Floats:
+        """The objective from its sums (``regions``: distinct member regions; element-wise)."""
+        w = self.w
+        score: Floats = (
+            linear
+            + w["cohesion"] * np.minimum(1.0, backed / self.d)
+            + w["complementarity"] * (1.0 - overlap / self.p)
+            + w["regions"] * np.where(members > 0, (regions - 1) / self.d, 0.0)
+            + w["size"] * (1.0 - (np.maximum(members, 1) - 1) / self.d)
+        )
+        return score
+
+    def batch(self, assignments: Ints) -> Batch:
+        """The sums of assignments given whole (a ``batch x lots`` array)."""
+        n_batch = len(assignments)
+        filled = assignments >= 0
+        firms = np.maximum(assignments, 0)
+        # Each member counts once, at its first lot. (Sums gather rows rather than multiply
+        # matrices: these are small and multi-threaded BLAS costs more than it saves.)
+        repeated = np.tril(assignments[:, :, None] == assignments[:, None, :], k=-1).any(axis=2)
+        first = filled & ~repeated
+        rows = np.broadcast_to(np.arange(n_batch)[:, None], assignments.shape)
+        lots_held = np.zeros((n_batch, self.n_firms), dtype=np.intp)
+        np.add.at(lots_held, (rows[filled], assignments[filled]), 1)
+        per_region = np.zeros((n_batch, self.in_region.shape[1]), dtype=np.intp)
+        np.add.at(per_region, (rows[first], self.region[assignments[first]]), 1)
+        joins = first[:, :, None]
+        cohesion_with = (self.cohesion[firms] * joins).sum(axis=1)
+        overlap_with = (self.overlap[firms] * joins).sum(axis=1)
+        members = lots_held > 0
+        gains = np.where(filled, self.gain[np.arange(self.n_lots), firms], 0.0)
+        return Batch(
+            assignment=assignments,
+            lots_held=lots_held,
+            linear=gains.sum(axis=1),
+            backed=0.5 * (cohesion_with * members).sum(axis=1),
+            overlap=0.5 * (overlap_with * members).sum(axis=1),
+            cohesion_with=cohesion_with,
+            overlap_with=overlap_with,
+            per_region=per_region,
+        )
+
+    def scores(self, batch: Batch) -> Floats:
+        """The objective value of each assignment of a batch."""
+        members = batch.members
+        regions = (batch.per_region > 0).sum(axis=1)
+        return self.objective(
+            batch.linear, batch.backed, batch.overlap, regions, members.sum(axis=1)
+        )
+
+    def extensions(
+        self, batch: Batch, lot: int, firms: Ints, lots_left: int
+    ) -> tuple[Floats, Flags]:
+        """Score and feasibility of giving an empty ``lot`` to each of ``firms``, in each
+        assignment of ``batch`` (``batch x firms`` arrays).
+        """
+        members = batch.members
+        new = ~members[:, firms]
+        count = members.sum(axis=1)[:, None] + new
+        regions = (batch.per_region > 0).sum(axis=1)[:, None]
+        regions = regions + (new & (batch.per_region[:, self.region[firms]] == 0))
+        scores = self.objective(
+            batch.linear[:, None] + self.gain[lot, firms],
+            batch.backed[:, None] + new * batch.cohesion_with[:, firms],
+            batch.overlap[:, None] + new * batch.overlap_with[:, firms],
+            regions,
+            count,
+        )
+        ok = count <= self.max_members
+        if not self.allow_multiple:
+            ok &= count == (batch.assignment >= 0).sum(axis=1)[:, None] + 1
+        for counted, needed in self.quotas:
+            have = (members & counted).sum(axis=1)[:, None] + (new & counted[firms])
+            ok &= needed - have <= lots_left
+        return scores, ok
+
+    def extend(self, batch: Batch, parents: Ints, lot: int, firms: Ints) -> Batch:
+        """The assignments ``parents`` of ``batch`` with ``lot`` given to ``firms`` (one each)."""
+        rows = np.arange(len(parents))
+        assignment = batch.assignment[parents]
+        assignment[:, lot] = firms
+        lots_held = batch.lots_held[parents]
+        new = lots_held[rows, firms] == 0
+        lots_held[rows, firms] += 1
+        joins = new[:, None]
+        return Batch(
+            assignment=assignment,
+            lots_held=lots_held,
+            linear=batch.linear[parents] + self.gain[lot, firms],
+            backed=batch.backed[parents] + new * batch.cohesion_with[parents, firms],
+            overlap=batch.overlap[parents] + new * batch.overlap_with[parents, firms],
+            cohesion_with=batch.cohesion_with[parents] + joins * self.cohesion[firms],
+            overlap_with=batch.overlap_with[parents] + joins * self.overlap[firms],
+            per_region=batch.per_region[parents] + joins * self.in_region[firms],
+        )
+
+    def changes(self, current: Batch) -> tuple[Floats, Flags]:
+        """Score and feasibility of giving each lot of one complete assignment (a batch of one)
+        to each firm instead (``lots x firms`` arrays; keeping a lot's firm is infeasible).
+        """
+        assignment, held = current.assignment[0], current.lots_held[0]
+        # The sums without each lot's firm, for the lots whose firm would leave.
+        leaves = held[assignment] == 1
+        leaving = leaves[:, None]
+        backed = current.backed[0] - leaves * current.cohesion_with[0, assignment]
+        overlap = current.overlap[0] - leaves * current.overlap_with[0, assignment]
+        cohesion_with = current.cohesion_with[0] - leaving * self.cohesion[assignment]
+        overlap_with = current.overlap_with[0] - leaving * self.overlap[assignment]
+        per_region = current.per_region[0] - leaving * self.in_region[assignment]
+        firms = np.arange(self.n_firms)
+        staying = (held > 0) & ~(leaving & (firms == assignment[:, None]))
+        new = ~staying
+        count = staying.sum(axis=1)[:, None] + new
+        regions = (per_region > 0).sum(axis=1)[:, None] + (new & (per_region[:, self.region] == 0))
+        lots = np.arange(self.n_lots)
+        scores = self.objective(
+            current.linear[0] - self.gain[lots, assignment][:, None] + self.gain,
+            backed[:, None] + new * cohesion_with,
+            overlap[:, None] + new * overlap_with,
+            regions,
+            count,
+        )
+        ok = np.isfinite(self.gain) & (firms != assignment[:, None])
+        ok &= count <= self.max_members
+        if not self.allow_multiple:
+            ok &= count == self.n_lots
+        for counted, needed in self.quotas:
+            ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
+        return scores, ok
+
+    def pair_changes(self, current: Batch, pairs: Ints) -> tuple[Floats, Flags]:
+        """Score and feasibility of giving, in one complete assignment (a batch of one), lot
+        ``i`` to ``pairs[p, 0]`` and lot ``j`` to ``pairs[p, 1]`` at once (``pairs x lots x
+        lots`` arrays; ``i == j`` is infeasible).
+
+        Collaboration pays only when both partners are members: one-lot changes alone cannot
+        bring in a pair of new partners.
+        """
+        assignment, held = current.assignment[0], current.lots_held[0]
+        cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
+        lots = np.arange(self.n_lots)
+        # Firms now on lots i and j (i down, j across), and whether each leaves.
+        now_i, now_j = assignment[:, None], assignment[None, :]
+        same = now_i == now_j
+        leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
+        leaves_j = ~same & (held[now_j] == 1)
+        both = leaves_i & leaves_j
+        backed = (
+            current.backed[0]
+            - leaves_i * cohesion_with[now_i]
+            - leaves_j * cohesion_with[now_j]
+            + both * self.cohesion[now_i, now_j]
+        )
+        overlap = (
+            current.overlap[0]
+            - leaves_i * overlap_with[now_i]
+            - leaves_j * overlap_with[now_j]
+            + both * self.overlap[now_i, now_j]
+        )
+        per_region = (
+            current.per_region[0]
+            - leaves_i[:, :, None] * self.in_region[now_i]
+            - leaves_j[:, :, None] * self.in_region[now_j]
+        )
+        # The partners (pairs x 1 x 1), whether each joins, and what it brings.
+        f, g = pairs[:, 0, None, None], pairs[:, 1, None, None]
+        f_joins = held[f] - (f == now_i) - (f == now_j) == 0
+        g_joins = held[g] - (g == now_i) - (g == now_j) == 0
+
+        def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
+            staying: Floats = (
+                with_members[firm] - leaves_i * table[firm, now_i] - leaves_j * table[firm, now_j]
+            )
+            return staying
+
+        backed = (
+            backed
+            + f_joins * brings(self.cohesion, cohesion_with, f)
+            + g_joins * brings(self.cohesion, cohesion_with, g)
+            + (f_joins & g_joins) * self.cohesion[f, g]
+        )
+        overlap = (
+            overlap
+            + f_joins * brings(self.overlap, overlap_with, f)
+            + g_joins * brings(self.overlap, overlap_with, g)
+            + (f_joins & g_joins) * self.overlap[f, g]
+        )
+        empty = (per_region == 0).transpose(2, 0, 1)
+        f_region = f_joins & empty[self.region[f[:, 0, 0]]]
+        g_region = g_joins & empty[self.region[g[:, 0, 0]]]
+        g_region &= ~(f_region & (self.region[f] == self.region[g]))
+        regions = (per_region > 0).sum(axis=2) + f_region + g_region
+        count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
+        gain_i, gain_j = self.gain[lots, assignment][:, None], self.gain[lots, assignment][None, :]
+        gain_f, gain_g = (
+            self.gain[:, f[:, 0, 0]].T[:, :, None],
+            self.gain[:, g[:, 0, 0]].T[:, None, :],
+        )
+        scores = self.objective(
+            current.linear[0] - gain_i - gain_j + gain_f + gain_g, backed, overlap, regions, count
+        )
+        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (lots[:, None] != lots[None, :])
+        ok &= ~((f == now_i) & (g == now_j))
+        ok &= count <= self.max_members
+        if not self.allow_multiple:
+            ok &= count == self.n_lots
+        for counted, needed in self.quotas:
+            have = (held.astype(bool) & counted).sum() - leaves_i * counted[now_i]
+            have = (
+                have - leaves_j * counted[now_j] + (f_joins & counted[f]) + (g_joins & counted[g])
+            )
+            ok &= have >= needed
+        return scores, ok
 
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
     """Complete feasible consortia kept by the beam, best first, as ``(score, assignment)``."""
     evaluator = Evaluator(problem)
     steps = _steps(problem)
-    beam: list[Assignment] = [tuple([-1] * problem.n_lots)]
-    for done, step in enumerate(steps, start=1):
-        lots_left = len(steps) - done
-        scored: dict[Assignment, float] = {}
-        for state in beam:
-            for firm in step.candidates:
-                child = (*state[: step.lot], firm, *state[step.lot + 1 :])
-                if child not in scored and evaluator.can_still_succeed(child, lots_left):
-                    scored[child] = evaluator.score(child)
-        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
-        beam = [state for state, _ in ranked[:beam_width]]
-    return [(evaluator.score(state), state) for state in beam]
+    beam = evaluator.batch(np.full((1, problem.n_lots), -1, dtype=np.intp))
+    for done, (lot, candidates) in enumerate(steps, start=1):
+        scores, ok = evaluator.extensions(beam, lot, candidates, len(steps) - done)
+        parent, column = np.nonzero(ok)
+        if not len(parent):
+            return []
+        value = scores[parent, column]
+        if len(value) > beam_width:  # keep the ties of the last place, ordered below
+            kept = value >= np.partition(value, len(value) - beam_width)[len(value) - beam_width]
+            parent, column, value = parent[kept], column[kept], value[kept]
+        children = beam.assignment[parent]
+        children[:, lot] = candidates[column]
+        order = np.lexsort((*children.T[::-1], -value))[:beam_width]  # best, then by firms
+        beam = evaluator.extend(beam, parent[order], lot, candidates[column[order]])
+    return _ranked(evaluator, beam.assignment)
 
 
 def fast_solve(
@@ -119,54 +338,102 @@ def fast_solve(
     them; the best ``top`` of twice as many are kept (any subset stays diverse).
     """
     evaluator = Evaluator(problem)
-    steps = _steps(problem)
-    chosen: list[tuple[float, Assignment]] = []
+    priority = _priority(problem)
+    partners = np.argwhere(problem.tables.cohesion > 0)
+    chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * top:  # twice as many as asked: local search reorders them
             break
-        others = [assignment for _, assignment in chosen]
-        if not _far_enough(state, others, min_lot_changes):
-            continue
-        improved = _local_search(state, steps, evaluator, others, min_lot_changes)
-        chosen.append((evaluator.score(improved), improved))
-    return sorted(chosen, key=lambda item: (-item[0], item[1]))[:top]
+        if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
+            improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)
+            chosen.append(improved)
+    if not chosen:
+        return []
+    return _ranked(evaluator, np.array(chosen, dtype=np.intp))[:top]
 
 
-def _steps(problem: MatchProblem) -> list[_Step]:
-    """Lots in search order: fewest candidates first."""
-    return sorted(
-        (_Step(lot, problem.lot_candidates(lot)) for lot in range(problem.n_lots)),
-        key=lambda step: (len(step.candidates), step.lot),
-    )
+def _steps(problem: MatchProblem) -> list[tuple[int, Ints]]:
+    """Lots in search order (fewest candidates first), each with its candidates."""
+    candidates = [
+        np.array(problem.lot_candidates(lot), dtype=np.intp) for lot in range(problem.n_lots)
+    ]
+    order = sorted(range(problem.n_lots), key=lambda lot: (len(candidates[lot]), lot))
+    return [(lot, candidates[lot]) for lot in order]
 
 
-def _far_enough(state: Assignment, others: Sequence[Assignment], min_lot_changes: int) -> bool:
-    return all(lot_changes(state, other) >= min_lot_changes for other in others)
+def _priority(problem: MatchProblem) -> Ints:
+    """Among equally good changes, the order in which to prefer them: lots in search order,
+    then each lot's candidates best gain first (``lots x firms``).
+    """
+    n_firms = len(problem.firms)
+    priority = np.full((problem.n_lots, n_firms), problem.n_lots * n_firms, dtype=np.intp)
+    for position, (lot, candidates) in enumerate(_steps(problem)):
+        priority[lot, candidates] = position * n_firms + np.arange(len(candidates))
+    return priority
+
+
+def _ranked(evaluator: Evaluator, assignments: Ints) -> list[tuple[float, Assignment]]:
+    """Assignments with their scores, best first (ties by firms)."""
+    scores = evaluator.scores(evaluator.batch(assignments))
+    ranked = [
+        (float(s), tuple(int(f) for f in a)) for s, a in zip(scores, assignments, strict=True)
+    ]
+    return sorted(ranked, key=lambda item: (-item[0], item[1]))
 
 
 def _local_search(
     state: Assignment,
-    steps: Sequence[_Step],
     evaluator: Evaluator,
+    priority: Ints,
+    pairs: Ints,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
-    """Best-improvement swaps of one lot's firm, until none improves the score."""
-    current, best = state, evaluator.score(state)
+    """Best-improvement changes of one lot's firm; when none improves the score, the best
+    change of two lots to a pair of past partners (``pairs``), then one-lot changes again.
+    No change brings the assignment closer than ``min_lot_changes`` lots to ``others``.
+    """
+    current = evaluator.batch(np.array([state], dtype=np.intp))
+    best = evaluator.scores(current)[0]
+    rivals = np.array(others, dtype=np.intp).reshape(len(others), evaluator.n_lots)
     while True:
-        move: Assignment | None = None
-        for step in steps:
-            for firm in step.candidates:
-                if firm == current[step.lot]:
-                    continue
-                child = (*current[: step.lot], firm, *current[step.lot + 1 :])
-                value = evaluator.score(child)
-                if (
-                    value > best + 1e-12
-                    and evaluator.can_still_succeed(child, 0)
-                    and _far_enough(child, others, min_lot_changes)
-                ):
-                    move, best = child, value
-        if move is None:
-            return current
-        current = move
+        moved = current.assignment.copy()
+        scores, ok = evaluator.changes(current)
+        ok &= scores > best + IMPROVEMENT
+        if len(rivals):
+            differ = rivals != current.assignment
+            after = (
+                differ.sum(axis=1)[:, None, None]
+                - differ[:, :, None]
+                + (np.arange(evaluator.n_firms) != rivals[:, :, None])
+            )
+            ok &= (after >= min_lot_changes).all(axis=0)
+        if ok.any():
+            best = scores[ok].max()
+            tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
+            lot, firm = np.unravel_index(np.argmin(tied), tied.shape)
+            moved[0, lot] = firm
+            current = evaluator.batch(moved)
+            continue
+        if not len(pairs):
+            return tuple(int(f) for f in current.assignment[0])
+        scores, ok = evaluator.pair_changes(current, pairs)
+        ok &= scores > best + IMPROVEMENT
+        if len(rivals):
+            differ = rivals != current.assignment
+            first = pairs[:, 0, None] != rivals[:, None, :]
+            second = pairs[:, 1, None] != rivals[:, None, :]
+            after = (
+                differ.sum(axis=1)[:, None, None, None]
+                - differ[:, None, :, None]
+                - differ[:, None, None, :]
+                + first[:, :, :, None]
+                + second[:, :, None, :]
+            )
+            ok &= (after >= min_lot_changes).all(axis=0)
+        if not ok.any():
+            return tuple(int(f) for f in current.assignment[0])
+        best = scores[ok].max()
+        pair, i, j = np.unravel_index(np.argmax(ok & (scores == best)), scores.shape)
+        moved[0, i], moved[0, j] = pairs[pair]
+        current = evaluator.batch(moved)

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm
+from graph.model import Collaboration, CollaborationKind, ExportMaturity
 from graph.store import NEIGHBOURHOOD_DIGITS
+from scoring.columns import FirmColumns, Firms
 from scoring.weights import Weights
 
 __all__ = [
@@ -108,25 +109,31 @@ def cohesion_matrix(
     return strength
 
 
-def capability_overlap(firms: Sequence[Firm]) -> NDArray[np.float64]:
-    """Jaccard overlap of the firms' capabilities at CPV class level (symmetric)."""
-    classes = [{c.cpv[:NEIGHBOURHOOD_DIGITS] for c in firm.capabilities} for firm in firms]
-    n = len(firms)
-    overlap = np.zeros((n, n), dtype=np.float64)
-    for i in range(n):
-        for j in range(i + 1, n):
-            union = classes[i] | classes[j]
-            if union:
-                overlap[i, j] = overlap[j, i] = len(classes[i] & classes[j]) / len(union)
+def capability_overlap(firms: Firms) -> NDArray[np.float64]:
+    """Jaccard overlap of the firms' capabilities at CPV class level (symmetric, zero diagonal)."""
+    columns = FirmColumns.of(firms)
+    classes = columns.capability_codes // 10 ** (8 - NEIGHBOURHOOD_DIGITS)
+    distinct, column = np.unique(classes, return_inverse=True)
+    holds = np.zeros((len(columns), len(distinct)))
+    holds[columns.capability_owner, column] = 1.0
+    shared = holds @ holds.T
+    held = holds.sum(axis=1)
+    union = held[:, None] + held[None, :] - shared
+    overlap: NDArray[np.float64] = np.divide(
+        shared, union, out=np.zeros_like(shared), where=union > 0
+    )
+    np.fill_diagonal(overlap, 0.0)
     return overlap
 
 
-def readiness_scores(firms: Sequence[Firm], country: str) -> NDArray[np.float64]:
+def readiness_scores(firms: Firms, country: str) -> NDArray[np.float64]:
     """Export readiness in [0, 1]: maturity stage, plus experience of the tender's country."""
-    return np.array(
-        [0.7 * MATURITY_SCORE[f.maturity] + 0.3 * (country in f.export_countries) for f in firms],
-        dtype=np.float64,
+    columns = FirmColumns.of(firms)
+    stage = np.array([MATURITY_SCORE[maturity] for maturity in ExportMaturity])
+    readiness: NDArray[np.float64] = 0.7 * stage[columns.maturity] + 0.3 * columns.exports_to(
+        country
     )
+    return readiness
 
 
 @dataclass(frozen=True)

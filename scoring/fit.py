@@ -18,37 +18,32 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.cpv import significant
-from graph.model import Firm, HeadcountBand, Tender
-from scoring.text import TextModel, firm_text, lot_text
+from graph.model import Firm, Tender
+from scoring.columns import FirmColumns, Firms
+from scoring.text import TextModel, lot_text
 from scoring.weights import Weights
 
 __all__ = [
-    "BAND_TURNOVER_EUR",
     "CodedFit",
     "FitWeights",
     "LotFit",
     "capacity_score",
     "certification_mask",
+    "code_similarities",
     "code_similarity",
     "coded_fit",
     "cpv_match_score",
     "cpv_parts",
-    "estimated_turnover",
     "evidence_score",
     "fit_matrix",
 ]
 
 # One missing level of the CPV tree costs 30 % of the match.
 LEVEL_DECAY = 0.7
-
-# Typical turnover of a firm in each band (euros), used when a firm does not state its own.
-BAND_TURNOVER_EUR = {
-    HeadcountBand.MICRO: 600_000.0,
-    HeadcountBand.SMALL: 5_000_000.0,
-    HeadcountBand.MEDIUM: 25_000_000.0,
-    HeadcountBand.INTERMEDIATE: 250_000_000.0,
-    HeadcountBand.LARGE: 3_000_000_000.0,
-}
+# The decay after each number of missing levels (0 to 8).
+_DECAY = np.array([LEVEL_DECAY**missing for missing in range(9)])
+# Dividing an 8-digit code by these leaves its first 1, 2, ..., 8 digits.
+_PREFIX_DIVISORS = 10 ** np.arange(7, -1, -1, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -72,7 +67,10 @@ class LotFit:
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:
-    """1 when the firm's code lies within the lot's code, decaying per missing level."""
+    """1 when the firm's code lies within the lot's code, decaying per missing level.
+
+    The definition, for one pair of codes; :func:`code_similarities` is its vectorised form.
+    """
     firm_sig, lot_sig = significant(firm_code), significant(lot_code)
     shared = 0
     for a, b in zip(firm_sig, lot_sig, strict=False):
@@ -84,44 +82,41 @@ def code_similarity(firm_code: str, lot_code: str) -> float:
     return LEVEL_DECAY ** max(0, len(lot_sig) - shared)
 
 
-@dataclass(frozen=True)
-class _Capabilities:
-    """Every capability of a list of firms, flattened: owner index, code, strength."""
-
-    owner: NDArray[np.intp]
-    codes: list[str]
-    strength: NDArray[np.float64]
-
-    @classmethod
-    def of(cls, firms: Sequence[Firm]) -> _Capabilities:
-        return cls(
-            np.array([i for i, f in enumerate(firms) for _ in f.capabilities], dtype=np.intp),
-            [c.cpv for f in firms for c in f.capabilities],
-            np.array([c.strength for f in firms for c in f.capabilities], dtype=np.float64),
-        )
+def code_similarities(firm_codes: NDArray[np.int64], lot_code: str) -> NDArray[np.float64]:
+    """:func:`code_similarity` of each firm code (an 8-digit integer) to a lot code."""
+    lot_level = len(significant(lot_code))
+    # Prefixes are nested, so the number of equal ones is the length of the common prefix.
+    common = (firm_codes[:, None] // _PREFIX_DIVISORS == int(lot_code) // _PREFIX_DIVISORS).sum(
+        axis=1
+    )
+    trailing_zeros = (firm_codes[:, None] % (10 * _PREFIX_DIVISORS[::-1]) == 0).sum(axis=1)
+    firm_level = np.maximum(2, 8 - trailing_zeros)
+    shared = np.minimum(np.minimum(common, firm_level), lot_level)
+    return np.where(shared < 2, 0.0, _DECAY[np.maximum(0, lot_level - shared)])
 
 
 def _cpv_parts(
-    held: _Capabilities, n_firms: int, lot_codes: Sequence[str]
+    firms: FirmColumns, lot_codes: Sequence[str]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    if not lot_codes or not held.codes:
-        return np.zeros(n_firms), np.zeros(n_firms)
-    distinct = sorted(set(held.codes))
-    table = np.array(
-        [[code_similarity(code, lot_code) for lot_code in lot_codes] for code in distinct],
-        dtype=np.float64,
-    ).reshape(len(distinct), len(lot_codes))
-    row = {code: i for i, code in enumerate(distinct)}
-    sims = table[[row[code] for code in held.codes]]
+    n_firms = len(firms)
     best = np.zeros((n_firms, len(lot_codes)))
-    np.maximum.at(best, held.owner, sims)
     evidence = np.zeros(n_firms)
-    np.maximum.at(evidence, held.owner, (sims * held.strength[:, None]).max(axis=1, initial=0.0))
+    held = firms.capability_count > 0
+    if not lot_codes or not held.any():
+        return np.zeros(n_firms), evidence
+    distinct, index = firms.distinct_codes
+    table = np.column_stack([code_similarities(distinct, lot_code) for lot_code in lot_codes])
+    sims = table[index]
+    proof = (sims * firms.capability_strength[:, None]).max(axis=1)
+    # Each firm's capabilities are consecutive: reduce them firm by firm.
+    starts = firms.capability_start[held]
+    best[held] = np.maximum.reduceat(sims, starts, axis=0)
+    evidence[held] = np.maximum.reduceat(proof, starts)
     return 0.7 * best.max(axis=1) + 0.3 * best.mean(axis=1), evidence
 
 
 def cpv_parts(
-    firms: Sequence[Firm], lot_codes: Sequence[str]
+    firms: Firms, lot_codes: Sequence[str]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """CPV match and evidence of each firm for one lot's codes, vectorised over firms.
 
@@ -129,7 +124,7 @@ def cpv_parts(
     code (the lot's core) with the mean over its codes (its breadth). *Evidence*: the best
     ``similarity x strength`` over the firm's capabilities.
     """
-    return _cpv_parts(_Capabilities.of(firms), len(firms), lot_codes)
+    return _cpv_parts(FirmColumns.of(firms), lot_codes)
 
 
 def cpv_match_score(firm: Firm, lot_codes: Sequence[str]) -> float:
@@ -140,11 +135,6 @@ def cpv_match_score(firm: Firm, lot_codes: Sequence[str]) -> float:
 def evidence_score(firm: Firm, lot_codes: Sequence[str]) -> float:
     """Evidence of one firm for one lot's codes (see :func:`cpv_parts`)."""
     return float(cpv_parts([firm], lot_codes)[1][0])
-
-
-def estimated_turnover(firm: Firm) -> float:
-    """The firm's turnover, or the typical turnover of its headcount band."""
-    return firm.turnover_eur if firm.turnover_eur is not None else BAND_TURNOVER_EUR[firm.headcount]
 
 
 def capacity_score(turnover_eur: NDArray[np.float64], budget_eur: float) -> NDArray[np.float64]:
@@ -158,14 +148,9 @@ def capacity_score(turnover_eur: NDArray[np.float64], budget_eur: float) -> NDAr
     return np.asarray(np.sqrt(np.clip(turnover_eur / budget_eur, 0.0, 1.0)), dtype=np.float64)
 
 
-def _normalised_certs(values: Sequence[str]) -> set[str]:
-    return {" ".join(v.upper().replace("-", " ").split()) for v in values}
-
-
-def certification_mask(firms: Sequence[Firm], required: Sequence[str]) -> NDArray[np.bool_]:
+def certification_mask(firms: Firms, required: Sequence[str]) -> NDArray[np.bool_]:
     """True for firms holding every required certification (case and dashes ignored)."""
-    needed = _normalised_certs(required)
-    return np.array([needed <= _normalised_certs(f.certifications) for f in firms], dtype=bool)
+    return FirmColumns.of(firms).certified(required)
 
 
 @dataclass(frozen=True)
@@ -178,31 +163,28 @@ class CodedFit:
     eligible: NDArray[np.bool_]
 
 
-def coded_fit(
-    tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm]
-) -> CodedFit:
+def coded_fit(tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Firms) -> CodedFit:
     """CPV match, evidence, capacity and eligibility of each firm for each lot."""
+    columns = FirmColumns.of(firms)
     lots = tender.lots
-    shape = (len(lots), len(firms))
-    held = _Capabilities.of(firms)
-    parts = [_cpv_parts(held, len(firms), codes) for codes in lot_codes]
+    shape = (len(lots), len(columns))
+    parts = [_cpv_parts(columns, codes) for codes in lot_codes]
     cpv = np.array([match for match, _ in parts], dtype=np.float64).reshape(shape)
     evidence = np.array([proof for _, proof in parts], dtype=np.float64).reshape(shape)
-    turnover = np.array([estimated_turnover(f) for f in firms], dtype=np.float64)
     capacity = np.vstack(
-        [capacity_score(turnover, tender.lot_budget_eur(lot)) for lot in lots]
+        [capacity_score(columns.turnover, tender.lot_budget_eur(lot)) for lot in lots]
     ).reshape(shape)
     certified = np.ones(shape, dtype=bool)
     for i, lot in enumerate(lots):
         if lot.required_certifications:
-            certified[i] = certification_mask(firms, lot.required_certifications)
+            certified[i] = columns.certified(lot.required_certifications)
     return CodedFit(cpv, evidence, capacity, certified & (cpv > 0))
 
 
 def fit_matrix(
     tender: Tender,
     lot_codes: Sequence[Sequence[str]],
-    firms: Sequence[Firm],
+    firms: Firms,
     model: TextModel,
     weights: FitWeights = FitWeights(),
 ) -> LotFit:
@@ -212,9 +194,10 @@ def fit_matrix(
     text). Relevance is the weighted mean of CPV match and text similarity, ``-inf`` where a
     firm is not eligible.
     """
-    coded = coded_fit(tender, lot_codes, firms)
+    columns = FirmColumns.of(firms)
+    coded = coded_fit(tender, lot_codes, columns)
     text = np.clip(
-        model.similarity([lot_text(lot) for lot in tender.lots], [firm_text(f) for f in firms]),
+        model.similarity([lot_text(lot) for lot in tender.lots], columns.texts),
         0.0,
         1.0,
     ).reshape(coded.cpv.shape)

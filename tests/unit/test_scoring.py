@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph import cpv
 from graph.model import (
@@ -19,6 +20,7 @@ from graph.model import (
     Lot,
     Tender,
 )
+from scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover
 from scoring.consortium import (
     COLLABORATION_KIND_WEIGHT,
     LINEAR_TERMS,
@@ -31,15 +33,14 @@ from scoring.consortium import (
     readiness_scores,
 )
 from scoring.fit import (
-    BAND_TURNOVER_EUR,
     LEVEL_DECAY,
     FitWeights,
     capacity_score,
     certification_mask,
+    code_similarities,
     code_similarity,
     cpv_match_score,
     cpv_parts,
-    estimated_turnover,
     evidence_score,
     fit_matrix,
 )
@@ -99,6 +100,22 @@ def test_code_similarity_decays_per_missing_level() -> None:
 def test_code_similarity_is_zero_across_divisions(firm_code: str, lot_code: str) -> None:
     assert code_similarity(firm_code, lot_code) == 0.0
     assert code_similarity(lot_code, firm_code) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    firm_codes=st.lists(st.sampled_from(sorted(cpv.taxonomy().entries)), max_size=40),
+    lot_code=st.sampled_from(sorted(cpv.taxonomy().entries)),
+    near=st.integers(0, 8),
+)
+def test_code_similarities_is_code_similarity_vectorised(
+    firm_codes: list[str], lot_code: str, near: int
+) -> None:
+    # Codes from anywhere, and codes sharing the lot code's first digits.
+    close = [code for code in sorted(cpv.taxonomy().entries) if code[:near] == lot_code[:near]]
+    codes = firm_codes + close[:40]
+    vectorised = code_similarities(np.array([int(c) for c in codes], dtype=np.int64), lot_code)
+    assert vectorised.tolist() == [code_similarity(code, lot_code) for code in codes]
 
 
 # --- cpv_match_score, evidence_score, cpv_parts ------------------------------------------------
@@ -221,6 +238,23 @@ def test_cpv_parts_equals_the_per_firm_scores(
         assert evidence[i] == pytest.approx(expected_evidence, abs=1e-12)
         assert 0.0 <= evidence[i] <= 1.0
         assert 0.0 <= match[i] <= 1.0
+
+
+def test_firm_columns_follow_a_replaced_firm() -> None:
+    imaging = make_firm(capabilities=["33111000"], turnover_eur=1e6, certifications=["iso-9001"])
+    first = FirmColumns.of([imaging])
+    assert first.capability_codes.tolist() == [33111000]
+    assert FirmColumns.of([imaging]).rows.tolist() == first.rows.tolist()  # remembered
+    builder = make_firm(capabilities=["45215140", "45000000"], turnover_eur=2e6)  # same SIREN
+    assert builder.siren == imaging.siren
+    columns = FirmColumns.of([builder, imaging])
+    assert columns.capability_codes.tolist() == [45215140, 45000000, 33111000]
+    assert columns.capability_owner.tolist() == [0, 0, 1]
+    assert columns.capability_start.tolist() == [0, 2]
+    assert columns.turnover.tolist() == [2e6, 1e6]
+    assert columns.certified(["ISO 9001"]).tolist() == [False, True]
+    assert columns.firms == [builder, imaging]
+    assert columns.take([1]).firms == [imaging]
 
 
 # --- capacity ----------------------------------------------------------------------------------
@@ -434,6 +468,32 @@ def test_similarity_is_a_cosine(model: TextModel) -> None:
     assert np.all((matrix >= -1e-6) & (matrix <= 1 + 1e-6))
     assert model.similarity([], texts).shape == (0, 2)
     assert model.similarity(texts, []).shape == (2, 0)
+
+
+def test_transform_gives_exactly_the_vectorisers_rows(model: TextModel) -> None:
+    reference = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        strip_accents="unicode",
+        lowercase=True,
+        sublinear_tf=True,
+        min_df=2,
+        dtype=np.float32,
+    )
+    label = model.vocabulary.label
+    reference.fit([f"{label(code, 'fr')} {label(code, 'en')}" for code in model.codes_])
+    texts = [
+        "Fabricant d'appareils de radiographie et de scanners médicaux",
+        "ÉCOLE  œuvre\tl´entreprise ﬁne x¨y",  # ligatures, tabs, spacing accents
+        "travaux de construction travaux",
+        "",
+        "   ",
+    ]
+    for _ in range(2):  # words analysed the first time, remembered the second
+        rows, expected = model.transform(texts), reference.transform(texts)
+        assert np.array_equal(rows.indptr, expected.indptr)
+        assert np.array_equal(rows.indices, expected.indices)
+        assert np.array_equal(rows.data, expected.data)
 
 
 def test_texts_include_cpv_labels() -> None:

@@ -262,6 +262,17 @@ def _evaluator(seed: int) -> tuple[MatchProblem, Evaluator]:
     return problem, Evaluator(problem)
 
 
+def _score(evaluator: Evaluator, assignment: Sequence[int]) -> float:
+    return float(evaluator.scores(evaluator.batch(np.array([assignment], dtype=np.intp)))[0])
+
+
+def _draw_consortium(problem: MatchProblem, data: st.DataObject) -> Assignment:
+    return tuple(
+        data.draw(st.sampled_from(problem.lot_candidates(lot)), label=f"lot {lot}")
+        for lot in range(problem.n_lots)
+    )
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.sampled_from(list(EVALUATOR_SEEDS)), data=st.data())
 def test_evaluator_score_equals_the_objective(seed: int, data: st.DataObject) -> None:
@@ -272,34 +283,102 @@ def test_evaluator_score_equals_the_objective(seed: int, data: st.DataObject) ->
     )
     expected = problem.score(assignment)
     if all(f < 0 or problem.tables.eligible(lot, f) for lot, f in enumerate(assignment)):
-        assert evaluator.score(assignment) == pytest.approx(expected, abs=1e-12)
+        assert _score(evaluator, assignment) == pytest.approx(expected, abs=1e-12)
     else:  # an ineligible firm makes the objective -inf in both
-        assert evaluator.score(assignment) == expected == -np.inf
+        assert _score(evaluator, assignment) == expected == -np.inf
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.sampled_from(list(EVALUATOR_SEEDS)), data=st.data())
-def test_evaluator_feasibility_of_complete_assignments(seed: int, data: st.DataObject) -> None:
+def test_extensions_score_and_prune_as_the_objective_and_constraints(
+    seed: int, data: st.DataObject
+) -> None:
     problem, evaluator = _evaluator(seed)
-    assignment = tuple(
-        data.draw(st.sampled_from(problem.lot_candidates(lot)), label=f"lot {lot}")
-        for lot in range(problem.n_lots)
+    consortium = _draw_consortium(problem, data)
+    feasible = not problem.violations(consortium)
+    order = data.draw(st.permutations(range(problem.n_lots)), label="order")
+    partial = [-1] * problem.n_lots
+    for filled, lot in enumerate(order):
+        lots_left = problem.n_lots - filled - 1
+        candidates = np.array(problem.lot_candidates(lot), dtype=np.intp)
+        batch = evaluator.batch(np.array([partial], dtype=np.intp))
+        scores, ok = evaluator.extensions(batch, lot, candidates, lots_left)
+        for j, firm in enumerate(candidates):
+            child = tuple(firm if i == lot else f for i, f in enumerate(partial))
+            assert scores[0, j] == pytest.approx(problem.score(child), abs=1e-12)
+            if lots_left == 0:
+                assert ok[0, j] == (not problem.violations(child))
+        # A feasible consortium never looks hopeless on the way.
+        assert ok[0, list(candidates).index(consortium[lot])] or not feasible
+        partial[lot] = consortium[lot]
+        extended = evaluator.extend(
+            batch, np.zeros(1, dtype=np.intp), lot, consortium[lot : lot + 1]
+        )
+        assert evaluator.scores(extended)[0] == pytest.approx(problem.score(partial), abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.sampled_from(list(EVALUATOR_SEEDS)), data=st.data())
+def test_changes_score_and_check_as_the_objective_and_constraints(
+    seed: int, data: st.DataObject
+) -> None:
+    problem, evaluator = _evaluator(seed)
+    consortium = _draw_consortium(problem, data)
+    scores, ok = evaluator.changes(evaluator.batch(np.array([consortium], dtype=np.intp)))
+    for lot in range(problem.n_lots):
+        for firm in range(len(problem.firms)):
+            changed = tuple(firm if i == lot else f for i, f in enumerate(consortium))
+            if firm == consortium[lot] or not problem.tables.eligible(lot, firm):
+                assert not ok[lot, firm]
+                continue
+            assert scores[lot, firm] == pytest.approx(problem.score(changed), abs=1e-12)
+            assert ok[lot, firm] == (not problem.violations(changed))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.sampled_from(list(EVALUATOR_SEEDS)), data=st.data())
+def test_pair_changes_score_and_check_as_the_objective_and_constraints(
+    seed: int, data: st.DataObject
+) -> None:
+    problem, evaluator = _evaluator(seed)
+    consortium = _draw_consortium(problem, data)
+    n_firms = len(problem.firms)
+    pairs = np.array(
+        data.draw(
+            st.lists(
+                st.tuples(st.integers(0, n_firms - 1), st.integers(0, n_firms - 1)).filter(
+                    lambda pair: pair[0] != pair[1]
+                ),
+                min_size=1,
+                max_size=4,
+            ),
+            label="pairs",
+        ),
+        dtype=np.intp,
     )
-    feasible = not problem.violations(assignment)
-    assert evaluator.can_still_succeed(assignment, 0) is feasible
-    # A feasible consortium never looks hopeless on the way: each prefix can still succeed.
-    if feasible:
-        for filled in range(problem.n_lots):
-            partial = assignment[:filled] + (-1,) * (problem.n_lots - filled)
-            assert evaluator.can_still_succeed(partial, problem.n_lots - filled)
+    batch = evaluator.batch(np.array([consortium], dtype=np.intp))
+    scores, ok = evaluator.pair_changes(batch, pairs)
+    for p, (f, g) in enumerate(pairs):
+        for i in range(problem.n_lots):
+            for j in range(problem.n_lots):
+                changed = list(consortium)
+                changed[i], changed[j] = int(f), int(g)
+                usable = problem.tables.eligible(i, f) and problem.tables.eligible(j, g)
+                if i == j or not usable or tuple(changed) == consortium:
+                    assert not ok[p, i, j]
+                    continue
+                assert scores[p, i, j] == pytest.approx(problem.score(changed), abs=1e-12)
+                assert ok[p, i, j] == (not problem.violations(changed))
 
 
 def test_evaluator_agrees_on_every_brute_force_consortium() -> None:
     for seed in EVALUATOR_SEEDS:
         _, evaluator = _evaluator(seed)
-        for score, assignment in _solved(seed)[2]:
-            assert evaluator.score(assignment) == pytest.approx(score, abs=1e-12)
-            assert evaluator.can_still_succeed(assignment, 0)
+        brute = _solved(seed)[2]
+        if brute:
+            batch = evaluator.batch(np.array([a for _, a in brute], dtype=np.intp))
+            expected = [score for score, _ in brute]
+            assert evaluator.scores(batch).tolist() == pytest.approx(expected, abs=1e-12)
 
 
 # --- the solvers against brute force ------------------------------------------------------------
