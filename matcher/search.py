@@ -71,6 +71,7 @@ class Evaluator:
         self.d = max(1, self.n_lots - 1)
         self.p = max(1, self.n_lots * (self.n_lots - 1) // 2)
         self.gain = problem.lot_gain
+        self.eligible = np.isfinite(self.gain)
         self.cohesion = problem.tables.cohesion
         self.overlap = problem.tables.overlap
         self.region = problem.tables.region
@@ -81,14 +82,15 @@ class Evaluator:
         constraints = problem.tender.constraints
         self.allow_multiple = constraints.allow_multiple_lots
         self.max_members = constraints.max_members or self.n_firms
-        # Constraints that count members: (firms that count, how many are needed). A partial
-        # assignment can still meet one if the lots left are enough to bring those missing.
-        self.quotas = [
+        # Constraints that count members: (firms that count, how many are needed), those that
+        # need any. A partial assignment can still meet one if the lots left can bring them.
+        quotas = [
             (required, len(problem.required)),
             (problem.is_sme, constraints.min_smes),
             (problem.preferred, problem.min_preferred),
             (problem.leader_ok, 1),
         ]
+        self.quotas = [(counted, needed) for counted, needed in quotas if needed > 0]
 
     def objective(
         self, linear: Floats, backed: Floats, overlap: Floats, regions: Ints, members: Ints
@@ -214,7 +216,7 @@ class Evaluator:
             regions,
             count,
         )
-        ok = np.isfinite(self.gain) & (firms != assignment[:, None])
+        ok = self.eligible & (firms != assignment[:, None])
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots

@@ -39,8 +39,9 @@ BAND_TURNOVER_EUR = {
     HeadcountBand.INTERMEDIATE: 250_000_000.0,
     HeadcountBand.LARGE: 3_000_000_000.0,
 }
-# Rows of the firm table (about 1 kB each); past this a new table is started.
-TABLE_LIMIT = 400_000
+# Rows of the firm table (about 1 kB each, and the firm object each keeps alive); past this a
+# new table is started (national scale is about 150,000 firms).
+TABLE_LIMIT = 250_000
 
 _REGION_ID = {region: i for i, region in enumerate(Region)}
 _MATURITY_RANK = {stage: stage.rank for stage in ExportMaturity}
@@ -125,7 +126,9 @@ class FirmTable:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._row: dict[str, int] = {}
+        # id() of each firm object entered -> its row: the table keeps every firm it enters
+        # alive, so an id found here is still that object (and reading an id touches nothing).
+        self._row: dict[int, int] = {}
         self.firms: list[Firm] = []
         self._texts: list[str | None] = []
         self.siren = _Growing(np.int64)
@@ -142,14 +145,9 @@ class FirmTable:
         return len(self.firms)
 
     def rows(self, firms: Sequence[Firm]) -> NDArray[np.intp]:
-        """The row of each firm, entering the firms not met yet (or changed since)."""
-        row, known = self._row.get, self.firms
-        found = [row(firm.siren, -1) for firm in firms]
-        stale = [
-            i
-            for i, (firm, r) in enumerate(zip(firms, found, strict=True))
-            if r < 0 or known[r] is not firm
-        ]
+        """The row of each firm, entering the firms not met yet (a changed firm is a new object)."""
+        found: list[int | None] = list(map(self._row.get, map(id, firms)))
+        stale = [i for i, row in enumerate(found) if row is None]
         if stale:
             with self._lock:
                 first = len(self.firms)
@@ -171,7 +169,7 @@ class FirmTable:
         self._texts.extend([None] * len(firms))
         first = len(self.firms)
         self.firms.extend(firms)  # rows are complete before they are published
-        self._row.update((f.siren, first + i) for i, f in enumerate(firms))
+        self._row.update((id(f), first + i) for i, f in enumerate(firms))
 
     def text(self, row: int) -> str:
         """The text of a row's firm for text matching (:func:`scoring.text.firm_text`)."""
