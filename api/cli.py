@@ -96,7 +96,7 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
         f"{tender.budget:,.0f} {tender.currency}, {len(tender.lots)} lots; "
         f"{result.candidates_considered} candidate firms"
     )
-    lot_titles = {lot.id: lot.title for lot in tender.lots}
+    lot_titles = tender.lot_titles()
     for consortium in result.consortia:
         parts = ", ".join(f"{k} {v:.2f}" for k, v in consortium.breakdown.items())
         table = Table(

@@ -227,14 +227,15 @@ def _pavilion_rows(result: PavilionResult) -> list[list[Cell]]:
     ]
 
 
-def _lot_titles(tender: Tender) -> dict[str, str]:
+def _lot_labels(tender: Tender) -> dict[str, str]:
+    """Each lot as "L1 Construction", by lot id."""
     return {lot.id: f"{lot.id} {lot.title}" for lot in tender.lots}
 
 
 def _consortium_rows(
     tender: Tender, consortia: Sequence[Consortium], firms: Mapping[str, Firm]
 ) -> list[list[Cell]]:
-    titles = _lot_titles(tender)
+    titles = _lot_labels(tender)
     return [
         [
             consortium.rank,
@@ -399,7 +400,7 @@ class Brief:
 
 def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> Brief:
     """The brief of one consortium proposed for ``tender``; ``firms`` gives members' records."""
-    titles = _lot_titles(tender)
+    titles = _lot_labels(tender)
     holder = {lot: member.name for member in consortium.members for lot in member.lots}
     members = []
     for member in consortium.members:

@@ -346,6 +346,10 @@ class Tender(_Model):
             raise ValueError(f"duplicate lot id(s): {', '.join(duplicates)}")
         return value
 
+    def lot_titles(self) -> dict[str, str]:
+        """Each lot's title by lot id."""
+        return {lot.id: lot.title for lot in self.lots}
+
     def to_eur(self, amount: float) -> float:
         """Convert an amount in the tender currency to euros."""
         return amount * EUR_RATES[self.currency]

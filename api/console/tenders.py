@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from api import service
 from api.auth import Principal
 from api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
 from api.console.forms import CURRENCIES, TenderForm, blank_lot
@@ -16,7 +17,7 @@ from api.console.network import network
 from api.deps import SettingsDep, StoreDep
 from api.proposals import evaluate_assignment
 from api.service import match_with_alternatives
-from graph.errors import Infeasible, InvalidInput
+from graph.errors import Infeasible, InvalidInput, NotFound
 from graph.model import Consortium, ConsortiumMember, Region, Tender
 from graph.store import GraphStore
 from matcher.phrases import Lang
@@ -90,14 +91,10 @@ def submit_tender(
 
 def stored_tender(store: GraphStore, principal: Principal, tender_id: str) -> Tender:
     """The stored tender with this id, or the French 404 page."""
-    tender = store.get_tender(tender_id)
-    if tender is None:
-        raise PageNotFound(principal, f"l'appel d'offres « {tender_id} »")
-    return tender
-
-
-def _lot_titles(tender: Tender) -> dict[str, str]:
-    return {lot.id: lot.title for lot in tender.lots}
+    try:
+        return service.stored_tender(store, tender_id)
+    except NotFound:
+        raise PageNotFound(principal, f"l'appel d'offres « {tender_id} »") from None
 
 
 @router.get("/appels-d-offres/{tender_id}/consortiums", response_class=HTMLResponse)
@@ -114,7 +111,7 @@ def consortia_page(
     tender = stored_tender(store, principal, tender_id)
     context: dict[str, Any] = {
         "tender": tender,
-        "lot_titles": _lot_titles(tender),
+        "lot_titles": tender.lot_titles(),
         "top": top,
         "mode": mode.value,
     }
@@ -186,7 +183,7 @@ def evaluation_page(
         "evaluation.html",
         principal,
         tender=tender,
-        lot_titles=_lot_titles(tender),
+        lot_titles=tender.lot_titles(),
         evaluation=evaluation,
         violations=evaluation.violations,
         picture=network(tender, consortium, collaborations),
@@ -199,7 +196,7 @@ def evaluation_page(
 
 def _refused_lots(error: InvalidInput, tender: Tender) -> list[str]:
     """Why the evaluation refused an assignment (in French), lot by lot."""
-    titles = _lot_titles(tender)
+    titles = tender.lot_titles()
     reasons = []
     for problem in error.problems:
         lot = problem.field.removeprefix("assignment.")

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from api.service import import_document, showcase_document
+from graph.embedded import EmbeddedStore
+from graph.neo4j_store import Neo4jStore
+from tests.neo4j_server import open_test_store
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,3 +70,14 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def stores() -> Iterator[tuple[EmbeddedStore, Neo4jStore]]:
+    """The showcase on the embedded store and on the test Neo4j server, side by side."""
+    document = showcase_document()
+    embedded = EmbeddedStore(None)
+    import_document(embedded, document)
+    with open_test_store() as neo4j:
+        import_document(neo4j, document)
+        yield embedded, neo4j

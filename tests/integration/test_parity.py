@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.service import import_document, match_tender, showcase_document
+from api.service import match_tender, showcase_document
 from graph.embedded import EmbeddedStore
 from graph.model import MatchResult
 from graph.neo4j_store import Neo4jStore
 from matcher.propose import MatchOptions
-from tests.neo4j_server import open_test_store
 
 pytestmark = pytest.mark.neo4j
 TENDERS = [t.id for t in showcase_document().tenders]
-
-
-@pytest.fixture(scope="module")
-def stores() -> Iterator[tuple[EmbeddedStore, Neo4jStore]]:
-    document = showcase_document()
-    embedded = EmbeddedStore(None)
-    import_document(embedded, document)
-    with open_test_store() as neo4j:
-        import_document(neo4j, document)
-        yield embedded, neo4j
 
 
 def _shape(result: MatchResult) -> list[dict[str, Any]]:

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from api.examples import PAVILION_EXAMPLE
 from api.exports import pavilion_csv
-from api.service import import_document, shortlist_pavilion, showcase_document
+from api.service import shortlist_pavilion
 from graph.embedded import EmbeddedStore
 from graph.model import PavilionRequest
 from graph.neo4j_store import Neo4jStore
-from tests.neo4j_server import open_test_store
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture(scope="module")
-def stores() -> Iterator[tuple[EmbeddedStore, Neo4jStore]]:
-    document = showcase_document()
-    embedded = EmbeddedStore(None)
-    import_document(embedded, document)
-    with open_test_store() as neo4j:
-        import_document(neo4j, document)
-        yield embedded, neo4j
 
 
 @pytest.mark.parametrize(
