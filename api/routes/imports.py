@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from api.auth import OfficerDep
 from api.deps import StoreDep
 from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
 from api.jobs import ImportJob, JobProgress, JobRunner, Work
-from api.service import ImportDocument, decp_document, import_document
+from api.service import ImportDocument, decp_document, import_document, ted_document
 from graph.errors import InvalidInput, Problem
 from graph.store import GraphStore, ImportReport
 
@@ -53,16 +54,51 @@ def post_import(
     return _runner(request).submit("json document", document.size(), work)
 
 
-def _decp_work(store: GraphStore, folder: Path, paths: list[Path]) -> Work:
+def _file_work(
+    store: GraphStore,
+    folder: Path,
+    paths: list[Path],
+    read: Callable[[list[Path]], ImportDocument],
+) -> Work:
     def work(progress: JobProgress) -> ImportReport:
         try:
-            document, _ = decp_document(paths)
+            document = read(paths)
             progress.expect(document.size())
             return import_document(store, document, progress.advance)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
     return work
+
+
+def _saved_uploads(files: list[UploadFile], prefix: str) -> tuple[Path, list[Path]]:
+    """The uploaded files written to a new temporary folder (refused past 500 MB each)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    paths = []
+    for index, upload in enumerate(files):
+        name = Path(upload.filename or f"upload-{index}").name
+        path = folder / f"{index}-{name}"
+        with path.open("wb") as handle:
+            shutil.copyfileobj(upload.file, handle)
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            shutil.rmtree(folder, ignore_errors=True)
+            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
+            raise InvalidInput("file too large", [problem])
+        paths.append(path)
+    return folder, paths
+
+
+def submit_files(
+    runner: JobRunner,
+    store: GraphStore,
+    files: list[UploadFile],
+    what: str,
+    read: Callable[[list[Path]], ImportDocument],
+) -> ImportJob:
+    """Save uploaded files, then read and import them in a background job."""
+    folder, paths = _saved_uploads(files, f"meute-{what.lower()}-")
+    work = _file_work(store, folder, paths, read)
+    return runner.submit(f"{what}: {', '.join(p.name for p in paths)}", 0, work)
 
 
 @router.post(
@@ -83,20 +119,31 @@ def post_decp(
     A file that is not DECP fails the job with the file named; records that cannot be used are
     reported, never imported half.
     """
-    folder = Path(tempfile.mkdtemp(prefix="meute-decp-"))
-    paths = []
-    for index, upload in enumerate(files):
-        name = Path(upload.filename or f"upload-{index}.json").name
-        path = folder / f"{index}-{name}"
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload.file, handle)
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            shutil.rmtree(folder, ignore_errors=True)
-            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
-            raise InvalidInput("file too large", [problem])
-        paths.append(path)
-    work = _decp_work(store, folder, paths)
-    return _runner(request).submit(f"DECP: {', '.join(p.name for p in paths)}", 0, work)
+    return submit_files(
+        _runner(request), store, files, "DECP", lambda paths: decp_document(paths)[0]
+    )
+
+
+@router.post(
+    "/ted",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import TED award notices",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
+def post_ted(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="TED notice CSV files (or .csv.gz).")],
+    store: StoreDep,
+    _: OfficerDep,
+) -> ImportJob:
+    """Read foreign tenders from TED award notices (one per notice) in the background.
+
+    A file not in TED's CSV layout fails the job with the file and its missing columns named;
+    notices that cannot be used are left out (see ``meute import ted`` for the reasons), never
+    imported half. Re-importing the same files leaves every tender unchanged.
+    """
+    return submit_files(_runner(request), store, files, "TED", lambda paths: ted_document(paths)[0])
 
 
 @router.get(
