@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Request, UploadFile
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.auth import OfficerDep
 from api.deps import StoreDep
@@ -18,12 +19,15 @@ from api.service import ImportDocument, decp_document, import_document, ted_docu
 from graph.errors import InvalidInput, Problem
 from graph.store import GraphStore, ImportReport
 
+__all__ = ["job_runner", "router", "submit_files", "ted_tenders"]
+
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
 
-def _runner(request: Request) -> JobRunner:
+def job_runner(request: Request) -> JobRunner:
+    """The serving process's import jobs."""
     runner: JobRunner = request.app.state.jobs
     return runner
 
@@ -51,7 +55,7 @@ def post_import(
     def work(progress: JobProgress) -> ImportReport:
         return import_document(store, document, progress.advance)
 
-    return _runner(request).submit("json document", document.size(), work)
+    return job_runner(request).submit("json document", document.size(), work)
 
 
 def _file_work(
@@ -71,7 +75,7 @@ def _file_work(
     return work
 
 
-def _saved_uploads(files: list[UploadFile], prefix: str) -> tuple[Path, list[Path]]:
+def _saved_uploads(files: Sequence[StarletteUpload], prefix: str) -> tuple[Path, list[Path]]:
     """The uploaded files written to a new temporary folder (refused past 500 MB each)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     paths = []
@@ -88,10 +92,15 @@ def _saved_uploads(files: list[UploadFile], prefix: str) -> tuple[Path, list[Pat
     return folder, paths
 
 
+def ted_tenders(paths: list[Path]) -> ImportDocument:
+    """The tenders of TED notice files, as a document to import."""
+    return ted_document(paths)[0]
+
+
 def submit_files(
     runner: JobRunner,
     store: GraphStore,
-    files: list[UploadFile],
+    files: Sequence[StarletteUpload],
     what: str,
     read: Callable[[list[Path]], ImportDocument],
 ) -> ImportJob:
@@ -120,7 +129,7 @@ def post_decp(
     reported, never imported half.
     """
     return submit_files(
-        _runner(request), store, files, "DECP", lambda paths: decp_document(paths)[0]
+        job_runner(request), store, files, "DECP", lambda paths: decp_document(paths)[0]
     )
 
 
@@ -143,7 +152,9 @@ def post_ted(
     notices that cannot be used are left out (see ``meute import ted`` for the reasons), never
     imported half. Re-importing the same files leaves every tender unchanged.
     """
-    return submit_files(_runner(request), store, files, "TED", lambda paths: ted_document(paths)[0])
+    return submit_files(
+        job_runner(request), store, files, "TED", lambda paths: ted_document(paths)[0]
+    )
 
 
 @router.get(
@@ -151,7 +162,7 @@ def post_ted(
 )
 def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
     """Every import job since the server started, newest first."""
-    return _runner(request).all()
+    return job_runner(request).all()
 
 
 @router.get(
@@ -162,4 +173,4 @@ def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
 )
 def get_job(job_id: str, request: Request, _: OfficerDep) -> ImportJob:
     """The job's status (queued, running, done, failed), items done, then report or errors."""
-    return _runner(request).get(job_id)
+    return job_runner(request).get(job_id)

@@ -41,7 +41,11 @@ def test_a_german_single_lot_works_notice(split_2019: TedImport) -> None:
     notice = tender.notice
     assert notice is not None
     assert notice.url == "https://ted.europa.eu/udl?uri=TED:NOTICE:585697-2019:TEXT:EN:HTML"
-    assert (notice.kind, notice.cpv, notice.dispatched) == ("works", "45215000", dt.date(2019, 12, 9))
+    assert (notice.kind, notice.cpv, notice.dispatched) == (
+        "works",
+        "45215000",
+        dt.date(2019, 12, 9),
+    )
     [award] = notice.awards
     assert award.winners == ["GHK DOMO GmbH"] and award.winner_countries == ["DE"]
     assert (award.lot_id, award.sme, award.value_eur) == ("1", True, 619625.27)
@@ -122,9 +126,7 @@ def test_plain_csv_is_read_and_broken_rows_are_rejected_with_reasons(tmp_path: P
     one_bad_code = {**rows[0], "ID_NOTICE_CAN": "2019000003"}
     one_bad_code["ADDITIONAL_CPVS"] = "44113620---99999999"
     path = tmp_path / "awards.csv"
-    path.write_text(
-        _csv([*rows, broken_id, *cancelled, *no_code, one_bad_code]), encoding="utf-8"
-    )
+    path.write_text(_csv([*rows, broken_id, *cancelled, *no_code, one_bad_code]), encoding="utf-8")
     ted = read_ted([path])
     assert [t.id for t in ted.tenders] == ["ted-2019000003", "ted-2019318937"]
     assert ted.tenders[0].lots[0].cpv == ["44113620"]
