@@ -84,6 +84,7 @@ def _saved_uploads(files: Sequence[StarletteUpload], prefix: str) -> tuple[Path,
         path = folder / f"{index}-{name}"
         with path.open("wb") as handle:
             shutil.copyfileobj(upload.file, handle)
+        upload.file.close()  # a console form's uploads are not closed by FastAPI
         if path.stat().st_size > MAX_UPLOAD_BYTES:
             shutil.rmtree(folder, ignore_errors=True)
             problem = Problem(f"files[{index}]", name, "larger than 500 MB")
