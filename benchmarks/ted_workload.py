@@ -86,6 +86,7 @@ class Outcome:
     assigned_relevance: dict[str, float] = field(default_factory=dict)
     uncoverable: list[str] = field(default_factory=list)  # lot ids no firm is near
     reason: str = ""
+    foreign: dict[str, str] = field(default_factory=dict)  # lot id -> language, text unused
     signature: tuple[str, ...] = ()  # the best consortium, to compare the stores
 
 
@@ -113,6 +114,7 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
         assigned_relevance={
             lot.id: float(fit[i, assignment[i]]) for i, lot in enumerate(tender.lots)
         },
+        foreign=problem.foreign_lots,
         signature=tuple(m.siren for m in result.consortia[0].members),
     )
 
@@ -241,6 +243,13 @@ def main() -> None:
             complete_floor += all(r >= floor for r in outcome.assigned_relevance.values())
             levels += [backing_level(outcome.assigned[lot.id], lot) for lot in tender.lots]
     covered = sum(1 for r in near.values() if r >= floor)
+    languages = Counter(
+        language
+        for tender in tenders
+        for language in (
+            outcomes[tender.id].foreign or getattr(partial.get(tender.id), "foreign", {})
+        ).values()
+    )
     below = [
         (t, lot) for t in tenders for lot in t.lots if near.get(f"{t.id}/{lot.id}", 1.0) < floor
     ]
@@ -258,6 +267,11 @@ def main() -> None:
     )
     table.add_row(
         f"lots covered above the floor {floor} ({floor_origin})", share(covered, lots_total)
+    )
+    unused = ", ".join(f"{code} {count}" for code, count in languages.most_common())
+    table.add_row(
+        "lots matched on codes alone (words in another language)",
+        f"{share(sum(languages.values()), lots_total)}: {unused}",
     )
     table.add_row("tenders with a complete consortium", share(complete, len(tenders)))
     table.add_row("… every lot's firm above the floor", share(complete_floor, len(tenders)))
@@ -309,7 +323,7 @@ def main() -> None:
     console.print(gap_table)
     reasons = Counter(r.split(": ", 1)[1].split(",")[0] for r in ted.report.rejections)
     for reason, count in reasons.most_common():
-        console.print(f"notices refused at import: {count} x {reason}", markup=False)
+        console.print(f"notices of any size refused at import: {count} x {reason}", markup=False)
     for outcome in (o for o in outcomes.values() if o.kind == "crash"):
         console.print(f"crash: {outcome.reason}", markup=False)
     console.print(f"whole run: {time.perf_counter() - started:.0f} s")
