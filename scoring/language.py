@@ -14,7 +14,7 @@ whose words are confidently in a language the text model does not know.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -109,7 +109,7 @@ def _candidates(country: str | None) -> tuple[str, ...] | None:
     return tuple(sorted(TEXT_LANGUAGES | set(official)))
 
 
-@cache
+@lru_cache(maxsize=65_536)
 def detect_language(text: str, country: str | None = None) -> Detected:
     """The language of ``text``, chosen among French, English and ``country``'s languages."""
     if not any(char.isalpha() for char in text):
