@@ -61,6 +61,7 @@ STATUS_LABELS = {
 }
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
 SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
+KIND_LABELS = {"works": "travaux", "supplies": "fournitures", "services": "services"}
 
 
 def french_number(value: float, digits: int = 0) -> str:
@@ -86,6 +87,7 @@ templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     SOURCE_LABELS=SOURCE_LABELS,
+    KIND_LABELS=KIND_LABELS,
 )
 
 

@@ -202,6 +202,8 @@ def test_import_a_ted_notice_edit_it_and_match_it(page: Page, live_server: LiveS
     stored = live_server.store.get_tender(TED_TENDER)
     assert stored is not None and [lot.id for lot in stored.lots] == ["1", "10"]
     assert stored.source == "ted" and stored.notice is not None
+    expect(page.locator("[data-avis] summary")).to_contain_text("Avis TED 2019153534 (travaux")
+    expect(page.locator("[data-avis] [data-attribution]")).to_have_count(3)
     expect(page.locator("article[data-consortium]").first).to_contain_text(
         "est rédigé en allemand : son texte n'a pas servi au rapprochement des textes"
     )

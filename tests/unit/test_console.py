@@ -582,7 +582,11 @@ def test_notices_are_imported_listed_with_their_source_and_kept_when_edited(
     kept = showcase_store.get_tender("ted-2019578640")
     assert kept is not None and [lot.id for lot in kept.lots] == ["6"]
     assert kept.source == "ted" and kept.notice == tender.notice
-    assert app_client.get(saved.headers["location"]).status_code == 200
+    matched = app_client.get(saved.headers["location"])
+    assert matched.status_code == 200
+    outcome = shown(matched)
+    assert "Avis TED 2019578640 (fournitures, envoyé le 04/12/2019)" in outcome
+    assert "lot 6 : Magirus Lohr GmbH (AT)" in outcome
 
 
 def showcase_document_tenders(store: EmbeddedStore) -> list[str]:
