@@ -72,13 +72,19 @@ def why_member(
         lang,
     )
     parts = [phrase("member.leads" if leader else "member.takes", lang, lots=taken)]
-    foreign = foreign_lots or {}
+    by_language: dict[str, list[str]] = {}
+    for lot in lots:
+        if foreign_lots and lot.id in foreign_lots:
+            by_language.setdefault(foreign_lots[lot.id], []).append(lot.id)
     parts += [
         phrase(
-            "member.title_unused", lang, lot=lot.id, language=language_words(foreign[lot.id], lang)
+            "member.title_unused",
+            lang,
+            len(ids),
+            lots=listing(ids, "lots", lang),
+            language=language_words(language, lang),
         )
-        for lot in lots
-        if lot.id in foreign
+        for language, ids in by_language.items()
     ]
     evidence = capability_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]], lang)
     if evidence:

@@ -59,10 +59,18 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         ),
     },
     "member.title_unused": {
-        EN: "the words of lot {lot} are in {language}, so they were not used for text matching "
-        "(matched on its CPV codes)",
-        FR: "le lot {lot} est rédigé en {language} : son texte n'a pas servi au rapprochement "
-        "des textes (rapprochement par ses codes CPV)",
+        EN: (
+            "the words of lot {lots} are in {language}, so they were not used for text "
+            "matching (matched on its CPV codes)",
+            "the words of lots {lots} are in {language}, so they were not used for text "
+            "matching (matched on their CPV codes)",
+        ),
+        FR: (
+            "le lot {lots} est rédigé en {language} : son texte n'a pas servi au rapprochement "
+            "des textes (rapprochement par ses codes CPV)",
+            "les lots {lots} sont rédigés en {language} : leur texte n'a pas servi au "
+            "rapprochement des textes (rapprochement par leurs codes CPV)",
+        ),
     },
     "member.history": {EN: "has worked with {partners}", FR: "a déjà travaillé avec {partners}"},
     "firm.sme": {EN: "SME", FR: "PME"},

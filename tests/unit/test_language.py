@@ -82,5 +82,11 @@ def test_a_german_lots_member_says_its_title_was_not_used(lang: Lang, said: str)
     why = {m.name: m.why for m in result.consortia[0].members}
     assert said in why["Bâtisseurs"]
     assert "text matching" not in why["Lits"] and "texte" not in why["Lits"]
+    both = _tender("OP-Wand- und Deckenelemente; OP-Türen").model_copy()
+    both.lots[1] = both.lots[1].model_copy(update={"title": "Krankenhausbetten, elektrisch"})
+    lone = propose(both, [make_firm(valid_siren(3), ["45215000", "33192100"])], [], MatchOptions())
+    assert "the words of lots 1, 2 are in German, so they were not used for text matching" in (
+        lone.consortia[0].members[0].why
+    )
     french = propose(_tender("Gros œuvre du bâtiment"), [builders, beds], [], MatchOptions(top=1))
     assert all("text matching" not in m.why for m in french.consortia[0].members)
