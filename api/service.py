@@ -26,6 +26,7 @@ from graph.model import (
     Tender,
 )
 from graph.store import GraphStore, ImportReport
+from graph.ted import TedImport, read_ted
 from matcher.partners import PartnerWeights, rank_partners
 from matcher.pavilion import select_pavilion, theme_codes
 from matcher.problem import MatchProblem, build_problem, shortlist
@@ -45,6 +46,7 @@ __all__ = [
     "showcase_document",
     "showcase_tender",
     "suggest_cpv",
+    "ted_document",
 ]
 
 SHOWCASE_TENDER = "bouake-hospital"
@@ -168,6 +170,16 @@ def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
     """
     decp = read_decp(paths)
     return ImportDocument(firms=decp.firms, collaborations=decp.collaborations), decp
+
+
+def ted_document(paths: Sequence[Path]) -> tuple[ImportDocument, TedImport]:
+    """Read TED award notice files (CSV, plain or gzip) into one tender per notice.
+
+    A file that is not in TED's layout raises :class:`InvalidInput` naming it; notices that
+    cannot be used are skipped and reported in the returned :class:`TedImport`.
+    """
+    ted = read_ted(paths)
+    return ImportDocument(tenders=ted.tenders), ted
 
 
 def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from api.auth import COOKIE, Principal, Role, authenticate
 from api.deps import StoreDep
 from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
 from graph.errors import MeuteError, StoreUnavailable
-from graph.model import ProposalStatus
+from graph.model import ProposalStatus, TenderSource
 from graph.store import GraphStore
 
 __all__ = [
@@ -60,6 +60,8 @@ STATUS_LABELS = {
     ProposalStatus.LOST: "perdu",
 }
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
+SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
+KIND_LABELS = {"works": "travaux", "supplies": "fournitures", "services": "services"}
 
 
 def french_number(value: float, digits: int = 0) -> str:
@@ -84,6 +86,8 @@ templates.env.globals.update(
     SIZE_LABELS=SIZE_LABELS,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
+    SOURCE_LABELS=SOURCE_LABELS,
+    KIND_LABELS=KIND_LABELS,
 )
 
 

@@ -38,6 +38,7 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("GET", "/programme"): {OFFICER, VIEWER},
     ("POST", "/imports"): {OFFICER},
     ("POST", "/imports/decp"): {OFFICER},
+    ("POST", "/imports/ted"): {OFFICER},
     ("GET", "/imports"): {OFFICER},
     ("GET", "/imports/{job_id}"): {OFFICER},
     ("POST", "/pavilions/shortlist"): {OFFICER},
