@@ -14,6 +14,7 @@ wrong with it, so that the CLI and the API report the same thing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,17 @@ __all__ = [
 ]
 
 
+# The most characters of a bad value an error repeats.
+MAX_ECHO = 200
+
+
+def _excerpt(text: str) -> str:
+    """At most ``MAX_ECHO`` characters of ``text``, with any invalid character escaped."""
+    if len(text) > MAX_ECHO:
+        text = text[: MAX_ECHO - 3] + "..."
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input: where (dotted field path), what value, and why."""
@@ -48,11 +60,19 @@ class Problem:
         return f"{self.field or '(input)'}: {self.message} (got {shown})"
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form, used in API problem bodies and CLI --json errors."""
+        """JSON-ready form, used in API problem bodies and CLI --json errors.
+
+        The value is shown as it came when it is small and writable as JSON; otherwise (too
+        long, not finite, invalid text) as a short excerpt of its ``repr``, so that an error
+        never echoes a whole hostile body nor fails to be written itself.
+        """
         try:
             value = to_jsonable_python(self.value)
-        except PydanticSerializationError:
-            value = str(self.value)
+            shown = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (PydanticSerializationError, ValueError, TypeError):
+            value, shown = repr(self.value), b""
+        if len(shown) > MAX_ECHO or not shown:
+            value = _excerpt(repr(value) if not isinstance(value, str) else value)
         return {"field": self.field, "value": value, "message": self.message}
 
 

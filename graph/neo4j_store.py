@@ -33,6 +33,7 @@ from graph import naf
 from graph.cpv import taxonomy
 from graph.errors import StoreUnavailable
 from graph.model import Collaboration, CollaborationKind, Firm, Tender
+from graph.records import readable
 from graph.store import (
     DivisionCooccurrence,
     FirmQuery,
@@ -318,7 +319,10 @@ class Neo4jStore(GraphStore):
                 if len(self._parsed) >= PARSED_CACHE_LIMIT:
                     self._parsed.clear()
                     self._known.clear()
-                firm = self._parsed[doc] = Firm.model_validate_json(doc)
+                parsed = readable(Firm, [doc], "firm")
+                if not parsed:
+                    continue
+                firm = self._parsed[doc] = parsed[0]
             firms.append(firm)
         return firms
 
@@ -332,7 +336,7 @@ class Neo4jStore(GraphStore):
             self._generation = generation
 
     def _firms_by_siren(self, sirens: list[str]) -> list[Firm]:
-        """The firms of ``sirens`` (all stored), fetching only those not remembered."""
+        """The readable firms of ``sirens`` (all stored), fetching only those not remembered."""
         unknown = [siren for siren in sirens if siren not in self._known]
         if len(self._parsed) + len(unknown) > PARSED_CACHE_LIMIT:
             self._parsed.clear()
@@ -341,7 +345,7 @@ class Neo4jStore(GraphStore):
         if unknown:
             for firm in self._firms(FIRM_DOCS, sirens=unknown):
                 self._known[firm.siren] = firm
-        return [self._known[siren] for siren in sirens]
+        return [self._known[siren] for siren in sirens if siren in self._known]
 
     def _bootstrap(self) -> None:
         """Create constraints, indexes and the firms' generation, and load the CPV tree once."""
@@ -429,13 +433,12 @@ class Neo4jStore(GraphStore):
 
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""
-        docs = self._read_docs(TENDER_DOC, id=tender_id)
-        return Tender.model_validate_json(docs[0]) if docs else None
+        tenders = readable(Tender, self._read_docs(TENDER_DOC, id=tender_id), "tender")
+        return tenders[0] if tenders else None
 
     def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
         """A page of tenders sorted by id."""
-        docs = self._read_docs(TENDER_PAGE, offset=offset, limit=limit)
-        return [Tender.model_validate_json(doc) for doc in docs]
+        return readable(Tender, self._read_docs(TENDER_PAGE, offset=offset, limit=limit), "tender")
 
     def count_tenders(self) -> int:
         """How many tenders are stored."""
