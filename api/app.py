@@ -11,6 +11,7 @@ from api.console import install_console
 from api.deps import StoreDep
 from api.examples import example_response
 from api.jobs import JobRunner
+from api.limits import LimitsMiddleware
 from api.problems import install_problem_handlers
 from api.routes import (
     cpv,
@@ -57,6 +58,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(LimitsMiddleware)
     app.include_router(firms.router)
     app.include_router(partners.router)
     app.include_router(tenders.router)

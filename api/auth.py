@@ -41,6 +41,7 @@ __all__ = [
     "Unauthorized",
     "authenticate",
     "create_key",
+    "identify",
     "list_keys",
     "require",
     "revoke_key",
@@ -176,21 +177,27 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
 
 
+def identify(request: Request, store: GraphStore) -> Principal:
+    """The holder of the key the request carries; Unauthorized when it carries no valid key."""
+    token = _presented_key(request)
+    if token is None:
+        raise Unauthorized(
+            "an API key is required", [Problem("authorization", None, "no API key given")]
+        )
+    found = authenticate(store, token)
+    if found is None:
+        raise Unauthorized(
+            "the API key is not valid",
+            [Problem("authorization", "***", "unknown or revoked API key")],
+        )
+    return found
+
+
 def require(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
     """A dependency admitting holders of a valid key with one of ``roles`` (401, then 403)."""
 
     def principal(request: Request, store: StoreDep) -> Principal:
-        token = _presented_key(request)
-        if token is None:
-            raise Unauthorized(
-                "an API key is required", [Problem("authorization", None, "no API key given")]
-            )
-        found = authenticate(store, token)
-        if found is None:
-            raise Unauthorized(
-                "the API key is not valid",
-                [Problem("authorization", "***", "unknown or revoked API key")],
-            )
+        found = identify(request, store)
         if found.role not in roles:
             allowed = ", ".join(role.value for role in roles)
             raise Forbidden(

@@ -329,10 +329,10 @@ class TenderConstraints(_Model):
 
     max_members: int | None = Field(None, ge=1, le=50)
     min_smes: int = Field(0, ge=0, le=50)
-    must_include: list[Siren] = Field(default_factory=list)
-    exclude: list[Siren] = Field(default_factory=list)
+    must_include: list[Siren] = Field(default_factory=list, max_length=50)
+    exclude: list[Siren] = Field(default_factory=list, max_length=10_000)
     allow_multiple_lots: bool = Field(True, description="May one firm take several lots?")
-    preferred_regions: list[Region] = Field(default_factory=list)
+    preferred_regions: list[Region] = Field(default_factory=list, max_length=len(Region))
     min_from_preferred_regions: int = Field(
         1, ge=0, le=50, description="Members that must be based in a preferred region, if any."
     )

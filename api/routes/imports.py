@@ -10,16 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Body, File, Request, UploadFile
 
 from api.auth import OfficerDep
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
 from api.jobs import ImportJob, JobProgress, JobRunner, Work
 from api.service import ImportDocument, decp_document, import_document
+from graph.decp import ArchiveLimits, check_archive
 from graph.errors import InvalidInput, Problem
 from graph.store import GraphStore, ImportReport
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
 
 def _runner(request: Request) -> JobRunner:
@@ -76,6 +75,7 @@ def post_decp(
     request: Request,
     files: Annotated[list[UploadFile], File(description="DECP award files (JSON or zip).")],
     store: StoreDep,
+    settings: SettingsDep,
     _: OfficerDep,
 ) -> ImportJob:
     """Read French award data (DECP) into firms and collaborations in the background.
@@ -84,17 +84,24 @@ def post_decp(
     reported, never imported half.
     """
     folder = Path(tempfile.mkdtemp(prefix="meute-decp-"))
+    limits = settings.limits
+    archive = ArchiveLimits(limits.zip_bytes, limits.zip_ratio, limits.zip_members)
     paths = []
-    for index, upload in enumerate(files):
-        name = Path(upload.filename or f"upload-{index}.json").name
-        path = folder / f"{index}-{name}"
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload.file, handle)
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            shutil.rmtree(folder, ignore_errors=True)
-            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
-            raise InvalidInput("file too large", [problem])
-        paths.append(path)
+    try:
+        for index, upload in enumerate(files):
+            name = Path(upload.filename or f"upload-{index}.json").name
+            path = folder / f"{index}-{name}"
+            with path.open("wb") as handle:
+                shutil.copyfileobj(upload.file, handle)
+            try:
+                check_archive(path, archive)
+            except InvalidInput as error:
+                problem = Problem(f"files[{index}]", name, error.problems[0].message)
+                raise InvalidInput(error.detail, [problem]) from None
+            paths.append(path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     work = _decp_work(store, folder, paths)
     return _runner(request).submit(f"DECP: {', '.join(p.name for p in paths)}", 0, work)
 

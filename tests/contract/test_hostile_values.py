@@ -17,29 +17,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
-from api.service import import_document, showcase_document
 from api.settings import Settings
 from graph.embedded import UNREADABLE, EmbeddedStore
 from graph.model import Tender
 from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
 from tests.conftest import keyed_client
-from tests.neo4j_server import open_test_store
 
 TENDER = "bouake-hospital"
 NON_FINITE = ['"inf"', '"Infinity"', '"-inf"', '"NaN"', "NaN", "Infinity", "-Infinity", "1e999"]
 BAD_TEXT = ["A\ud800B", "A\udfffB", "A\x00B"]
-
-
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    """The showcase on each backend (embedded: on disk, so that it can be reopened)."""
-    store: GraphStore = (
-        EmbeddedStore(tmp_path / "data") if request.param == "embedded" else open_test_store()
-    )
-    with store:
-        import_document(store, showcase_document())
-        yield store
 
 
 @pytest.fixture
