@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from fastapi import FastAPI
 
 from api.console import install_console
-from api.deps import StoreDep
+from api.deps import StoreDep, app_store
 from api.examples import example_response
 from api.jobs import JobRunner
 from api.limits import LimitsMiddleware
@@ -39,7 +40,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.store = store
-        app.state.jobs = JobRunner()
+        app.state.jobs = JobRunner(partial(app_store, app.state), settings.data_dir / "imports")
         if store is None:
             # A store that is down at startup is retried by each request (503 meanwhile).
             with suppress(StoreUnavailable):
