@@ -19,6 +19,7 @@ from graph.errors import (
     NotFound,
     Problem,
     StoreUnavailable,
+    TimedOut,
     problems_from_errors,
     problems_from_validation,
 )
@@ -33,6 +34,7 @@ STATUS: dict[type[MeuteError], int] = {
     Infeasible: 422,
     NotFound: 404,
     StoreUnavailable: 503,
+    TimedOut: 503,
     Unauthorized: 401,
     Forbidden: 403,
 }

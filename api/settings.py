@@ -48,6 +48,9 @@ class SearchSettings(BaseModel):
         1, ge=1, description="Lots in which each proposal differs from every better one."
     )
     time_limit: float = Field(10.0, gt=0, description="Seconds per exact solve.")
+    deadline: float = Field(
+        60.0, gt=0, description="Seconds for a whole search (the best found so far is kept)."
+    )
 
 
 class LimitSettings(BaseModel):
@@ -78,6 +81,9 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    neo4j_timeout: float = Field(
+        1.0, gt=0, description="Seconds to reach Neo4j (and retry a transaction) before a 503."
+    )
     weights: WeightSettings = Field(default_factory=WeightSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
@@ -94,6 +100,7 @@ class Settings(BaseSettings):
             self.neo4j_user,
             self.neo4j_password,
             self.neo4j_database,
+            self.neo4j_timeout,
         )
 
     def match_options(

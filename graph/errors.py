@@ -6,7 +6,8 @@
     ├── InvalidInput        bad data from a user (CLI exit 2, HTTP 422)
     ├── NotFound            an id that the store does not hold (HTTP 404)
     ├── StoreUnavailable    the graph store cannot be reached (HTTP 503)
-    └── Infeasible          no consortium satisfies the constraints (HTTP 422)
+    ├── Infeasible          no consortium satisfies the constraints (HTTP 422)
+    └── TimedOut            the deadline struck before any answer was found (HTTP 503)
 
 Each error carries a list of :class:`Problem` saying which field holds which value and what is
 wrong with it, so that the CLI and the API report the same thing.
@@ -29,6 +30,7 @@ __all__ = [
     "NotFound",
     "Problem",
     "StoreUnavailable",
+    "TimedOut",
     "problems_from_errors",
     "problems_from_validation",
 ]
@@ -114,6 +116,12 @@ class Infeasible(MeuteError):
     """No consortium satisfies the tender's constraints."""
 
     title = "No feasible consortium"
+
+
+class TimedOut(MeuteError):
+    """The work's deadline struck (or its client left) before any answer was found."""
+
+    title = "Deadline reached"
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -448,6 +448,9 @@ class MatchResult(_Model):
     diversity: float = Field(
         0.0, description="Mean share of lots whose firm differs between two proposals."
     )
+    timed_out: bool = Field(
+        False, description="The search deadline struck: the best consortia found so far."
+    )
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape shared by ``meute match --json`` and ``POST /match``."""

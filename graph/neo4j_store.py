@@ -258,7 +258,14 @@ def _batches(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on a Neo4j server; one driver for the store's life."""
 
-    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+    def __init__(
+        self, uri: str, user: str, password: str, database: str = "neo4j", timeout: float = 1.0
+    ) -> None:
+        """Connect (StoreUnavailable when the server cannot be used).
+
+        ``timeout`` (seconds) bounds each connection attempt and the retries of a transaction,
+        so that a server that is down is reported in about that time, not after minutes.
+        """
         if not uri:
             raise StoreUnavailable("no Neo4j URI configured: set MEUTE_NEO4J_URI")
         self.uri = uri
@@ -270,7 +277,9 @@ class Neo4jStore(GraphStore):
         self._known: dict[str, Firm] = {}
         auth = (user, password) if password else None
         try:
-            self._driver = GraphDatabase.driver(uri, auth=auth)
+            self._driver = GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=timeout, max_transaction_retry_time=timeout
+            )
         except (DriverError, ValueError) as error:
             raise StoreUnavailable(f"cannot use Neo4j at {uri}: {error}") from None
         try:

@@ -1,0 +1,107 @@
+"""Bounded work: the exact search stops at its deadline or when its client leaves, keeping the
+best consortia found so far and saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.disconnect import until_disconnected
+from api.service import import_document, prepare_problem, showcase_document
+from api.settings import SearchSettings, Settings
+from graph.embedded import EmbeddedStore
+from graph.errors import TimedOut
+from matcher.deadline import Deadline
+from matcher.exact import solve_exact
+from matcher.problem import MatchProblem
+from matcher.propose import MatchOptions, Mode, solve
+from tests.conftest import keyed_client
+
+TENDER = "bouake-hospital"
+
+
+def _showcase() -> EmbeddedStore:
+    store = EmbeddedStore(None)
+    import_document(store, showcase_document())
+    return store
+
+
+@cache
+def _problem() -> MatchProblem:
+    store = _showcase()
+    tender = store.get_tender(TENDER)
+    assert tender is not None
+    return prepare_problem(store, tender, MatchOptions())[0]
+
+
+def _called_off_after(calls: int) -> Callable[[], bool]:
+    seen = 0
+
+    def cancelled() -> bool:
+        nonlocal seen
+        seen += 1
+        return seen > calls
+
+    return cancelled
+
+
+def test_the_exact_search_stops_when_called_off_keeping_what_it_found() -> None:
+    full = solve_exact(_problem(), top=5)
+    assert len(full.solutions) == 5 and not full.timed_out
+    cut = solve_exact(_problem(), top=5, deadline=Deadline(60, _called_off_after(4)))
+    assert cut.timed_out and 1 <= len(cut.solutions) < 5
+    assert cut.solutions == full.solutions[: len(cut.solutions)]
+
+
+def test_a_match_called_off_before_any_answer_is_timed_out() -> None:
+    options = MatchOptions(top=5, mode=Mode.EXACT, cancelled=lambda: True)
+    with pytest.raises(TimedOut):
+        solve(_problem(), options)
+    chosen, timed_out = solve(_problem(), MatchOptions(top=5, mode=Mode.EXACT))
+    assert len(chosen) == 5 and not timed_out
+
+
+def test_the_api_answers_503_when_the_deadline_strikes_before_any_answer(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, search=SearchSettings(deadline=1e-9))
+    with keyed_client(_showcase(), settings) as client:
+        response = client.get(f"/tenders/{TENDER}/consortia?mode=exact")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "deadline"
+        fast = client.get(f"/tenders/{TENDER}/consortia?top=3").json()
+        assert fast["timed_out"] is False and len(fast["consortia"]) == 3
+
+
+class _Leaving:
+    """A request whose client disconnects after ``after`` seconds."""
+
+    def __init__(self, after: float) -> None:
+        self.gone_at = time.monotonic() + after
+
+    async def is_disconnected(self) -> bool:
+        return time.monotonic() >= self.gone_at
+
+
+def _until_called_off(cancelled: Callable[[], bool]) -> float:
+    started = time.monotonic()
+    while not cancelled():
+        if time.monotonic() - started > 30:
+            raise AssertionError("never called off")
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def test_work_is_called_off_when_the_client_disconnects() -> None:
+    leaving: Any = _Leaving(0.3)
+    assert asyncio.run(until_disconnected(leaving, _until_called_off)) >= 0.3
+    staying: Any = _Leaving(60)
+    assert asyncio.run(until_disconnected(staying, lambda cancelled: cancelled())) is False
+    with pytest.raises(KeyError):
+        asyncio.run(until_disconnected(staying, lambda cancelled: {}["raised as itself"]))
