@@ -345,16 +345,19 @@ class Neo4jStore(GraphStore):
             self._generation = generation
 
     def _firms_by_siren(self, sirens: list[str]) -> list[Firm]:
-        """The readable firms of ``sirens`` (all stored), fetching only those not remembered."""
-        unknown = [siren for siren in sirens if siren not in self._known]
+        """The readable firms of ``sirens`` (all stored), fetching only those not remembered.
+
+        What is remembered is read into a local mapping first, as another thread may clear it.
+        """
+        found = {siren: firm for siren in sirens if (firm := self._known.get(siren)) is not None}
+        unknown = [siren for siren in sirens if siren not in found]
         if len(self._parsed) + len(unknown) > PARSED_CACHE_LIMIT:
             self._parsed.clear()
             self._known.clear()
-            unknown = sirens
         if unknown:
             for firm in self._firms(FIRM_DOCS, sirens=unknown):
-                self._known[firm.siren] = firm
-        return [self._known[siren] for siren in sirens if siren in self._known]
+                found[firm.siren] = self._known[firm.siren] = firm
+        return [found[siren] for siren in sirens if siren in found]
 
     def _bootstrap(self) -> None:
         """Create constraints, indexes and the firms' generation, and load the CPV tree once."""
@@ -460,7 +463,10 @@ class Neo4jStore(GraphStore):
         if not prefixes:
             return []
         self._follow_generation()
-        missing = [prefix for prefix in prefixes if (prefix, limit) not in self._neighbourhoods]
+        # Read the shared caches once into local names: another request's thread may clear
+        # them at any moment (a write starts a new generation).
+        held = {prefix: self._neighbourhoods.get((prefix, limit)) for prefix in prefixes}
+        missing = [prefix for prefix, sirens in held.items() if sirens is None]
         if missing:
             query = NEIGHBOURHOODS if limit is None else STRONGEST_NEIGHBOURS
 
@@ -469,8 +475,8 @@ class Neo4jStore(GraphStore):
                 return [(row["prefix"], row["sirens"]) for row in rows]
 
             for prefix, sirens in self._read(work):
-                self._neighbourhoods[prefix, limit] = sirens
-        found = {siren for prefix in prefixes for siren in self._neighbourhoods[prefix, limit]}
+                held[prefix] = self._neighbourhoods[prefix, limit] = sirens
+        found = {siren for sirens in held.values() for siren in sirens or ()}
         return self._firms_by_siren(sorted(found))
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:
