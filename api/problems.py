@@ -26,6 +26,8 @@ from graph.errors import (
 
 __all__ = ["install_problem_handlers", "meute_error_response", "problem_response"]
 
+# Problems listed in one answer, so that a huge invalid body never gets a huge answer.
+MAX_PROBLEMS = 100
 # Python's JSON parser gives up (RecursionError) around this depth.
 MAX_JSON_DEPTH = 1_000
 
@@ -44,13 +46,18 @@ MEDIA_TYPE = "application/problem+json"
 def problem_response(
     status: int, title: str, detail: str, problems: list[Problem] | None = None
 ) -> JSONResponse:
-    """A problem+json response with the offending fields listed under ``errors``."""
+    """A problem+json response with the offending fields listed under ``errors`` (the first
+    ``MAX_PROBLEMS`` of them, the detail saying how many there were).
+    """
+    problems = problems or []
+    if len(problems) > MAX_PROBLEMS:
+        detail = f"{detail} ({len(problems)} problems, the first {MAX_PROBLEMS} listed)"
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
-        "errors": [p.as_dict() for p in problems or []],
+        "errors": [p.as_dict() for p in problems[:MAX_PROBLEMS]],
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 

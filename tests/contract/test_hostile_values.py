@@ -104,6 +104,11 @@ def test_an_error_echoes_only_an_excerpt_of_a_long_value(officer: TestClient) ->
     response = officer.post("/firms", json=[firm])
     _assert_problem(response, "[0].siren")
     assert len(response.content) < 2_000
+    many = [{**FIRM_EXAMPLE, "siren": "1" * 1_000, "name": "x" * 1_000}] * 2_000
+    response = officer.post("/firms", json=many)
+    _assert_problem(response, "[0].siren")
+    assert len(response.json()["errors"]) == 100 and "4000 problems" in response.json()["detail"]
+    assert len(response.content) < 50_000
 
 
 def _poison_tender(store: GraphStore, tender_id: str) -> None:

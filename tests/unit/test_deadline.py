@@ -8,21 +8,18 @@ import asyncio
 import time
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.disconnect import until_disconnected
 from api.service import import_document, prepare_problem, showcase_document
-from api.settings import SearchSettings, Settings
 from graph.embedded import EmbeddedStore
 from graph.errors import TimedOut
 from matcher.deadline import Deadline
 from matcher.exact import solve_exact
 from matcher.problem import MatchProblem
 from matcher.propose import MatchOptions, Mode, solve
-from tests.conftest import keyed_client
 
 TENDER = "bouake-hospital"
 
@@ -66,17 +63,6 @@ def test_a_match_called_off_before_any_answer_is_timed_out() -> None:
         solve(_problem(), options)
     chosen, timed_out = solve(_problem(), MatchOptions(top=5, mode=Mode.EXACT))
     assert len(chosen) == 5 and not timed_out
-
-
-def test_the_api_answers_503_when_the_deadline_strikes_before_any_answer(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, search=SearchSettings(deadline=1e-9))
-    with keyed_client(_showcase(), settings) as client:
-        response = client.get(f"/tenders/{TENDER}/consortia?mode=exact")
-        assert response.status_code == 503
-        assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["errors"][0]["field"] == "deadline"
-        fast = client.get(f"/tenders/{TENDER}/consortia?top=3").json()
-        assert fast["timed_out"] is False and len(fast["consortia"]) == 3
 
 
 class _Leaving:
