@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -84,10 +85,16 @@ def _until_called_off(cancelled: Callable[[], bool]) -> float:
     return time.monotonic() - started
 
 
+def _serve(request: Any, work: Callable[[Callable[[], bool]], Any]) -> Any:
+    """Run ``until_disconnected`` in an event loop of its own thread (the browser tests may
+    hold one in this thread).
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(until_disconnected(request, work))).result()
+
+
 def test_work_is_called_off_when_the_client_disconnects() -> None:
-    leaving: Any = _Leaving(0.3)
-    assert asyncio.run(until_disconnected(leaving, _until_called_off)) >= 0.3
-    staying: Any = _Leaving(60)
-    assert asyncio.run(until_disconnected(staying, lambda cancelled: cancelled())) is False
+    assert _serve(_Leaving(0.3), _until_called_off) >= 0.3
+    assert _serve(_Leaving(60), lambda cancelled: cancelled()) is False
     with pytest.raises(KeyError):
-        asyncio.run(until_disconnected(staying, lambda cancelled: {}["raised as itself"]))
+        _serve(_Leaving(60), lambda cancelled: {}["raised as itself"])
