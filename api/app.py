@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 
 from fastapi import FastAPI
 
 from api.console import install_console
-from api.deps import StoreDep
+from api.deps import StoreDep, app_store
 from api.examples import example_response
 from api.jobs import JobRunner
+from api.limits import LimitsMiddleware
 from api.problems import install_problem_handlers
 from api.routes import (
     cpv,
@@ -38,7 +40,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.store = store
-        app.state.jobs = JobRunner()
+        app.state.jobs = JobRunner(partial(app_store, app.state), settings.data_dir / "imports")
         if store is None:
             # A store that is down at startup is retried by each request (503 meanwhile).
             with suppress(StoreUnavailable):
@@ -57,6 +59,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(LimitsMiddleware)
     app.include_router(firms.router)
     app.include_router(partners.router)
     app.include_router(tenders.router)

@@ -7,8 +7,11 @@ created and revoked with ``meute keys``.
 
 Roles: ``officer`` reads and writes everything; ``sme`` reads its own firm in full, other
 firms as public profiles, tenders, and asks for partners for itself; ``viewer`` sees programme
-tracking only. Requests carry the key as ``Authorization: Bearer <key>`` or ``X-API-Key``; the
-web console keeps it in an HTTP-only cookie.
+tracking only. Requests carry the key as ``Authorization: Bearer <key>`` or ``X-API-Key``.
+
+The web console never keeps the key: logging in opens a session, a random id in an HTTP-only
+cookie, whose SHA-256 is recorded (kind ``session``) with the key it stands for and when it
+ends. Logging out, the end of the session or revoking the key ends it.
 """
 
 from __future__ import annotations
@@ -40,14 +43,20 @@ __all__ = [
     "Role",
     "Unauthorized",
     "authenticate",
+    "close_session",
     "create_key",
+    "identify",
     "list_keys",
+    "open_session",
     "require",
     "revoke_key",
+    "session_principal",
 ]
 
-COOKIE = "meute_key"
+COOKIE = "meute_session"
 KIND = "api_key"
+SESSION_KIND = "session"
+SESSION_HOURS = 12
 _TOKEN = re.compile(r"^meute_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
 
@@ -82,6 +91,16 @@ class Principal(BaseModel):
     name: str
     role: Role
     siren: str | None = None
+
+
+class Session(BaseModel):
+    """A console session: the hash of its id, the key it stands for, and when it ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str
+    key_id: str
+    expires_at: dt.datetime
 
 
 class Unauthorized(MeuteError):
@@ -168,29 +187,74 @@ def authenticate(store: GraphStore, token: str) -> Principal | None:
     return Principal(key_id=key.id, name=key.name, role=key.role, siren=key.siren)
 
 
+def _sessions(store: GraphStore) -> Records[Session]:
+    return Records(store, SESSION_KIND, Session)
+
+
+def open_session(store: GraphStore, principal: Principal) -> str:
+    """A new console session for ``principal``: its id, for the cookie (stored only hashed)."""
+    sessions, now = _sessions(store), dt.datetime.now(dt.UTC)
+    for ended in sessions.all():
+        if ended.expires_at <= now:
+            sessions.delete(ended.sha256)
+    session_id = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(hours=SESSION_HOURS)
+    session = Session(sha256=_digest(session_id), key_id=principal.key_id, expires_at=expires_at)
+    sessions.put(session.sha256, session)
+    return session_id
+
+
+def close_session(store: GraphStore, session_id: str) -> None:
+    """End a console session (nothing happens for an unknown one)."""
+    _sessions(store).delete(_digest(session_id))
+
+
+def session_principal(store: GraphStore, session_id: str) -> Principal | None:
+    """The holder of an open session whose key is still valid, or None."""
+    session = _sessions(store).get(_digest(session_id))
+    if session is None or session.expires_at <= dt.datetime.now(dt.UTC):
+        return None
+    key = _keys(store).get(session.key_id)
+    if key is None or key.revoked_at is not None:
+        return None
+    return Principal(key_id=key.id, name=key.name, role=key.role, siren=key.siren)
+
+
 def _presented_key(request: Request) -> str | None:
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials:
         return credentials
-    return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
+    return request.headers.get("x-api-key")
+
+
+def identify(request: Request, store: GraphStore) -> Principal:
+    """The holder of the key (or console session) the request carries; Unauthorized when it
+    carries none that is valid.
+    """
+    token = _presented_key(request)
+    session_id = request.cookies.get(COOKIE)
+    if token is None and session_id is None:
+        raise Unauthorized(
+            "an API key is required", [Problem("authorization", None, "no API key given")]
+        )
+    if token is not None:
+        found = authenticate(store, token)
+    else:
+        found = session_principal(store, session_id or "")
+    if found is None:
+        raise Unauthorized(
+            "the API key is not valid",
+            [Problem("authorization", "***", "unknown or revoked API key")],
+        )
+    return found
 
 
 def require(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
     """A dependency admitting holders of a valid key with one of ``roles`` (401, then 403)."""
 
     def principal(request: Request, store: StoreDep) -> Principal:
-        token = _presented_key(request)
-        if token is None:
-            raise Unauthorized(
-                "an API key is required", [Problem("authorization", None, "no API key given")]
-            )
-        found = authenticate(store, token)
-        if found is None:
-            raise Unauthorized(
-                "the API key is not valid",
-                [Problem("authorization", "***", "unknown or revoked API key")],
-            )
+        found = identify(request, store)
         if found.role not in roles:
             allowed = ", ".join(role.value for role in roles)
             raise Forbidden(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.datastructures import State
 
 from api.settings import Settings
 from graph.store import GraphStore
 from matcher.phrases import Lang
 
-__all__ = ["LangQuery", "SettingsDep", "StoreDep"]
+__all__ = ["LangQuery", "SettingsDep", "StoreDep", "app_store", "get_store"]
 
 
 def get_store(request: Request) -> GraphStore:
@@ -20,7 +21,11 @@ def get_store(request: Request) -> GraphStore:
 
     An unreachable store raises :class:`graph.errors.StoreUnavailable`, answered with 503.
     """
-    state = request.app.state
+    return app_store(request.app.state)
+
+
+def app_store(state: State) -> GraphStore:
+    """The store of the app whose state is ``state`` (see :func:`get_store`)."""
     if state.store is None:
         state.store = state.settings.open_store()
     store: GraphStore = state.store

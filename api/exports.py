@@ -36,6 +36,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from api.security import html_security_headers
 from graph.model import (
     Consortium,
     ExportMaturity,
@@ -583,5 +584,8 @@ def brief_file(
     """A consortium's one-page brief as HTML or PDF, shown in the browser."""
     content = brief(tender, consortium, firms)
     if format is BriefFormat.HTML:
-        return file_response(brief_html(content).encode("utf-8"), stem, "html", inline=True)
+        page = brief_html(content)
+        response = file_response(page.encode("utf-8"), stem, "html", inline=True)
+        response.headers.update(html_security_headers(page))
+        return response
     return file_response(brief_pdf(content), stem, "pdf", inline=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, Unauthorized
 from graph.errors import (
@@ -17,17 +19,24 @@ from graph.errors import (
     NotFound,
     Problem,
     StoreUnavailable,
+    TimedOut,
     problems_from_errors,
     problems_from_validation,
 )
 
-__all__ = ["install_problem_handlers", "problem_response"]
+__all__ = ["install_problem_handlers", "meute_error_response", "problem_response"]
+
+# Problems listed in one answer, so that a huge invalid body never gets a huge answer.
+MAX_PROBLEMS = 100
+# Python's JSON parser gives up (RecursionError) around this depth.
+MAX_JSON_DEPTH = 1_000
 
 STATUS: dict[type[MeuteError], int] = {
     InvalidInput: 422,
     Infeasible: 422,
     NotFound: 404,
     StoreUnavailable: 503,
+    TimedOut: 503,
     Unauthorized: 401,
     Forbidden: 403,
 }
@@ -37,24 +46,46 @@ MEDIA_TYPE = "application/problem+json"
 def problem_response(
     status: int, title: str, detail: str, problems: list[Problem] | None = None
 ) -> JSONResponse:
-    """A problem+json response with the offending fields listed under ``errors``."""
+    """A problem+json response with the offending fields listed under ``errors`` (the first
+    ``MAX_PROBLEMS`` of them, the detail saying how many there were).
+    """
+    problems = problems or []
+    if len(problems) > MAX_PROBLEMS:
+        detail = f"{detail} ({len(problems)} problems, the first {MAX_PROBLEMS} listed)"
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
-        "errors": [p.as_dict() for p in problems or []],
+        "errors": [p.as_dict() for p in problems[:MAX_PROBLEMS]],
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
-async def _meute_error(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, MeuteError)
+def meute_error_response(error: MeuteError) -> JSONResponse:
+    """The problem+json response for a Meute error, with its status."""
     response = problem_response(
         STATUS.get(type(error), 500), error.title, error.detail, error.problems
     )
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="meute"'
+    return response
+
+
+async def _meute_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, MeuteError)
+    return meute_error_response(error)
+
+
+async def _http_error(_: Request, error: Exception) -> Response:
+    """Starlette's and FastAPI's own errors (a body too large or that cannot be parsed)."""
+    assert isinstance(error, HTTPException)
+    if isinstance(error.__cause__, RecursionError):
+        problem = Problem("body", None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return problem_response(422, "Invalid input", "the body is nested too deeply", [problem])
+    title = HTTPStatus(error.status_code).phrase
+    response = problem_response(error.status_code, title, str(error.detail))
+    response.headers.update(error.headers or {})
     return response
 
 
@@ -74,5 +105,6 @@ async def _model_validation(_: Request, error: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Map Meute and validation errors to problem+json responses."""
     app.add_exception_handler(MeuteError, _meute_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(ValidationError, _model_validation)

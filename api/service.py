@@ -154,7 +154,7 @@ def match_with_alternatives(
 ) -> tuple[MatchResult, dict[str, list[Firm]]]:
     """Ranked consortia, and each lot's ``per_lot`` best candidate firms (to swap a member)."""
     problem, collaborations = prepare_problem(store, tender, options)
-    result = present(problem, solve(problem, options), collaborations, options.lang)
+    result = present(problem, *solve(problem, options), collaborations, options.lang)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
         for index, lot in enumerate(tender.lots)

@@ -15,7 +15,7 @@ from matcher.phrases import Lang
 from matcher.propose import MatchOptions, Mode
 from scoring.consortium import ObjectiveWeights
 
-__all__ = ["SearchSettings", "Settings", "WeightSettings"]
+__all__ = ["LimitSettings", "SearchSettings", "Settings", "WeightSettings"]
 
 
 class WeightSettings(BaseModel):
@@ -48,6 +48,26 @@ class SearchSettings(BaseModel):
         1, ge=1, description="Lots in which each proposal differs from every better one."
     )
     time_limit: float = Field(10.0, gt=0, description="Seconds per exact solve.")
+    deadline: float = Field(
+        60.0, gt=0, description="Seconds for a whole search (the best found so far is kept)."
+    )
+
+
+class LimitSettings(BaseModel):
+    """Bounds on what one request may ask, e.g. ``MEUTE_LIMITS__BODY_BYTES=20000000``."""
+
+    body_bytes: int = Field(10_000_000, ge=1_000, description="Largest JSON or form body.")
+    import_bytes: int = Field(50_000_000, ge=1_000, description="Largest JSON import body.")
+    upload_bytes: int = Field(
+        500_000_000, ge=1_000, description="Largest file upload (streamed to disk)."
+    )
+    zip_bytes: int = Field(
+        1_000_000_000, ge=1_000, description="Most bytes a zip upload may expand to."
+    )
+    zip_ratio: float = Field(
+        200.0, ge=1, description="Highest expansion ratio of a zip member (a zip bomb's is ~1000)."
+    )
+    zip_members: int = Field(100, ge=1, description="Most members of a zip upload.")
 
 
 class Settings(BaseSettings):
@@ -61,8 +81,12 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    neo4j_timeout: float = Field(
+        1.0, gt=0, description="Seconds to reach Neo4j (and retry a transaction) before a 503."
+    )
     weights: WeightSettings = Field(default_factory=WeightSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     programme_target: int = Field(
         3_000, ge=1, description="Firms the programme committed to accompany."
     )
@@ -76,6 +100,7 @@ class Settings(BaseSettings):
             self.neo4j_user,
             self.neo4j_password,
             self.neo4j_database,
+            self.neo4j_timeout,
         )
 
     def match_options(

@@ -73,10 +73,12 @@ from graph.model import (
 __all__ = [
     "DEPARTMENT_REGION",
     "HEADCOUNT_THRESHOLDS_EUR",
+    "ArchiveLimits",
     "Buyer",
     "Contract",
     "DecpImport",
     "DecpReport",
+    "check_archive",
     "co_winning_kind",
     "department_of",
     "read_decp",
@@ -384,6 +386,39 @@ def co_winning_kind(nature: str, winners: int) -> CollaborationKind | None:
 _ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error)
 
 
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What a zip may hold, checked from its directory before anything is extracted."""
+
+    max_bytes: int = 1_000_000_000
+    max_ratio: float = 200.0
+    max_members: int = 100
+
+
+def check_archive(path: Path, limits: ArchiveLimits) -> None:
+    """Refuse (InvalidInput) a zip at ``path`` that would expand beyond ``limits``.
+
+    Members cannot expand beyond the sizes its directory declares (zipfile stops there), so the
+    directory alone tells what extracting it would cost. A file that is not a zip passes.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except _ZIP_ERRORS as error:
+        raise _invalid(path, f"broken zip archive: {error}") from None
+    total = sum(member.file_size for member in members)
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0.0)
+    for refused, message in (
+        (len(members) > limits.max_members, f"more than {limits.max_members} members"),
+        (total > limits.max_bytes, f"expands to {total:,} bytes, over {limits.max_bytes:,}"),
+        (ratio > limits.max_ratio, f"expands {ratio:.0f} times, over {limits.max_ratio:.0f}"),
+    ):
+        if refused:
+            raise _invalid(path, f"zip refused: {message}")
+
+
 def _invalid(path: Path, message: str) -> InvalidInput:
     return InvalidInput(
         f"{path.name}: not a DECP file ({message})", [Problem("file", str(path), message)]
@@ -398,6 +433,7 @@ def _load_json(path: Path) -> object:
     if raw.startswith(b"PK") and not zipfile.is_zipfile(io.BytesIO(raw)):
         raise _invalid(path, "broken zip archive")
     if zipfile.is_zipfile(io.BytesIO(raw)):
+        check_archive(path, ArchiveLimits())
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                 members = [info for info in archive.infolist() if not info.is_dir()]

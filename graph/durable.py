@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "file_stamp", "writer_lock"]
+__all__ = ["atomic_write", "file_stamp", "remove_leftovers", "writer_lock"]
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -31,6 +31,18 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_leftovers(path: Path, lock: Path) -> list[Path]:
+    """Delete the temporary files that writes of ``path`` left when a crash cut them short.
+
+    Writers hold ``lock`` while a temporary file exists, so holding it makes every one a leftover.
+    """
+    with writer_lock(lock):
+        leftovers = sorted(path.parent.glob(f".{path.stem}-*.tmp"))
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+    return leftovers
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:

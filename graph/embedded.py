@@ -12,17 +12,19 @@ has replaced it.
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from graph.durable import atomic_write, file_stamp, writer_lock
+from graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
 from graph.model import Collaboration, CollaborationKind, Firm, Tender
 from graph.records import RecordFile
 from graph.store import (
@@ -39,8 +41,11 @@ from graph.store import (
 __all__ = ["EmbeddedStore"]
 
 SNAPSHOT = "graph.json"
+UNREADABLE = "graph.unreadable.json"
 CollaborationKey = tuple[str, str, str, int, str]
 FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 
 class Snapshot(BaseModel):
@@ -50,6 +55,46 @@ class Snapshot(BaseModel):
     firms: list[Firm] = Field(default_factory=list)
     tenders: list[Tender] = Field(default_factory=list)
     collaborations: list[Collaboration] = Field(default_factory=list)
+
+
+def _read_snapshot(path: Path) -> Snapshot:
+    """The snapshot at ``path``; items it holds that cannot be read (written by an older version,
+    say) are skipped, reported in the log and kept aside in ``graph.unreadable.json``.
+    """
+    raw = path.read_bytes()
+    try:
+        return Snapshot.model_validate_json(raw)
+    except ValidationError:
+        pass
+    document = json.loads(raw)
+    unreadable: dict[str, list[Any]] = {}
+
+    def items(name: str, model: type[M]) -> list[M]:
+        found = []
+        for item in document.get(name, []):
+            try:
+                found.append(model.model_validate(item))
+            except ValidationError as error:
+                log.warning("skipped an unreadable %s in %s: %s", name[:-1], path, error)
+                unreadable.setdefault(name, []).append(item)
+        return found
+
+    firms = items("firms", Firm)
+    sirens = {firm.siren for firm in firms}
+    collaborations = []
+    for collaboration in items("collaborations", Collaboration):
+        if {collaboration.firm_a, collaboration.firm_b} <= sirens:
+            collaborations.append(collaboration)
+        else:
+            unreadable.setdefault("collaborations", []).append(collaboration.model_dump())
+    tenders = items("tenders", Tender)
+    snapshot = Snapshot(firms=firms, tenders=tenders, collaborations=collaborations)
+    aside = path.with_name(UNREADABLE)
+    if aside.exists():
+        for name, kept in json.loads(aside.read_bytes()).items():
+            unreadable[name] = kept + [i for i in unreadable.get(name, []) if i not in kept]
+    atomic_write(aside, json.dumps(unreadable, indent=1).encode("utf-8"))
+    return snapshot
 
 
 S = TypeVar("S", bound="EmbeddedStore")
@@ -86,6 +131,8 @@ class EmbeddedStore(GraphStore):
         self._reset()
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
+            for leftover in remove_leftovers(self._snapshot_path(), data_dir / ".lock"):
+                log.warning("removed %s, left by an interrupted snapshot write", leftover)
             self._refresh()
         self._records = RecordFile(data_dir)
 
@@ -118,7 +165,7 @@ class EmbeddedStore(GraphStore):
             return
         self._reset()
         if stamp is not None:
-            snapshot = Snapshot.model_validate_json(self._snapshot_path().read_bytes())
+            snapshot = _read_snapshot(self._snapshot_path())
             self._apply_firms(snapshot.firms)
             self._tenders = {tender.id: tender for tender in snapshot.tenders}
             for collaboration in snapshot.collaborations:

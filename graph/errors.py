@@ -6,7 +6,8 @@
     ├── InvalidInput        bad data from a user (CLI exit 2, HTTP 422)
     ├── NotFound            an id that the store does not hold (HTTP 404)
     ├── StoreUnavailable    the graph store cannot be reached (HTTP 503)
-    └── Infeasible          no consortium satisfies the constraints (HTTP 422)
+    ├── Infeasible          no consortium satisfies the constraints (HTTP 422)
+    └── TimedOut            the deadline struck before any answer was found (HTTP 503)
 
 Each error carries a list of :class:`Problem` saying which field holds which value and what is
 wrong with it, so that the CLI and the API report the same thing.
@@ -14,6 +15,7 @@ wrong with it, so that the CLI and the API report the same thing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +30,21 @@ __all__ = [
     "NotFound",
     "Problem",
     "StoreUnavailable",
+    "TimedOut",
     "problems_from_errors",
     "problems_from_validation",
 ]
+
+
+# The most characters of a bad value an error repeats.
+MAX_ECHO = 200
+
+
+def _excerpt(text: str) -> str:
+    """At most ``MAX_ECHO`` characters of ``text``, with any invalid character escaped."""
+    if len(text) > MAX_ECHO:
+        text = text[: MAX_ECHO - 3] + "..."
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -48,11 +62,19 @@ class Problem:
         return f"{self.field or '(input)'}: {self.message} (got {shown})"
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form, used in API problem bodies and CLI --json errors."""
+        """JSON-ready form, used in API problem bodies and CLI --json errors.
+
+        The value is shown as it came when it is small and writable as JSON; otherwise (too
+        long, not finite, invalid text) as a short excerpt of its ``repr``, so that an error
+        never echoes a whole hostile body nor fails to be written itself.
+        """
         try:
             value = to_jsonable_python(self.value)
-        except PydanticSerializationError:
-            value = str(self.value)
+            shown = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (PydanticSerializationError, ValueError, TypeError):
+            value, shown = repr(self.value), b""
+        if len(shown) > MAX_ECHO or not shown:
+            value = _excerpt(repr(value) if not isinstance(value, str) else value)
         return {"field": self.field, "value": value, "message": self.message}
 
 
@@ -94,6 +116,12 @@ class Infeasible(MeuteError):
     """No consortium satisfies the tender's constraints."""
 
     title = "No feasible consortium"
+
+
+class TimedOut(MeuteError):
+    """The work's deadline struck (or its client left) before any answer was found."""
+
+    title = "Deadline reached"
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -20,10 +20,13 @@ def open_store(
     neo4j_user: str = "neo4j",
     neo4j_password: str = "",
     neo4j_database: str = "neo4j",
+    neo4j_timeout: float = 1.0,
 ) -> GraphStore:
     """Open the store named by ``backend``; the caller closes it."""
     if backend == "neo4j":
         from graph.neo4j_store import Neo4jStore  # the driver loads only for this backend
 
-        return Neo4jStore(neo4j_uri or "", neo4j_user, neo4j_password, neo4j_database)
+        return Neo4jStore(
+            neo4j_uri or "", neo4j_user, neo4j_password, neo4j_database, neo4j_timeout
+        )
     return EmbeddedStore(data_dir)

@@ -61,6 +61,7 @@ __all__ = [
     "TenderConstraints",
     "TenderSource",
     "ThemeCoverage",
+    "check_text",
     "luhn_valid",
 ]
 
@@ -79,6 +80,36 @@ def luhn_valid(digits: str) -> bool:
                 value -= 9
         total += value
     return total % 10 == 0
+
+
+def check_text(value: str) -> str:
+    """``value`` unchanged if it can be stored and read back: no NUL, no lone surrogate.
+
+    JSON may spell both (as escapes), but no store can write them back as UTF-8 text.
+    """
+    if "\x00" in value:
+        raise ValueError("text must not contain a NUL character (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(value[error.start])
+        message = f"text must be valid Unicode, not a lone surrogate (U+{code:04X})"
+        raise ValueError(message) from None
+    return value
+
+
+def _check_texts(value: Any) -> Any:
+    """Apply :func:`check_text` to every string in a field's value (lists, dicts, keys)."""
+    if isinstance(value, str):
+        check_text(value)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check_texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key)
+            _check_texts(item)
+    return value
 
 
 def _check_siren(value: str) -> str:
@@ -140,7 +171,11 @@ EUR_RATES: dict[str, float] = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Every value must be one a store can write and read back: finite floats, valid text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    _valid_texts = field_validator("*")(_check_texts)
 
 
 class Region(StrEnum):
@@ -297,10 +332,10 @@ class TenderConstraints(_Model):
 
     max_members: int | None = Field(None, ge=1, le=50)
     min_smes: int = Field(0, ge=0, le=50)
-    must_include: list[Siren] = Field(default_factory=list)
-    exclude: list[Siren] = Field(default_factory=list)
+    must_include: list[Siren] = Field(default_factory=list, max_length=50)
+    exclude: list[Siren] = Field(default_factory=list, max_length=10_000)
     allow_multiple_lots: bool = Field(True, description="May one firm take several lots?")
-    preferred_regions: list[Region] = Field(default_factory=list)
+    preferred_regions: list[Region] = Field(default_factory=list, max_length=len(Region))
     min_from_preferred_regions: int = Field(
         1, ge=0, le=50, description="Members that must be based in a preferred region, if any."
     )
@@ -451,6 +486,9 @@ class MatchResult(_Model):
     diversity: float = Field(
         0.0, description="Mean share of lots whose firm differs between two proposals."
     )
+    timed_out: bool = Field(
+        False, description="The search deadline struck: the best consortia found so far."
+    )
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape shared by ``meute match --json`` and ``POST /match``."""
@@ -509,7 +547,9 @@ class ProposalStatus(StrEnum):
 
 
 NoteText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
+    AfterValidator(check_text),
 ]
 
 

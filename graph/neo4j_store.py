@@ -33,6 +33,7 @@ from graph import naf
 from graph.cpv import taxonomy
 from graph.errors import StoreUnavailable
 from graph.model import Collaboration, CollaborationKind, Firm, Tender
+from graph.records import readable
 from graph.store import (
     DivisionCooccurrence,
     FirmQuery,
@@ -257,7 +258,14 @@ def _batches(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]
 class Neo4jStore(GraphStore):
     """A :class:`GraphStore` on a Neo4j server; one driver for the store's life."""
 
-    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+    def __init__(
+        self, uri: str, user: str, password: str, database: str = "neo4j", timeout: float = 1.0
+    ) -> None:
+        """Connect (StoreUnavailable when the server cannot be used).
+
+        ``timeout`` (seconds) bounds each connection attempt and the retries of a transaction,
+        so that a server that is down is reported in about that time, not after minutes.
+        """
         if not uri:
             raise StoreUnavailable("no Neo4j URI configured: set MEUTE_NEO4J_URI")
         self.uri = uri
@@ -269,7 +277,9 @@ class Neo4jStore(GraphStore):
         self._known: dict[str, Firm] = {}
         auth = (user, password) if password else None
         try:
-            self._driver = GraphDatabase.driver(uri, auth=auth)
+            self._driver = GraphDatabase.driver(
+                uri, auth=auth, connection_timeout=timeout, max_transaction_retry_time=timeout
+            )
         except (DriverError, ValueError) as error:
             raise StoreUnavailable(f"cannot use Neo4j at {uri}: {error}") from None
         try:
@@ -318,7 +328,10 @@ class Neo4jStore(GraphStore):
                 if len(self._parsed) >= PARSED_CACHE_LIMIT:
                     self._parsed.clear()
                     self._known.clear()
-                firm = self._parsed[doc] = Firm.model_validate_json(doc)
+                parsed = readable(Firm, [doc], "firm")
+                if not parsed:
+                    continue
+                firm = self._parsed[doc] = parsed[0]
             firms.append(firm)
         return firms
 
@@ -332,16 +345,19 @@ class Neo4jStore(GraphStore):
             self._generation = generation
 
     def _firms_by_siren(self, sirens: list[str]) -> list[Firm]:
-        """The firms of ``sirens`` (all stored), fetching only those not remembered."""
-        unknown = [siren for siren in sirens if siren not in self._known]
+        """The readable firms of ``sirens`` (all stored), fetching only those not remembered.
+
+        What is remembered is read into a local mapping first, as another thread may clear it.
+        """
+        found = {siren: firm for siren in sirens if (firm := self._known.get(siren)) is not None}
+        unknown = [siren for siren in sirens if siren not in found]
         if len(self._parsed) + len(unknown) > PARSED_CACHE_LIMIT:
             self._parsed.clear()
             self._known.clear()
-            unknown = sirens
         if unknown:
             for firm in self._firms(FIRM_DOCS, sirens=unknown):
-                self._known[firm.siren] = firm
-        return [self._known[siren] for siren in sirens]
+                found[firm.siren] = self._known[firm.siren] = firm
+        return [found[siren] for siren in sirens if siren in found]
 
     def _bootstrap(self) -> None:
         """Create constraints, indexes and the firms' generation, and load the CPV tree once."""
@@ -429,13 +445,12 @@ class Neo4jStore(GraphStore):
 
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""
-        docs = self._read_docs(TENDER_DOC, id=tender_id)
-        return Tender.model_validate_json(docs[0]) if docs else None
+        tenders = readable(Tender, self._read_docs(TENDER_DOC, id=tender_id), "tender")
+        return tenders[0] if tenders else None
 
     def list_tenders(self, offset: int = 0, limit: int = 100) -> list[Tender]:
         """A page of tenders sorted by id."""
-        docs = self._read_docs(TENDER_PAGE, offset=offset, limit=limit)
-        return [Tender.model_validate_json(doc) for doc in docs]
+        return readable(Tender, self._read_docs(TENDER_PAGE, offset=offset, limit=limit), "tender")
 
     def count_tenders(self) -> int:
         """How many tenders are stored."""
@@ -448,7 +463,10 @@ class Neo4jStore(GraphStore):
         if not prefixes:
             return []
         self._follow_generation()
-        missing = [prefix for prefix in prefixes if (prefix, limit) not in self._neighbourhoods]
+        # Read the shared caches once into local names: another request's thread may clear
+        # them at any moment (a write starts a new generation).
+        held = {prefix: self._neighbourhoods.get((prefix, limit)) for prefix in prefixes}
+        missing = [prefix for prefix, sirens in held.items() if sirens is None]
         if missing:
             query = NEIGHBOURHOODS if limit is None else STRONGEST_NEIGHBOURS
 
@@ -457,8 +475,8 @@ class Neo4jStore(GraphStore):
                 return [(row["prefix"], row["sirens"]) for row in rows]
 
             for prefix, sirens in self._read(work):
-                self._neighbourhoods[prefix, limit] = sirens
-        found = {siren for prefix in prefixes for siren in self._neighbourhoods[prefix, limit]}
+                held[prefix] = self._neighbourhoods[prefix, limit] = sirens
+        found = {siren for sirens in held.values() for siren in sirens or ()}
         return self._firms_by_siren(sorted(found))
 
     def collaborations_among(self, sirens: Iterable[str]) -> list[Collaboration]:

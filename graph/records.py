@@ -8,20 +8,36 @@ typed access to one kind of record on any :class:`graph.store.GraphStore`.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from graph.durable import atomic_write, file_stamp, writer_lock
+from graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
 
 if TYPE_CHECKING:
     from graph.store import GraphStore
 
-__all__ = ["RecordFile", "Records"]
+__all__ = ["RecordFile", "Records", "readable"]
 
 RECORDS = "records.json"
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
+
+
+def readable(model: type[M], documents: Iterable[str | bytes], what: str) -> list[M]:
+    """The documents that ``model`` can read; each one it cannot (written by an older version,
+    say) is skipped and reported in the log, so that one bad record never hides the others.
+    """
+    found = []
+    for document in documents:
+        try:
+            found.append(model.model_validate_json(document))
+        except ValidationError as error:
+            log.warning("skipped an unreadable %s: %s (%.200r)", what, error, document)
+    return found
 
 
 class RecordFile:
@@ -35,7 +51,13 @@ class RecordFile:
         self._path = data_dir / RECORDS if data_dir is not None else None
         self._documents: dict[str, dict[str, str]] = {}
         self._stamp: tuple[int, int, int] | None = None
+        if self._path is not None:
+            remove_leftovers(self._path, self._lock_path())
         self._refresh()
+
+    def _lock_path(self) -> Path:
+        assert self._path is not None
+        return self._path.with_name(".records.lock")
 
     def _refresh(self) -> None:
         if self._path is None:
@@ -67,7 +89,7 @@ class RecordFile:
     def _update(self, kind: str, key: str, document: str | None) -> bool:
         if self._path is None:
             return self._apply(self._documents, kind, key, document)
-        with writer_lock(self._path.with_name(".records.lock")):
+        with writer_lock(self._lock_path()):
             self._refresh()
             documents = {k: dict(v) for k, v in self._documents.items()}
             existed = self._apply(documents, kind, key, document)
@@ -94,13 +116,14 @@ class Records(Generic[M]):
         self.store, self.kind, self.model = store, kind, model
 
     def get(self, key: str) -> M | None:
-        """The record under ``key``, or None."""
+        """The record under ``key``, or None (also when it is unreadable, as reported)."""
         document = self.store.get_record(self.kind, key)
-        return self.model.model_validate_json(document) if document is not None else None
+        found = readable(self.model, [document] if document is not None else [], self.kind)
+        return found[0] if found else None
 
     def all(self) -> list[M]:
-        """Every record, sorted by key."""
-        return [self.model.model_validate_json(d) for d in self.store.list_records(self.kind)]
+        """Every readable record, sorted by key."""
+        return readable(self.model, self.store.list_records(self.kind), self.kind)
 
     def put(self, key: str, record: M) -> None:
         """Create or replace a record."""

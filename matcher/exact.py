@@ -26,6 +26,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from matcher.deadline import Deadline
 from matcher.problem import MatchProblem
 
 __all__ = ["ExactResult", "solve_exact"]
@@ -35,11 +36,14 @@ Assignment = tuple[int, ...]
 
 @dataclass
 class ExactResult:
-    """Solutions found, best first, and whether each solve was proven optimal."""
+    """Solutions found, best first, whether each solve was proven optimal, and whether the
+    overall deadline stopped the search before ``top`` solutions were found.
+    """
 
     solutions: list[tuple[float, Assignment]] = field(default_factory=list)
     proven_optimal: bool = True
     infeasible: bool = False
+    timed_out: bool = False
 
 
 class _Builder:
@@ -74,11 +78,14 @@ def solve_exact(
     min_lot_changes: int = 1,
     time_limit: float = 10.0,
     relax: frozenset[str] = frozenset(),
+    deadline: Deadline | None = None,
 ) -> ExactResult:
     """Up to ``top`` best consortia, each differing from the better ones in enough lots.
 
     ``relax`` names hard constraints to drop (``max_members``, ``min_smes``, ``must_include``,
     ``allow_multiple_lots``, ``leader``, ``regions``): used to explain infeasibility.
+    ``deadline`` bounds the whole search: when it strikes, the solutions found so far are
+    returned with ``timed_out`` set.
     """
     n_lots, n_firms = problem.n_lots, len(problem.firms)
     gain = problem.lot_gain
@@ -168,14 +175,21 @@ def solve_exact(
 
     result = ExactResult()
     for _ in range(top):
+        limit = time_limit
+        if deadline is not None:
+            if deadline.expired():
+                result.timed_out = True
+                break
+            limit = min(time_limit, deadline.remaining())
         solution = milp(
             cost,
             integrality=integrality,
             bounds=Bounds(lower, upper),
             constraints=rows.constraint(n_vars),
-            options={"time_limit": time_limit, "disp": False, "mip_rel_gap": 1e-9},
+            options={"time_limit": limit, "disp": False, "mip_rel_gap": 1e-9},
         )
         if solution.x is None:
+            result.timed_out = deadline is not None and deadline.expired()
             if solution.status == 2:  # no (further) consortium satisfies the constraints
                 result.infeasible = not result.solutions
             else:  # the time limit struck before any solution

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from graph.errors import InvalidInput, Problem
+from graph.errors import InvalidInput, Problem, TimedOut
 from graph.model import (
     Collaboration,
     Consortium,
@@ -17,6 +17,7 @@ from graph.model import (
     MatchResult,
     Tender,
 )
+from matcher.deadline import Deadline
 from matcher.diversity import mean_pairwise_changes
 from matcher.exact import solve_exact
 from matcher.explain import why_member
@@ -42,6 +43,10 @@ class Mode(StrEnum):
 class MatchOptions:
     """How many proposals, how they are scored, how the search works, and the language of the
     reasons and infeasibility explanations (``lang``).
+
+    ``time_limit`` bounds each exact solve, ``deadline`` the whole search (seconds); the search
+    also stops when ``cancelled()`` turns true (the client left). Either way the consortia
+    found so far are returned, marked ``timed_out``.
     """
 
     top: int = 10
@@ -54,6 +59,8 @@ class MatchOptions:
     beam_width: int = 64
     min_lot_changes: int = 1
     time_limit: float = 10.0
+    deadline: float = 60.0
+    cancelled: Callable[[], bool] | None = None
     suggested_codes: int = 3
     lang: Lang = Lang.EN
 
@@ -64,6 +71,8 @@ class MatchOptions:
             raise ValueError(f"top must be between 1 and 100, got {self.top}")
         if self.min_lot_changes < 1:
             raise ValueError(f"min_lot_changes must be >= 1, got {self.min_lot_changes}")
+        if not self.deadline > 0:
+            raise ValueError(f"deadline must be positive, got {self.deadline}")
         if min(self.per_lot, self.beam_width, self.shortlist) < 1:
             raise ValueError("shortlist, per_lot and beam_width must be >= 1")
 
@@ -84,23 +93,44 @@ def lot_codes(
     return codes
 
 
-def solve(problem: MatchProblem, options: MatchOptions) -> list[tuple[float, tuple[int, ...]]]:
-    """Ranked, diverse, feasible assignments with the chosen solver."""
-    if options.mode is Mode.EXACT:
-        found = solve_exact(problem, options.top, options.min_lot_changes, options.time_limit)
-        chosen = found.solutions
-    else:
+def solve(
+    problem: MatchProblem, options: MatchOptions
+) -> tuple[list[tuple[float, tuple[int, ...]]], bool]:
+    """Ranked, diverse, feasible assignments with the chosen solver, and whether the deadline
+    (or the client leaving) cut the search short.
+
+    Raises :class:`graph.errors.TimedOut` when it did so before any consortium was found.
+    """
+    deadline = Deadline(options.deadline, options.cancelled or _never)
+    timed_out = False
+    chosen: list[tuple[float, tuple[int, ...]]] = []
+    if options.mode is Mode.FAST:
         chosen = fast_solve(problem, options.top, options.min_lot_changes, options.beam_width)
-        if not chosen:  # the beam can miss the few consortia tight constraints allow
-            found = solve_exact(problem, options.top, options.min_lot_changes, options.time_limit)
-            chosen = found.solutions
+    if not chosen:  # exact mode, or the beam missed the few consortia tight constraints allow
+        found = solve_exact(
+            problem,
+            options.top,
+            options.min_lot_changes,
+            options.time_limit,
+            deadline=deadline,
+        )
+        chosen, timed_out = found.solutions, found.timed_out
+    if not chosen and timed_out:
+        raise TimedOut(
+            "no consortium found before the deadline",
+            [Problem("deadline", options.deadline, "seconds; raise it or narrow the tender")],
+        )
     if not chosen:
         raise explain_infeasibility(problem, lang=options.lang)
     for _, assignment in chosen:
         broken = problem.violations(assignment)
         if broken:  # a solver bug must never reach an officer
             raise AssertionError(f"proposal breaks hard constraints: {broken}")
-    return chosen
+    return chosen, timed_out
+
+
+def _never() -> bool:
+    return False
 
 
 def propose(
@@ -127,16 +157,19 @@ def propose(
         options.per_lot,
         options.lang,
     )
-    return present(problem, solve(problem, options), collaborations, options.lang)
+    return present(problem, *solve(problem, options), collaborations, options.lang)
 
 
 def present(
     problem: MatchProblem,
     chosen: Sequence[tuple[float, tuple[int, ...]]],
+    timed_out: bool,
     collaborations: Sequence[Collaboration],
     lang: Lang = Lang.EN,
 ) -> MatchResult:
-    """Ranked consortia with their breakdown, leader and reasons (in ``lang``)."""
+    """Ranked consortia with their breakdown, leader and reasons (in ``lang``); ``timed_out``
+    says the search was cut short (they are the best found so far).
+    """
     involving = _by_firm(collaborations)
     consortia = [
         _consortium(rank, problem.score(assignment), assignment, problem, involving, lang)
@@ -147,6 +180,7 @@ def present(
         consortia=consortia,
         candidates_considered=problem.candidates_considered,
         diversity=mean_pairwise_changes([a for _, a in chosen]),
+        timed_out=timed_out,
     )
 
 

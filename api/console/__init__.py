@@ -1,8 +1,9 @@
 """The web console: French, server-rendered pages over the same use cases as the HTTP API.
 
-Served under ``/console`` by the API's app. The API key entered on the login page is kept in
-the ``meute_key`` cookie (HTTP-only, same-site strict), which the JSON endpoints also accept,
-so the pages' scripts call them directly (CPV suggestions as you type).
+Served under ``/console`` by the API's app. The API key entered on the login page opens a
+server-side session whose id (never the key) is kept in the ``meute_session`` cookie (HTTP-only,
+same-site strict), which the JSON endpoints also accept, so the pages' scripts call them
+directly (CPV suggestions as you type).
 """
 
 from __future__ import annotations

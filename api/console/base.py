@@ -1,4 +1,4 @@
-"""What every console page shares: templates, French labels, the key in the cookie, errors.
+"""What every console page shares: templates, French labels, the session cookie, errors.
 
 A page asked for without a valid key redirects to the login page (then back); a role that
 may not see it gets a French 403 page, something not stored a French 404 page. Templates are
@@ -18,9 +18,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.datastructures import FormData
 
-from api.auth import COOKIE, Principal, Role, authenticate
+from api.auth import COOKIE, Principal, Role, session_principal
 from api.deps import StoreDep
 from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from api.security import SECURITY_HEADERS
 from graph.errors import MeuteError, StoreUnavailable
 from graph.model import ProposalStatus, TenderSource
 from graph.store import GraphStore
@@ -43,14 +44,6 @@ __all__ = [
 
 PREFIX = "/console"
 LOGIN = f"{PREFIX}/connexion"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 STATUS_LABELS = {
     ProposalStatus.PROPOSED: "proposé",
     ProposalStatus.CONTACTED: "contacté",
@@ -92,7 +85,7 @@ templates.env.globals.update(
 
 
 class LoginRequired(Exception):
-    """No valid key in the cookie: the page redirects to the login page, then back."""
+    """No open session: the page redirects to the login page, then back."""
 
     def __init__(self, path: str) -> None:
         super().__init__(path)
@@ -148,11 +141,11 @@ def home_path(principal: Principal) -> str:
 
 
 def _console_user(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
-    """A dependency admitting holders of a valid key with one of ``roles``, from the cookie."""
+    """A dependency admitting a session of a valid key with one of ``roles``, from the cookie."""
 
     def principal(request: Request, store: StoreDep) -> Principal:
-        token = request.cookies.get(COOKIE)
-        found = authenticate(store, token) if token else None
+        session_id = request.cookies.get(COOKIE)
+        found = session_principal(store, session_id) if session_id else None
         if found is None:
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequired(path)

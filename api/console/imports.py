@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.jobs import JobStatus
-from api.routes.imports import job_runner, submit_files, ted_tenders
+from api.routes.imports import job_runner, submit_files
 from graph.errors import NotFound
 
 __all__ = ["router"]
@@ -26,6 +26,7 @@ STATUS_WORDS = {
     JobStatus.RUNNING: "en cours",
     JobStatus.DONE: "terminé",
     JobStatus.FAILED: "échec",
+    JobStatus.INTERRUPTED: "interrompu",
 }
 
 
@@ -38,7 +39,7 @@ def notice_page(request: Request, principal: OfficerDep) -> HTMLResponse:
 
 @router.post("/avis", response_model=None)
 def upload_notices(
-    request: Request, form: FormDep, store: StoreDep, principal: OfficerDep
+    request: Request, form: FormDep, store: StoreDep, settings: SettingsDep, principal: OfficerDep
 ) -> Response:
     """Start importing the uploaded TED files in the background, then follow the job."""
     files = [
@@ -56,7 +57,7 @@ def upload_notices(
             error=error,
             status_words=STATUS_WORDS,
         )
-    job = submit_files(job_runner(request), store, files, "TED", ted_tenders)
+    job = submit_files(job_runner(request), store, files, "ted", settings.limits)
     return RedirectResponse(f"{NOTICE_PAGE}/{job.id}", status_code=303)
 
 

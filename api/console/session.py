@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import COOKIE, authenticate
+from api.auth import COOKIE, authenticate, close_session, open_session
 from api.console.base import LOGIN, PREFIX, AnyoneDep, home_path, render
 from api.deps import StoreDep
 
@@ -40,7 +40,9 @@ def login(
     key: Annotated[str, Form()] = "",
     suite: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Check the key; keep it in an HTTP-only cookie and go on, or say what is wrong."""
+    """Check the key; open a session (its id in an HTTP-only cookie) and go on, or say what
+    is wrong.
+    """
     principal = authenticate(store, key) if key.strip() else None
     if principal is None:
         error = "Saisissez votre clé d'accès." if not key.strip() else "Clé inconnue ou révoquée."
@@ -48,7 +50,7 @@ def login(
     response = RedirectResponse(_safe_next(suite) or home_path(principal), status_code=303)
     response.set_cookie(
         COOKIE,
-        key.strip(),
+        open_session(store, principal),
         httponly=True,
         samesite="strict",
         path="/",
@@ -58,8 +60,11 @@ def login(
 
 
 @router.post("/deconnexion", response_class=RedirectResponse)
-def logout() -> RedirectResponse:
-    """Forget the key."""
+def logout(request: Request, store: StoreDep) -> RedirectResponse:
+    """End the session."""
+    session_id = request.cookies.get(COOKIE)
+    if session_id:
+        close_session(store, session_id)
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -23,6 +23,9 @@ from graph.errors import InvalidInput, NotFound, Problem
 from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
 from graph.store import FirmQuery
 
+# Firms per request; larger batches go through POST /imports.
+MAX_FIRMS = 10_000
+
 router = APIRouter(prefix="/firms", tags=["firms"])
 
 ReaderDep = Annotated[Principal, Depends(require(Role.OFFICER, Role.SME))]
@@ -84,8 +87,13 @@ def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | Public
 def post_firms(
     store: StoreDep,
     _: OfficerDep,
-    firms: Annotated[list[Firm], Body(openapi_examples={"one firm": {"value": [FIRM_EXAMPLE]}})],
+    firms: Annotated[
+        list[Firm],
+        Body(max_length=MAX_FIRMS, openapi_examples={"one firm": {"value": [FIRM_EXAMPLE]}}),
+    ],
 ) -> dict[str, int]:
-    """Upsert firms by SIREN; the whole batch is validated before anything is written."""
+    """Upsert firms by SIREN (at most 10,000); the whole batch is validated before anything is
+    written.
+    """
     report = store.upsert_firms(firms)
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
@@ -12,24 +11,88 @@ from fastapi import APIRouter, Body, File, Request, UploadFile
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.auth import OfficerDep
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
-from api.jobs import ImportJob, JobProgress, JobRunner, Work
-from api.service import ImportDocument, decp_document, import_document, ted_document
+from api.jobs import ImportJob, JobProgress, JobRunner, Work, new_job_id
+from api.service import (
+    ImportDocument,
+    decp_document,
+    import_document,
+    parse_json_file,
+    ted_document,
+)
+from api.settings import LimitSettings
+from graph.decp import ArchiveLimits, check_archive
 from graph.errors import InvalidInput, Problem
 from graph.store import GraphStore, ImportReport
 
-__all__ = ["job_runner", "router", "submit_files", "ted_tenders"]
+__all__ = ["job_runner", "router", "submit_files"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+
+DOCUMENT = "document.json"
+
+# How each kind of uploaded file becomes a document to import.
+READERS: dict[str, Callable[[list[Path]], tuple[ImportDocument, object]]] = {
+    "decp": decp_document,
+    "ted": ted_document,
+}
 
 
 def job_runner(request: Request) -> JobRunner:
     """The serving process's import jobs."""
     runner: JobRunner = request.app.state.jobs
     return runner
+
+
+def _work(store: GraphStore, kind: str, folder: Path) -> Work:
+    """The import a job does from the inputs kept in its folder (for a first run or a retry)."""
+
+    def work(progress: JobProgress) -> ImportReport:
+        if kind in READERS:
+            document, _ = READERS[kind](sorted(p for p in folder.iterdir() if p.is_file()))
+            progress.expect(document.size())
+        else:
+            document = parse_json_file(folder / DOCUMENT, ImportDocument)
+        return import_document(store, document, progress.advance)
+
+    return work
+
+
+def submit_files(
+    runner: JobRunner,
+    store: GraphStore,
+    files: Sequence[StarletteUpload],
+    kind: str,
+    limits: LimitSettings,
+) -> ImportJob:
+    """Keep the uploaded files of a ``kind`` in ``READERS`` as a new job's inputs (zip files
+    checked before anything is extracted: 422 naming the file), then import them in the
+    background.
+    """
+    job_id = new_job_id()
+    folder = runner.folder(job_id)
+    archive = ArchiveLimits(limits.zip_bytes, limits.zip_ratio, limits.zip_members)
+    paths = []
+    try:
+        for index, upload in enumerate(files):
+            name = Path(upload.filename or f"upload-{index}").name
+            path = folder / f"{index}-{name}"
+            with path.open("wb") as handle:
+                shutil.copyfileobj(upload.file, handle)
+            upload.file.close()  # a console form's uploads are not closed by FastAPI
+            try:
+                check_archive(path, archive)
+            except InvalidInput as error:
+                problem = Problem(f"files[{index}]", name, error.problems[0].message)
+                raise InvalidInput(error.detail, [problem]) from None
+            paths.append(path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    what = f"{kind.upper()}: {', '.join(p.name for p in paths)}"
+    return runner.submit(job_id, what, kind, 0, _work(store, kind, folder))
 
 
 @router.post(
@@ -51,64 +114,11 @@ def post_import(
     """Validate the whole document now (422 naming each bad field, nothing written), then
     import it in the background; poll ``GET /imports/{id}`` for progress and the report.
     """
-
-    def work(progress: JobProgress) -> ImportReport:
-        return import_document(store, document, progress.advance)
-
-    return job_runner(request).submit("json document", document.size(), work)
-
-
-def _file_work(
-    store: GraphStore,
-    folder: Path,
-    paths: list[Path],
-    read: Callable[[list[Path]], ImportDocument],
-) -> Work:
-    def work(progress: JobProgress) -> ImportReport:
-        try:
-            document = read(paths)
-            progress.expect(document.size())
-            return import_document(store, document, progress.advance)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    return work
-
-
-def _saved_uploads(files: Sequence[StarletteUpload], prefix: str) -> tuple[Path, list[Path]]:
-    """The uploaded files written to a new temporary folder (refused past 500 MB each)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    paths = []
-    for index, upload in enumerate(files):
-        name = Path(upload.filename or f"upload-{index}").name
-        path = folder / f"{index}-{name}"
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload.file, handle)
-        upload.file.close()  # a console form's uploads are not closed by FastAPI
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            shutil.rmtree(folder, ignore_errors=True)
-            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
-            raise InvalidInput("file too large", [problem])
-        paths.append(path)
-    return folder, paths
-
-
-def ted_tenders(paths: list[Path]) -> ImportDocument:
-    """The tenders of TED notice files, as a document to import."""
-    return ted_document(paths)[0]
-
-
-def submit_files(
-    runner: JobRunner,
-    store: GraphStore,
-    files: Sequence[StarletteUpload],
-    what: str,
-    read: Callable[[list[Path]], ImportDocument],
-) -> ImportJob:
-    """Save uploaded files, then read and import them in a background job."""
-    folder, paths = _saved_uploads(files, f"meute-{what.lower()}-")
-    work = _file_work(store, folder, paths, read)
-    return runner.submit(f"{what}: {', '.join(p.name for p in paths)}", 0, work)
+    runner, job_id = job_runner(request), new_job_id()
+    folder = runner.folder(job_id)
+    (folder / DOCUMENT).write_text(document.model_dump_json(by_alias=True), encoding="utf-8")
+    work = _work(store, "json", folder)
+    return runner.submit(job_id, "json document", "json", document.size(), work)
 
 
 @router.post(
@@ -122,16 +132,16 @@ def post_decp(
     request: Request,
     files: Annotated[list[UploadFile], File(description="DECP award files (JSON or zip).")],
     store: StoreDep,
+    settings: SettingsDep,
     _: OfficerDep,
 ) -> ImportJob:
     """Read French award data (DECP) into firms and collaborations in the background.
 
+    Zip files are checked before anything is extracted (size, expansion ratio, members: 422).
     A file that is not DECP fails the job with the file named; records that cannot be used are
     reported, never imported half.
     """
-    return submit_files(
-        job_runner(request), store, files, "DECP", lambda paths: decp_document(paths)[0]
-    )
+    return submit_files(job_runner(request), store, files, "decp", settings.limits)
 
 
 @router.post(
@@ -145,6 +155,7 @@ def post_ted(
     request: Request,
     files: Annotated[list[UploadFile], File(description="TED notice CSV files (or .csv.gz).")],
     store: StoreDep,
+    settings: SettingsDep,
     _: OfficerDep,
 ) -> ImportJob:
     """Read foreign tenders from TED award notices (one per notice) in the background.
@@ -153,16 +164,30 @@ def post_ted(
     notices that cannot be used are left out (see ``meute import ted`` for the reasons), never
     imported half. Re-importing the same files leaves every tender unchanged.
     """
-    return submit_files(
-        job_runner(request), store, files, "TED", lambda paths: ted_document(paths)[0]
-    )
+    return submit_files(job_runner(request), store, files, "ted", settings.limits)
+
+
+@router.post(
+    "/{job_id}/retry",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Retry an interrupted or failed import",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
+def retry_job(job_id: str, request: Request, store: StoreDep, _: OfficerDep) -> ImportJob:
+    """Run the job again from its kept inputs (imports are idempotent: what was written before
+    is found unchanged); 422 when the job is queued, running or done.
+    """
+    runner = job_runner(request)
+    job = runner.get(job_id)
+    return runner.retry(job_id, _work(store, job.kind, runner.inputs / job_id))
 
 
 @router.get(
     "", summary="Import jobs of this server", responses=example_response([IMPORT_JOB_EXAMPLE])
 )
 def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
-    """Every import job since the server started, newest first."""
+    """Every import job recorded in the store, newest first."""
     return job_runner(request).all()
 
 
@@ -173,5 +198,7 @@ def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
     responses=example_response(IMPORT_JOB_EXAMPLE),
 )
 def get_job(job_id: str, request: Request, _: OfficerDep) -> ImportJob:
-    """The job's status (queued, running, done, failed), items done, then report or errors."""
+    """The job's status (queued, running, done, failed, interrupted), items done, then its
+    report or errors.
+    """
     return job_runner(request).get(job_id)

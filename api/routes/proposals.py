@@ -41,7 +41,9 @@ class AssignmentBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    assignment: dict[str, str] = Field(description="Lot id -> SIREN, one entry per lot.")
+    assignment: dict[str, str] = Field(
+        description="Lot id -> SIREN, one entry per lot.", max_length=100
+    )
 
 
 class NewProposal(AssignmentBody):

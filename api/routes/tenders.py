@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from api.auth import OfficerDep
 from api.deps import LangQuery, SettingsDep, StoreDep
+from api.disconnect import until_disconnected
 from api.examples import (
     MATCH_RESULT_EXAMPLE,
     TENDER_EXAMPLE,
@@ -69,7 +72,8 @@ def post_tender(tender: TenderBody, store: StoreDep, _: OfficerDep) -> dict[str,
     summary="Consortia for a tender",
     responses=example_response(MATCH_RESULT_EXAMPLE),
 )
-def tender_consortia(
+async def tender_consortia(
+    request: Request,
     tender_id: str,
     store: StoreDep,
     settings: SettingsDep,
@@ -78,9 +82,17 @@ def tender_consortia(
     mode: ModeQuery = Mode.FAST,
     lang: LangQuery = Lang.EN,
 ) -> MatchResult:
-    """Ranked consortia for a stored tender, explained in ``lang``."""
-    options = settings.match_options(top, mode, lang)
-    return match_tender(store, stored_tender(store, tender_id), options)
+    """Ranked consortia for a stored tender, explained in ``lang``.
+
+    The search stops at the configured deadline (``timed_out``: the best found so far) or when
+    the client disconnects.
+    """
+
+    def work(cancelled: Callable[[], bool]) -> MatchResult:
+        options = replace(settings.match_options(top, mode, lang), cancelled=cancelled)
+        return match_tender(store, stored_tender(store, tender_id), options)
+
+    return await until_disconnected(request, work)
 
 
 @router.post(
@@ -89,7 +101,8 @@ def tender_consortia(
     summary="Consortia for a tender in the body",
     responses=example_response(MATCH_RESULT_EXAMPLE),
 )
-def match(
+async def match(
+    request: Request,
     tender: TenderBody,
     store: StoreDep,
     settings: SettingsDep,
@@ -99,6 +112,11 @@ def match(
     lang: LangQuery = Lang.EN,
 ) -> MatchResult:
     """Ranked consortia for a tender given in the body, explained in ``lang``; nothing is
-    stored.
+    stored. Bounded as ``GET /tenders/{tender_id}/consortia``.
     """
-    return match_tender(store, tender, settings.match_options(top, mode, lang))
+
+    def work(cancelled: Callable[[], bool]) -> MatchResult:
+        options = replace(settings.match_options(top, mode, lang), cancelled=cancelled)
+        return match_tender(store, tender, options)
+
+    return await until_disconnected(request, work)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from api.service import import_document, showcase_document
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
 from tests.neo4j_server import open_test_store
@@ -27,3 +28,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
         opened = open_test_store()
     with opened:
         yield opened
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """The showcase on each backend (embedded: on disk, so that it can be reopened)."""
+    store: GraphStore = (
+        EmbeddedStore(tmp_path / "data") if request.param == "embedded" else open_test_store()
+    )
+    with store:
+        import_document(store, showcase_document())
+        yield store

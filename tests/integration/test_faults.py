@@ -109,3 +109,27 @@ def test_killed_mid_import_then_reimport_completes(
         )
     assert half_written(local_server) == []
     assert "rejected 0" in stdout
+
+
+def test_a_server_gone_after_startup_gets_503_problems_then_recovers(
+    local_server: LocalServer, tmp_path: Path
+) -> None:
+    settings = Settings(
+        graph="neo4j",
+        neo4j_uri=local_server.uri,
+        neo4j_password=local_server.password,
+        data_dir=tmp_path,
+    )
+    with TestClient(create_app(settings=settings)) as client:
+        assert client.get("/health").status_code == 200
+        local_server.stop()
+        try:
+            started = time.monotonic()
+            response = client.get("/health")
+            waited = time.monotonic() - started
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            print(f"503 after Neo4j went away: {waited:.2f} s")  # figure for the note
+        finally:
+            local_server.start()
+        assert client.get("/health").status_code == 200

@@ -41,6 +41,7 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("POST", "/imports/ted"): {OFFICER},
     ("GET", "/imports"): {OFFICER},
     ("GET", "/imports/{job_id}"): {OFFICER},
+    ("POST", "/imports/{job_id}/retry"): {OFFICER},
     ("POST", "/pavilions/shortlist"): {OFFICER},
     ("POST", "/pavilions"): {OFFICER},
     ("GET", "/pavilions"): {OFFICER},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +146,12 @@ def test_brief_html_and_pdf(client: TestClient) -> None:
     assert HOSTILE not in page and "Hôpital &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Fiche consortium n° 2" in page
     assert all(member["siren"] in page for member in proposal["members"])
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    style = page.split("<style>")[1].split("</style>")[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'self' 'sha256-{digest}';" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
 
     response = client.get("/tenders/bouake-hostile/consortia/2/brief?top=2&format=pdf")
     assert response.headers["content-type"] == "application/pdf"

@@ -75,9 +75,13 @@ def test_console_pages_redirect_to_login_then_back(
     assert login.status_code == 303
     assert login.headers["location"] == "/console/propositions?statut=proposed"
     cookie = login.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}={key};")
+    assert cookie.startswith(f"{COOKIE}=") and key not in cookie and key.split("_")[2] not in cookie
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    session_id = cookie.split(";")[0].removeprefix(f"{COOKIE}=")
+    stored = showcase_store.list_records("session")
+    assert len(stored) == 1 and session_id not in stored[0] and key not in stored[0]
     assert app_client.get("/console/propositions").status_code == 200
+    assert app_client.get("/tenders").status_code == 200  # the API accepts the session too
 
 
 def test_login_refuses_bad_keys_in_french_and_ignores_foreign_redirects(
@@ -102,9 +106,14 @@ def test_logout_and_revocation_end_the_session(
 ) -> None:
     log_in(app_client, showcase_store, Role.OFFICER)
     assert app_client.get("/console/appels-d-offres").status_code == 200
+    session_id = app_client.cookies[COOKIE]
     out = app_client.post("/console/deconnexion", follow_redirects=False)
     assert out.headers["location"] == "/console/connexion"
     assert f'{COOKIE}=""' in out.headers["set-cookie"]
+    app_client.cookies.set(COOKIE, session_id)  # a copy kept from before: no longer valid
+    assert app_client.get("/console/appels-d-offres", follow_redirects=False).status_code == 303
+    assert app_client.get("/tenders").status_code == 401
+    app_client.cookies.clear()
     assert app_client.get("/console/appels-d-offres", follow_redirects=False).status_code == 303
     key_id = log_in(app_client, showcase_store, Role.OFFICER)
     assert app_client.get("/console/appels-d-offres").status_code == 200

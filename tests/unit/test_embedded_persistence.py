@@ -80,3 +80,17 @@ def test_records_survive_a_restart_and_do_not_rewrite_the_graph(tmp_path: Path) 
     assert store.get_record("proposal", "p1") == '{"status": "contacted"}'
     assert (tmp_path / "graph.json").stat().st_ino == snapshot.st_ino
     assert EmbeddedStore(tmp_path).list_records("proposal") == ['{"status": "contacted"}']
+
+
+def test_leftover_temporary_files_are_removed_at_start(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:
+        store.upsert_firms([make_firm(siren=valid_siren(1))])
+        store.put_record("note", "a", "{}")
+    leftovers = [tmp_path / ".graph-crashed.tmp", tmp_path / ".records-crashed.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"x" * 1000)
+    kept = tmp_path / "unrelated.tmp"
+    kept.write_bytes(b"y")
+    with EmbeddedStore(tmp_path) as store:
+        assert store.count_firms() == 1 and store.get_record("note", "a") == "{}"
+    assert not any(leftover.exists() for leftover in leftovers) and kept.exists()
