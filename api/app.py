@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from importlib.metadata import version
 
 from fastapi import FastAPI
 
@@ -52,7 +53,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
 
     app = FastAPI(
         title="Meute",
-        version="0.1.0",
+        version=version("meute"),
         summary="Complementary consortia of French firms for foreign tenders.",
         lifespan=lifespan,
     )

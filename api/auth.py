@@ -1,9 +1,4 @@
-"""API keys and roles.
-
-A key is ``meute_<id>_<secret>``; only the SHA-256 of the whole key is stored (as a record of
-the graph store, so every process of a deployment sees the same keys), never the key itself.
-The secret has 256 bits of entropy, so a plain hash cannot be reversed by guessing. Keys are
-created and revoked with ``meute keys``.
+"""Who may call the API: the keys (kept in :mod:`api.keys`) checked on each request.
 
 Roles: ``officer`` reads and writes everything; ``sme`` reads its own firm in full, other
 firms as public profiles, tenders, and asks for partners for itself; ``viewer`` sees programme
@@ -13,22 +8,22 @@ web console keeps it in an HTTP-only cookie.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import re
-import secrets
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.deps import StoreDep
-from graph.errors import InvalidInput, MeuteError, NotFound, Problem, problems_from_validation
-from graph.model import Name, Siren
-from graph.records import Records
+from api.keys import (
+    ApiKey,
+    Principal,
+    Role,
+    authenticate,
+    create_key,
+    list_keys,
+    revoke_key,
+)
+from graph.errors import MeuteError, Problem
 from graph.store import GraphStore
 
 __all__ = [
@@ -47,41 +42,6 @@ __all__ = [
 ]
 
 COOKIE = "meute_key"
-KIND = "api_key"
-_TOKEN = re.compile(r"^meute_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-
-
-class Role(StrEnum):
-    """What a key may do."""
-
-    OFFICER = "officer"
-    SME = "sme"
-    VIEWER = "viewer"
-
-
-class ApiKey(BaseModel):
-    """A stored key: who holds it, its role, and the hash of the key."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    name: Name
-    role: Role
-    siren: Siren | None = None
-    sha256: str = Field(repr=False)
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None = None
-
-
-class Principal(BaseModel):
-    """Who is calling: the key's id, holder, role and, for an SME, its firm."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key_id: str
-    name: str
-    role: Role
-    siren: str | None = None
 
 
 class Unauthorized(MeuteError):
@@ -94,78 +54,6 @@ class Forbidden(MeuteError):
     """A valid key whose role may not do this (HTTP 403)."""
 
     title = "Forbidden"
-
-
-def _keys(store: GraphStore) -> Records[ApiKey]:
-    return Records(store, KIND, ApiKey)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def create_key(
-    store: GraphStore, role: Role, name: str, siren: str | None = None
-) -> tuple[ApiKey, str]:
-    """Store a new key and return it with the key itself, which is shown only this once.
-
-    An ``sme`` key belongs to a stored firm; other roles belong to no firm.
-    """
-    key_id = secrets.token_hex(6)
-    token = f"meute_{key_id}_{secrets.token_urlsafe(32)}"
-    try:
-        key = ApiKey.model_validate(
-            {
-                "id": key_id,
-                "name": name,
-                "role": role,
-                "siren": siren,
-                "sha256": _digest(token),
-                "created_at": dt.datetime.now(dt.UTC),
-            }
-        )
-    except ValidationError as error:
-        raise InvalidInput("invalid key", problems_from_validation(error)) from None
-    if key.role is Role.SME:
-        if key.siren is None:
-            raise InvalidInput("an sme key needs a firm", [Problem("siren", None, "required")])
-        if store.get_firm(key.siren) is None:
-            raise NotFound(f"no firm {key.siren}", [Problem("siren", key.siren, "unknown SIREN")])
-    elif key.siren is not None:
-        problem = Problem("siren", key.siren, f"only sme keys belong to a firm, not {role} keys")
-        raise InvalidInput("this role has no firm", [problem])
-    _keys(store).put(key_id, key)
-    return key, token
-
-
-def list_keys(store: GraphStore) -> list[ApiKey]:
-    """Every key ever created, revoked ones included, by id."""
-    return _keys(store).all()
-
-
-def revoke_key(store: GraphStore, key_id: str) -> ApiKey:
-    """Revoke a key for good; requests with it get 401 from now on."""
-    keys = _keys(store)
-    key = keys.get(key_id)
-    if key is None:
-        raise NotFound(f"no key {key_id}", [Problem("key_id", key_id, "unknown key")])
-    if key.revoked_at is None:
-        key = key.model_copy(update={"revoked_at": dt.datetime.now(dt.UTC)})
-        keys.put(key_id, key)
-    return key
-
-
-def authenticate(store: GraphStore, token: str) -> Principal | None:
-    """The holder of a valid, unrevoked key, or None."""
-    match = _TOKEN.fullmatch(token.strip())
-    if match is None:
-        return None
-    key = _keys(store).get(match.group(1))
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.sha256, _digest(token.strip())):
-        return None
-    return Principal(key_id=key.id, name=key.name, role=key.role, siren=key.siren)
 
 
 def _presented_key(request: Request) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from graph.errors import InvalidInput, Problem
 from graph.model import (
@@ -21,6 +20,7 @@ from matcher.diversity import mean_pairwise_changes
 from matcher.exact import solve_exact
 from matcher.explain import why_member
 from matcher.infeasibility import explain_infeasibility
+from matcher.modes import Mode
 from matcher.phrases import Lang, phrase
 from matcher.problem import MatchProblem, build_problem
 from matcher.search import fast_solve
@@ -29,13 +29,6 @@ from scoring.fit import FitWeights
 from scoring.text import TextModel, lot_text, text_model
 
 __all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
-
-
-class Mode(StrEnum):
-    """Which solver forms the consortia."""
-
-    FAST = "fast"
-    EXACT = "exact"
 
 
 @dataclass(frozen=True)
