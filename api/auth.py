@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import StoreDep
 from api.keys import (
@@ -24,7 +25,6 @@ from api.keys import (
     revoke_key,
 )
 from graph.errors import MeuteError, Problem
-from graph.store import GraphStore
 
 __all__ = [
     "COOKIE",
@@ -56,19 +56,28 @@ class Forbidden(MeuteError):
     title = "Forbidden"
 
 
-def _presented_key(request: Request) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        return credentials
-    return request.headers.get("x-api-key") or request.cookies.get(COOKIE)
+# The three ways to present a key, declared as OpenAPI security schemes (« Authorize » in /docs).
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="Authorization: Bearer <API key>"
+)
+_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="The API key"
+)
+_cookie = APIKeyCookie(
+    name=COOKIE, auto_error=False, scheme_name="consoleCookie", description="Set by the console"
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+HeaderDep = Annotated[str | None, Depends(_header)]
+CookieDep = Annotated[str | None, Depends(_cookie)]
 
 
-def require(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
+def require(*roles: Role) -> Callable[..., Principal]:
     """A dependency admitting holders of a valid key with one of ``roles`` (401, then 403)."""
 
-    def principal(request: Request, store: StoreDep) -> Principal:
-        token = _presented_key(request)
+    def principal(
+        store: StoreDep, bearer: BearerDep, header: HeaderDep, cookie: CookieDep
+    ) -> Principal:
+        token = bearer.credentials if bearer is not None else header or cookie
         if token is None:
             raise Unauthorized(
                 "an API key is required", [Problem("authorization", None, "no API key given")]

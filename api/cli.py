@@ -82,6 +82,7 @@ def _store() -> Iterator[GraphStore]:
     """Open the configured store for one command and report Meute errors cleanly."""
     try:
         settings = Settings()
+        settings.configure_logging()
         errors.print(
             f"store: {settings.store_name()}", highlight=False, markup=False, soft_wrap=True
         )

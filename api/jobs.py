@@ -7,6 +7,7 @@ it: imports are idempotent).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.logs import logger
 from graph.errors import MeuteError, NotFound, Problem
 from graph.store import ImportReport
 
@@ -62,6 +64,9 @@ class JobProgress:
         self._runner._advance(self._job_id, items)
 
 
+# Progress is logged each time another tenth of a job's items is done.
+PROGRESS_STEPS = 10
+
 # The work of a job: import, telling the progress, and return the report.
 Work = Callable[[JobProgress], ImportReport]
 
@@ -84,7 +89,8 @@ class JobRunner:
         )
         with self._lock:
             self._jobs[job.id] = job
-        self._executor.submit(self._run, job.id, work)
+        # the job's log lines carry the id of the request that submitted it
+        self._executor.submit(contextvars.copy_context().run, self._run, job.id, work)
         return job
 
     def get(self, job_id: str) -> ImportJob:
@@ -113,15 +119,32 @@ class JobRunner:
     def _advance(self, job_id: str, items: int) -> None:
         with self._lock:
             job = self._jobs[job_id]
+            before = job.items_done
             job.items_done += items
+            step = max(job.items_total // PROGRESS_STEPS, 1)
+            if job.items_done // step > before // step:
+                logger.info(
+                    "import job progress",
+                    extra={"job": job_id, "done": job.items_done, "total": job.items_total},
+                )
 
     def _run(self, job_id: str, work: Work) -> None:
         self._update(job_id, status=JobStatus.RUNNING)
+        job = self.get(job_id)
+        logger.info(
+            "import job started", extra={"job": job_id, "what": job.what, "total": job.items_total}
+        )
         try:
             report = work(JobProgress(self, job_id))
         except MeuteError as error:
+            logger.warning(
+                "import job failed: %s",
+                error.detail,
+                extra={"job": job_id, "errors": [str(p) for p in error.problems]},
+            )
             self._finish(job_id, JobStatus.FAILED, error=error.detail, errors=error.problems)
         except Exception as error:  # a job must end in a state, whatever failed
+            logger.exception("import job failed", extra={"job": job_id})
             self._finish(job_id, JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
         else:
             self._finish(
@@ -133,6 +156,14 @@ class JobRunner:
                     "unchanged": report.unchanged,
                     "rejected": report.rejected,
                 },
+            )
+            logger.info(
+                "import job done: created %d, updated %d, unchanged %d, rejected %d",
+                report.created,
+                report.updated,
+                report.unchanged,
+                len(report.rejected),
+                extra={"job": job_id},
             )
 
     def _finish(

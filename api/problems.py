@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Forbidden, Unauthorized
+from api.logs import current_request_id
 from graph.errors import (
     Infeasible,
     InvalidInput,
@@ -21,9 +24,23 @@ from graph.errors import (
     problems_from_validation,
 )
 
-__all__ = ["install_problem_handlers", "problem_response"]
+__all__ = [
+    "NotReady",
+    "ProblemDetails",
+    "ProblemItem",
+    "install_problem_handlers",
+    "problem_response",
+]
+
+
+class NotReady(MeuteError):
+    """The server is still loading the store or the text model (HTTP 503)."""
+
+    title = "Not ready"
+
 
 STATUS: dict[type[MeuteError], int] = {
+    NotReady: 503,
     InvalidInput: 422,
     Infeasible: 422,
     NotFound: 404,
@@ -32,6 +49,27 @@ STATUS: dict[type[MeuteError], int] = {
     Forbidden: 403,
 }
 MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemItem(BaseModel):
+    """One thing wrong with the request: the field (dotted path), the value given, and why."""
+
+    field: str
+    value: Any = None
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem body, as every error of the API is answered."""
+
+    type: str = "about:blank"
+    title: str = Field(examples=["Invalid input"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["the request is not valid"])
+    errors: list[ProblemItem] = Field(default_factory=list)
+    request_id: str | None = Field(
+        None, description="The request's id, also in its X-Request-ID header and in the logs."
+    )
 
 
 def problem_response(
@@ -44,6 +82,7 @@ def problem_response(
         "status": status,
         "detail": detail,
         "errors": [p.as_dict() for p in problems or []],
+        "request_id": current_request_id(),
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
@@ -71,8 +110,23 @@ async def _model_validation(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own errors (no such path, method not allowed) as problems too."""
+    assert isinstance(error, StarletteHTTPException)
+    title = HTTPStatus(error.status_code).phrase
+    detail = str(error.detail)
+    if error.status_code == 404 and detail == title:
+        detail = f"nothing is served at {request.url.path}"
+    elif error.status_code == 405 and detail == title:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    response = problem_response(error.status_code, title, detail)
+    response.headers.update(error.headers or {})
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Map Meute and validation errors to problem+json responses."""
+    """Map Meute, validation and HTTP errors to problem+json responses."""
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(MeuteError, _meute_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(ValidationError, _model_validation)

@@ -10,6 +10,7 @@ from platformdirs import user_data_dir
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.logs import LogFormat, configure_logging
 from graph.factory import open_store
 from matcher.modes import Mode
 from matcher.phrases import Lang
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     programme_target: int = Field(
         3_000, ge=1, description="Firms the programme committed to accompany."
     )
+    log_format: LogFormat = Field("text", description="Log lines as text or as JSON objects.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    slow_match_ms: float = Field(
+        2_000.0, gt=0, description="Matches slower than this are logged with their timings."
+    )
 
     def open_store(self) -> GraphStore:
         """Open the configured store; the caller closes it."""
@@ -80,6 +86,10 @@ class Settings(BaseSettings):
             self.neo4j_password,
             self.neo4j_database,
         )
+
+    def configure_logging(self) -> None:
+        """Set up the ``meute`` logger as configured (see :mod:`api.logs`)."""
+        configure_logging(self.log_format, self.log_level, self.slow_match_ms)
 
     def store_name(self) -> str:
         """The store in use, for people: its data directory, or its URI without credentials."""
