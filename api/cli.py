@@ -337,7 +337,10 @@ def cpv_suggest(
     top: Annotated[int, typer.Option(min=1, max=50, help="How many codes.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The CPV codes closest to a text, with labels and scores (as used for lots without codes)."""
+    """The CPV codes closest to a text, with labels and scores (as used for lots without codes).
+
+    Exits with code 1 when no code shares a word with the text.
+    """
     from api.service import suggest_cpv
 
     try:
@@ -348,9 +351,12 @@ def cpv_suggest(
     if as_json:
         payload = {"text": text, "suggestions": suggestions}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
+    elif not suggestions:
+        errors.print("No CPV label shares any words with this text.")
     if not suggestions:
-        console.print("No CPV label shares any words with this text.")
+        raise typer.Exit(1)  # nothing found, as grep does
+    if as_json:
+        return
     table = Table(show_header=True, expand=True)
     table.add_column("CPV", no_wrap=True)
     table.add_column("Label (FR)", ratio=1)
@@ -417,7 +423,8 @@ def serve(
     """Run the HTTP API (and its OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+    # access_log off: Meute logs each request itself, with its id and latency
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, access_log=False)
 
 
 @app.command()
@@ -432,5 +439,8 @@ def synth(
     generated_firms, collaborations = generate(firms, seed=seed)
     write_dataset(generated_firms, collaborations, out)
     console.print(
-        f"wrote {len(generated_firms)} firms and {len(collaborations)} collaborations to {out}"
+        f"wrote {len(generated_firms)} firms and {len(collaborations)} collaborations to {out}; "
+        f"load them with: meute import {out / 'firms.json'}",
+        highlight=False,
+        soft_wrap=True,
     )

@@ -45,6 +45,7 @@ __all__ = [
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
+    "stored_firm",
     "suggest_cpv",
 ]
 
@@ -212,7 +213,8 @@ def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
     ]
 
 
-def _stored_firm(store: GraphStore, siren: str) -> Firm:
+def stored_firm(store: GraphStore, siren: str) -> Firm:
+    """The stored firm with this SIREN: InvalidInput if it is not one, NotFound if unknown."""
     try:
         valid = TypeAdapter(Siren).validate_python(siren)
     except ValidationError as error:
@@ -239,7 +241,7 @@ def find_partners(
     else the firms in the divisions that partners of the firm's divisions are most often in.
     The reasons are written in ``options.lang``.
     """
-    firm = _stored_firm(store, siren)
+    firm = stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
     partners = {s for c in ring for s in (c.firm_a, c.firm_b)} - {firm.siren}
     collaborations = store.collaborations_of(partners) if partners else ring

@@ -19,8 +19,9 @@ from api.examples import (
     page,
 )
 from api.pages import LimitQuery, OffsetQuery, Page
-from graph.errors import InvalidInput, NotFound, Problem
-from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region, Siren
+from api.service import stored_firm
+from graph.errors import InvalidInput, Problem
+from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
 from graph.store import FirmQuery
 
 router = APIRouter(prefix="/firms", tags=["firms"])
@@ -67,14 +68,11 @@ def list_firms(
 
 
 @router.get("/{siren}", summary="One firm", responses=example_response(FIRM_EXAMPLE))
-def get_firm(siren: Siren, store: StoreDep, principal: ReaderDep) -> Firm | PublicFirm:
-    """The firm with this SIREN (422 if not a SIREN, 404 if unknown); a public profile for other
-    firms' SMEs.
+def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | PublicFirm:
+    """The firm with this SIREN (422 if it is not a SIREN, 404 if unknown); a public profile for
+    other firms' SMEs.
     """
-    firm = store.get_firm(siren)
-    if firm is None:
-        raise NotFound(f"no firm {siren}", [Problem("siren", siren, "unknown SIREN")])
-    return visible(firm, principal)
+    return visible(stored_firm(store, siren), principal)
 
 
 @router.post(

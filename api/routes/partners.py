@@ -12,7 +12,7 @@ from api.examples import PARTNER_RESULT_EXAMPLE, TENDER_EXAMPLE, example_respons
 from api.routes.firms import ReaderDep
 from api.service import find_partners
 from graph.errors import Problem
-from graph.model import PartnerResult, Siren, Tender
+from graph.model import PartnerResult, Tender
 from matcher.phrases import Lang
 from matcher.propose import MatchOptions
 
@@ -36,7 +36,7 @@ def own_firm(siren: str, principal: Principal) -> str:
     responses=example_response(PARTNER_RESULT_EXAMPLE),
 )
 def general_partners(
-    siren: Siren,
+    siren: str,
     store: StoreDep,
     principal: ReaderDep,
     top: TopQuery = 10,
@@ -53,7 +53,7 @@ def general_partners(
     responses=example_response(PARTNER_RESULT_EXAMPLE),
 )
 def tender_partners(
-    siren: Siren,
+    siren: str,
     tender: Annotated[Tender, Body(openapi_examples={"Bouaké": {"value": TENDER_EXAMPLE}})],
     store: StoreDep,
     principal: ReaderDep,
