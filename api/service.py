@@ -137,13 +137,15 @@ def prepare_problem(
         )
     with timings.part("collaborations"):
         collaborations = store.collaborations_among({firm.siren for firm in short})
+    with timings.part("text_model"):  # fitted by the process's first match
+        model = text_model()
     with timings.part("problem"):
         problem = build_problem(
             tender,
             short,
             collaborations,
             codes,
-            text_model(),
+            model,
             options.weights,
             options.fit_weights,
             options.per_lot,

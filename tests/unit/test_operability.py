@@ -141,7 +141,7 @@ def test_slow_matches_are_logged_with_their_timings(
     ]
     assert len(slow) == 1
     assert slow[0]["tender"] == "bouake-hospital" and slow[0]["lots"] == 3
-    parts = {"retrieval_ms", "shortlist_ms", "problem_ms", "solve_ms", "explain_ms"}
+    parts = {"retrieval_ms", "shortlist_ms", "text_model_ms", "problem_ms", "solve_ms"}
     assert parts <= set(slow[0])
     assert slow[0]["total_ms"] >= max(slow[0][part] for part in parts)
 
