@@ -1,37 +1,31 @@
-"""API keys and roles.
-
-A key is ``meute_<id>_<secret>``; only the SHA-256 of the whole key is stored (as a record of
-the graph store, so every process of a deployment sees the same keys), never the key itself.
-The secret has 256 bits of entropy, so a plain hash cannot be reversed by guessing. Keys are
-created and revoked with ``meute keys``.
+"""Who may call the API: the keys (kept in :mod:`api.keys`) checked on each request.
 
 Roles: ``officer`` reads and writes everything; ``sme`` reads its own firm in full, other
 firms as public profiles, tenders, and asks for partners for itself; ``viewer`` sees programme
-tracking only. Requests carry the key as ``Authorization: Bearer <key>`` or ``X-API-Key``.
-
-The web console never keeps the key: logging in opens a session, a random id in an HTTP-only
-cookie, whose SHA-256 is recorded (kind ``session``) with the key it stands for and when it
-ends. Logging out, the end of the session or revoking the key ends it.
+tracking only. Requests carry the key as ``Authorization: Bearer <key>`` or ``X-API-Key``; the
+web console carries a session id in an HTTP-only cookie (see :mod:`api.keys`), never the key.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
-import re
-import secrets
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import StoreDep
-from graph.errors import InvalidInput, MeuteError, NotFound, Problem, problems_from_validation
-from graph.model import Name, Siren
-from graph.records import Records
+from api.keys import (
+    ApiKey,
+    Principal,
+    Role,
+    authenticate,
+    create_key,
+    list_keys,
+    revoke_key,
+    session_principal,
+)
+from graph.errors import MeuteError, Problem
 from graph.store import GraphStore
 
 __all__ = [
@@ -43,64 +37,14 @@ __all__ = [
     "Role",
     "Unauthorized",
     "authenticate",
-    "close_session",
     "create_key",
     "identify",
     "list_keys",
-    "open_session",
     "require",
     "revoke_key",
-    "session_principal",
 ]
 
 COOKIE = "meute_session"
-KIND = "api_key"
-SESSION_KIND = "session"
-SESSION_HOURS = 12
-_TOKEN = re.compile(r"^meute_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
-
-
-class Role(StrEnum):
-    """What a key may do."""
-
-    OFFICER = "officer"
-    SME = "sme"
-    VIEWER = "viewer"
-
-
-class ApiKey(BaseModel):
-    """A stored key: who holds it, its role, and the hash of the key."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    name: Name
-    role: Role
-    siren: Siren | None = None
-    sha256: str = Field(repr=False)
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None = None
-
-
-class Principal(BaseModel):
-    """Who is calling: the key's id, holder, role and, for an SME, its firm."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key_id: str
-    name: str
-    role: Role
-    siren: str | None = None
-
-
-class Session(BaseModel):
-    """A console session: the hash of its id, the key it stands for, and when it ends."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sha256: str
-    key_id: str
-    expires_at: dt.datetime
 
 
 class Unauthorized(MeuteError):
@@ -115,125 +59,28 @@ class Forbidden(MeuteError):
     title = "Forbidden"
 
 
-def _keys(store: GraphStore) -> Records[ApiKey]:
-    return Records(store, KIND, ApiKey)
+# The three ways to present a key, declared as OpenAPI security schemes (« Authorize » in /docs).
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="Authorization: Bearer <API key>"
+)
+_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="The API key"
+)
+_cookie = APIKeyCookie(
+    name=COOKIE,
+    auto_error=False,
+    scheme_name="consoleCookie",
+    description="The console's session id, set by logging in to the console",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+HeaderDep = Annotated[str | None, Depends(_header)]
+CookieDep = Annotated[str | None, Depends(_cookie)]
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def create_key(
-    store: GraphStore, role: Role, name: str, siren: str | None = None
-) -> tuple[ApiKey, str]:
-    """Store a new key and return it with the key itself, which is shown only this once.
-
-    An ``sme`` key belongs to a stored firm; other roles belong to no firm.
+def _principal(store: GraphStore, token: str | None, session_id: str | None) -> Principal:
+    """The holder of ``token`` (a key) or else of the console session; Unauthorized when
+    neither is valid.
     """
-    key_id = secrets.token_hex(6)
-    token = f"meute_{key_id}_{secrets.token_urlsafe(32)}"
-    try:
-        key = ApiKey.model_validate(
-            {
-                "id": key_id,
-                "name": name,
-                "role": role,
-                "siren": siren,
-                "sha256": _digest(token),
-                "created_at": dt.datetime.now(dt.UTC),
-            }
-        )
-    except ValidationError as error:
-        raise InvalidInput("invalid key", problems_from_validation(error)) from None
-    if key.role is Role.SME:
-        if key.siren is None:
-            raise InvalidInput("an sme key needs a firm", [Problem("siren", None, "required")])
-        if store.get_firm(key.siren) is None:
-            raise NotFound(f"no firm {key.siren}", [Problem("siren", key.siren, "unknown SIREN")])
-    elif key.siren is not None:
-        problem = Problem("siren", key.siren, f"only sme keys belong to a firm, not {role} keys")
-        raise InvalidInput("this role has no firm", [problem])
-    _keys(store).put(key_id, key)
-    return key, token
-
-
-def list_keys(store: GraphStore) -> list[ApiKey]:
-    """Every key ever created, revoked ones included, by id."""
-    return _keys(store).all()
-
-
-def revoke_key(store: GraphStore, key_id: str) -> ApiKey:
-    """Revoke a key for good; requests with it get 401 from now on."""
-    keys = _keys(store)
-    key = keys.get(key_id)
-    if key is None:
-        raise NotFound(f"no key {key_id}", [Problem("key_id", key_id, "unknown key")])
-    if key.revoked_at is None:
-        key = key.model_copy(update={"revoked_at": dt.datetime.now(dt.UTC)})
-        keys.put(key_id, key)
-    return key
-
-
-def authenticate(store: GraphStore, token: str) -> Principal | None:
-    """The holder of a valid, unrevoked key, or None."""
-    match = _TOKEN.fullmatch(token.strip())
-    if match is None:
-        return None
-    key = _keys(store).get(match.group(1))
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.sha256, _digest(token.strip())):
-        return None
-    return Principal(key_id=key.id, name=key.name, role=key.role, siren=key.siren)
-
-
-def _sessions(store: GraphStore) -> Records[Session]:
-    return Records(store, SESSION_KIND, Session)
-
-
-def open_session(store: GraphStore, principal: Principal) -> str:
-    """A new console session for ``principal``: its id, for the cookie (stored only hashed)."""
-    sessions, now = _sessions(store), dt.datetime.now(dt.UTC)
-    for ended in sessions.all():
-        if ended.expires_at <= now:
-            sessions.delete(ended.sha256)
-    session_id = secrets.token_urlsafe(32)
-    expires_at = now + dt.timedelta(hours=SESSION_HOURS)
-    session = Session(sha256=_digest(session_id), key_id=principal.key_id, expires_at=expires_at)
-    sessions.put(session.sha256, session)
-    return session_id
-
-
-def close_session(store: GraphStore, session_id: str) -> None:
-    """End a console session (nothing happens for an unknown one)."""
-    _sessions(store).delete(_digest(session_id))
-
-
-def session_principal(store: GraphStore, session_id: str) -> Principal | None:
-    """The holder of an open session whose key is still valid, or None."""
-    session = _sessions(store).get(_digest(session_id))
-    if session is None or session.expires_at <= dt.datetime.now(dt.UTC):
-        return None
-    key = _keys(store).get(session.key_id)
-    if key is None or key.revoked_at is not None:
-        return None
-    return Principal(key_id=key.id, name=key.name, role=key.role, siren=key.siren)
-
-
-def _presented_key(request: Request) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        return credentials
-    return request.headers.get("x-api-key")
-
-
-def identify(request: Request, store: GraphStore) -> Principal:
-    """The holder of the key (or console session) the request carries; Unauthorized when it
-    carries none that is valid.
-    """
-    token = _presented_key(request)
-    session_id = request.cookies.get(COOKIE)
     if token is None and session_id is None:
         raise Unauthorized(
             "an API key is required", [Problem("authorization", None, "no API key given")]
@@ -250,11 +97,22 @@ def identify(request: Request, store: GraphStore) -> Principal:
     return found
 
 
-def require(*roles: Role) -> Callable[[Request, GraphStore], Principal]:
+def identify(request: Request, store: GraphStore) -> Principal:
+    """The holder of the key (or console session) a request carries, read from its headers
+    before anything else (the body limits' middleware calls it before reading a body).
+    """
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    token = credentials if scheme.lower() == "bearer" and credentials else None
+    return _principal(store, token or request.headers.get("x-api-key"), request.cookies.get(COOKIE))
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
     """A dependency admitting holders of a valid key with one of ``roles`` (401, then 403)."""
 
-    def principal(request: Request, store: StoreDep) -> Principal:
-        found = identify(request, store)
+    def principal(
+        store: StoreDep, bearer: BearerDep, header: HeaderDep, cookie: CookieDep
+    ) -> Principal:
+        found = _principal(store, bearer.credentials if bearer is not None else header, cookie)
         if found.role not in roles:
             allowed = ", ".join(role.value for role in roles)
             raise Forbidden(

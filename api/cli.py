@@ -6,32 +6,17 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
-from api.auth import Role, create_key, list_keys, revoke_key
-from api.exports import pavilion_csv, pavilion_xlsx
-from api.service import (
-    ImportDocument,
-    decp_document,
-    find_partners,
-    import_document,
-    match_tender,
-    parse_json_file,
-    shortlist_pavilion,
-    showcase_document,
-    showcase_tender,
-    suggest_cpv,
-    ted_document,
-)
+from api.keys import Role
 from api.settings import Settings
-from graph.decp import DecpImport, DecpReport
 from graph.errors import (
     Infeasible,
     InvalidInput,
@@ -40,10 +25,14 @@ from graph.errors import (
     StoreUnavailable,
 )
 from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
-from graph.store import GraphStore, ImportReport
-from graph.ted import TedImport
+from matcher.modes import Mode
 from matcher.phrases import Lang
-from matcher.propose import MatchOptions, Mode
+
+if TYPE_CHECKING:  # the service, the matcher and the stores load in the commands that use them
+    from api.service import ImportDocument
+    from graph.decp import DecpImport, DecpReport
+    from graph.store import GraphStore, ImportReport
+    from graph.ted import TedImport
 
 __all__ = ["app"]
 
@@ -55,6 +44,26 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(f"meute {version('meute')}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Meute: complementary consortia of French firms for foreign tenders."""
+
+
 LangOption = Annotated[
     Lang, typer.Option(help="Language of the reasons and infeasibility explanations: en or fr.")
 ]
@@ -74,6 +83,10 @@ def _store() -> Iterator[GraphStore]:
     """Open the configured store for one command and report Meute errors cleanly."""
     try:
         settings = Settings()
+        settings.configure_logging()
+        errors.print(
+            f"store: {settings.store_name()}", highlight=False, markup=False, soft_wrap=True
+        )
         with settings.open_store() as store:
             yield store
     except MeuteError as error:
@@ -120,6 +133,8 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
 @app.command()
 def demo(top: Annotated[int, typer.Option(min=1, max=100)] = 5) -> None:
     """Load the synthetic showcase if the store is empty and match the Bouaké hospital tender."""
+    from api.service import import_document, match_tender, showcase_document, showcase_tender
+
     with _store() as store:
         if store.count_firms() == 0:
             console.print("Empty store: loading the synthetic showcase dataset...")
@@ -139,6 +154,8 @@ def match(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Propose ranked consortia for a tender file."""
+    from api.service import match_tender, parse_json_file
+
     with _store() as store:
         tender = parse_json_file(tender_file, Tender)
         result = match_tender(store, tender, Settings().match_options(top, mode, lang))
@@ -166,6 +183,10 @@ app.add_typer(import_app, name="import")
 
 
 def _import(store: GraphStore, document: ImportDocument, what: str) -> None:
+    from rich.progress import Progress
+
+    from api.service import import_document
+
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"importing {what}", total=document.size())
         report = import_document(store, document, lambda n: progress.advance(task, n))
@@ -177,6 +198,8 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="JSON with firms, collaborations, tenders.")],
 ) -> None:
     """Import firms, collaborations and tenders from a JSON file (idempotent)."""
+    from api.service import ImportDocument, parse_json_file
+
     with _store() as store:
         _import(store, parse_json_file(file, ImportDocument), file.name)
 
@@ -226,6 +249,8 @@ def import_decp(
     files: Annotated[list[Path], typer.Argument(help="DECP files: .json or .zip holding one.")],
 ) -> None:
     """Import firms and co-winning from DECP award files (French public contracts)."""
+    from api.service import decp_document
+
     with _store() as store:
         document, decp = decp_document(files)
         _print_decp_report(decp)
@@ -250,6 +275,8 @@ def import_ted(
     files: Annotated[list[Path], typer.Argument(help="TED award notice CSV files (or .csv.gz).")],
 ) -> None:
     """Import foreign tenders from TED award notices: one tender per notice (idempotent)."""
+    from api.service import ted_document
+
     with _store() as store:
         document, ted = ted_document(files)
         _print_ted_report(ted)
@@ -286,6 +313,9 @@ def partners(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Firms that complement a firm, for a tender or in general, ranked, each with why."""
+    from api.service import find_partners, parse_json_file
+    from matcher.propose import MatchOptions
+
     with _store() as store:
         parsed = parse_json_file(tender, Tender) if tender is not None else None
         result = find_partners(store, siren, parsed, top, MatchOptions(lang=lang))
@@ -305,6 +335,10 @@ def pavilion(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Shortlist the firms of a France pavilion at a trade fair (see README)."""
+    from api.exports import pavilion_csv, pavilion_xlsx
+    from api.service import parse_json_file, shortlist_pavilion
+    from matcher.propose import MatchOptions
+
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         errors.print(f"[bold red]error:[/] --out must end in .csv or .xlsx (got {out})")
         raise typer.Exit(2)
@@ -336,7 +370,12 @@ def cpv_suggest(
     top: Annotated[int, typer.Option(min=1, max=50, help="How many codes.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The CPV codes closest to a text, with labels and scores (as used for lots without codes)."""
+    """The CPV codes closest to a text, with labels and scores (as used for lots without codes).
+
+    Exits with code 1 when no code shares a word with the text.
+    """
+    from api.service import suggest_cpv
+
     try:
         suggestions = suggest_cpv(text, top)
     except InvalidInput as error:
@@ -345,9 +384,12 @@ def cpv_suggest(
     if as_json:
         payload = {"text": text, "suggestions": suggestions}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
+    elif not suggestions:
+        errors.print("No CPV label shares any words with this text.")
     if not suggestions:
-        console.print("No CPV label shares any words with this text.")
+        raise typer.Exit(1)  # nothing found, as grep does
+    if as_json:
+        return
     table = Table(show_header=True, expand=True)
     table.add_column("CPV", no_wrap=True)
     table.add_column("Label (FR)", ratio=1)
@@ -369,6 +411,8 @@ def keys_create(
     siren: Annotated[str | None, typer.Option(help="The firm of an sme key.")] = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
+    from api.keys import create_key
+
     with _store() as store:
         key, token = create_key(store, role, name, siren)
     errors.print(f"created {key.role} key {key.id} for {key.name}; it is shown only once:")
@@ -378,6 +422,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key with its role, holder and state (never the key itself)."""
+    from api.keys import list_keys
+
     with _store() as store:
         keys = list_keys(store)
     table = Table(show_header=True)
@@ -395,6 +441,8 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""
+    from api.keys import revoke_key
+
     with _store() as store:
         key = revoke_key(store, key_id)
     console.print(f"revoked key {key.id} ({key.role}, {key.name})")
@@ -408,7 +456,8 @@ def serve(
     """Run the HTTP API (and its OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port)
+    # access_log off: Meute logs each request itself, with its id and latency
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, access_log=False)
 
 
 @app.command()
@@ -423,5 +472,8 @@ def synth(
     generated_firms, collaborations = generate(firms, seed=seed)
     write_dataset(generated_firms, collaborations, out)
     console.print(
-        f"wrote {len(generated_firms)} firms and {len(collaborations)} collaborations to {out}"
+        f"wrote {len(generated_firms)} firms and {len(collaborations)} collaborations to {out}; "
+        f"load them with: meute import {out / 'firms.json'}",
+        highlight=False,
+        soft_wrap=True,
     )

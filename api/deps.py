@@ -4,10 +4,10 @@ language of the matcher's texts asked for by ``?lang=``.
 
 from __future__ import annotations
 
-from typing import Annotated
+import threading
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from starlette.datastructures import State
 
 from api.settings import Settings
 from graph.store import GraphStore
@@ -16,20 +16,24 @@ from matcher.phrases import Lang
 __all__ = ["LangQuery", "SettingsDep", "StoreDep", "app_store", "get_store"]
 
 
-def get_store(request: Request) -> GraphStore:
-    """The app's store, opened now if it could not be opened at startup.
+_opening = threading.Lock()
+
+
+def app_store(state: Any) -> GraphStore:  # Any: Starlette's State holds anything
+    """The store of an app's ``state``, opened now if it is not open yet (once, by one thread).
 
     An unreachable store raises :class:`graph.errors.StoreUnavailable`, answered with 503.
     """
+    with _opening:
+        if state.store is None:
+            state.store = state.settings.open_store()
+        store: GraphStore = state.store
+        return store
+
+
+def get_store(request: Request) -> GraphStore:
+    """The app's store, opened now if it could not be opened at startup."""
     return app_store(request.app.state)
-
-
-def app_store(state: State) -> GraphStore:
-    """The store of the app whose state is ``state`` (see :func:`get_store`)."""
-    if state.store is None:
-        state.store = state.settings.open_store()
-    store: GraphStore = state.store
-    return store
 
 
 def get_settings(request: Request) -> Settings:

@@ -33,8 +33,6 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from api.security import html_security_headers
 from graph.model import (
@@ -279,6 +277,9 @@ def _csv(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
 
 
 def _xlsx(sheets: Sequence[_Sheet]) -> bytes:
+    from openpyxl import Workbook  # loads with the first spreadsheet, not with the server
+    from openpyxl.styles import Alignment, Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     for sheet in sheets:

@@ -11,8 +11,8 @@ idempotent: a retry ends with the same totals as a clean import).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-import logging
 import shutil
 import threading
 import uuid
@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.logs import logger
 from graph.errors import InvalidInput, MeuteError, NotFound, Problem, StoreUnavailable
 from graph.records import Records
 from graph.store import GraphStore, ImportReport
@@ -31,7 +32,6 @@ from graph.store import GraphStore, ImportReport
 __all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Work", "new_job_id"]
 
 KIND = "import_job"
-log = logging.getLogger(__name__)
 
 
 class JobStatus(StrEnum):
@@ -80,6 +80,9 @@ class JobProgress:
         self._runner._advance(self._job_id, items)
 
 
+# Progress is logged each time another tenth of a job's items is done.
+PROGRESS_STEPS = 10
+
 # The work of a job: import, telling the progress, and return the report.
 Work = Callable[[JobProgress], ImportReport]
 
@@ -124,7 +127,8 @@ class JobRunner:
             self._recover()
             self._jobs[job.id] = job
             self._record(job)
-        self._executor.submit(self._run, job.id, work)
+        # the job's log lines carry the id of the request that submitted it
+        self._executor.submit(contextvars.copy_context().run, self._run, job.id, work)
         return job
 
     def retry(self, job_id: str, work: Work) -> ImportJob:
@@ -147,7 +151,7 @@ class JobRunner:
             )
             self._jobs[job_id] = job
             self._record(job)
-        self._executor.submit(self._run, job_id, work)
+        self._executor.submit(contextvars.copy_context().run, self._run, job_id, work)
         return job
 
     def get(self, job_id: str) -> ImportJob:
@@ -182,7 +186,7 @@ class JobRunner:
         try:
             self._stored().put(job.id, job)
         except StoreUnavailable as error:
-            log.warning("import job %s not recorded (%s): kept in memory", job.id, error.detail)
+            logger.warning("import job %s not recorded (%s): kept in memory", job.id, error.detail)
 
     def _recover(self) -> None:
         """Once the store is reachable: mark the unfinished jobs of a previous run interrupted."""
@@ -213,15 +217,33 @@ class JobRunner:
 
     def _advance(self, job_id: str, items: int) -> None:
         with self._lock:
-            self._update(job_id, items_done=self._jobs[job_id].items_done + items)
+            job = self._jobs[job_id]
+            before, done = job.items_done, job.items_done + items
+            self._update(job_id, items_done=done)
+            step = max(job.items_total // PROGRESS_STEPS, 1)
+            if done // step > before // step:
+                logger.info(
+                    "import job progress",
+                    extra={"job": job_id, "done": done, "total": job.items_total},
+                )
 
     def _run(self, job_id: str, work: Work) -> None:
         self._update(job_id, status=JobStatus.RUNNING)
+        job = self.get(job_id)
+        logger.info(
+            "import job started", extra={"job": job_id, "what": job.what, "total": job.items_total}
+        )
         try:
             report = work(JobProgress(self, job_id))
         except MeuteError as error:
+            logger.warning(
+                "import job failed: %s",
+                error.detail,
+                extra={"job": job_id, "errors": [str(p) for p in error.problems]},
+            )
             self._finish(job_id, JobStatus.FAILED, error=error.detail, errors=error.problems)
         except Exception as error:  # a job must end in a state, whatever failed
+            logger.exception("import job failed", extra={"job": job_id})
             self._finish(job_id, JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
         else:
             self._finish(
@@ -235,6 +257,14 @@ class JobRunner:
                 },
             )
             shutil.rmtree(self.inputs / job_id, ignore_errors=True)
+            logger.info(
+                "import job done: created %d, updated %d, unchanged %d, rejected %d",
+                report.created,
+                report.updated,
+                report.unchanged,
+                len(report.rejected),
+                extra={"job": job_id},
+            )
 
     def _finish(
         self,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from api.logs import Timings, log_if_slow
 from graph.cpv import format_code, label
 from graph.decp import DecpImport, read_decp
 from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
@@ -45,6 +46,7 @@ __all__ = [
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
+    "stored_firm",
     "suggest_cpv",
     "ted_document",
 ]
@@ -121,26 +123,36 @@ def import_document(
 
 
 def prepare_problem(
-    store: GraphStore, tender: Tender, options: MatchOptions
+    store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
 ) -> tuple[MatchProblem, list[Collaboration]]:
     """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
-    codes = lot_codes(tender, options)
+    timings = timings or Timings()
+    with timings.part("codes"):
+        codes = lot_codes(tender, options)
     wanted = sorted({code for lot in codes.values() for code in lot})
-    candidates = store.candidates(wanted, options.retrieval)
-    candidates += store.get_firms(tender.constraints.must_include)
-    short = shortlist(tender, candidates, codes, options.weights, options.shortlist, options.lang)
-    collaborations = store.collaborations_among({firm.siren for firm in short})
-    problem = build_problem(
-        tender,
-        short,
-        collaborations,
-        codes,
-        text_model(),
-        options.weights,
-        options.fit_weights,
-        options.per_lot,
-        options.lang,
-    )
+    with timings.part("retrieval"):
+        candidates = store.candidates(wanted, options.retrieval)
+        candidates += store.get_firms(tender.constraints.must_include)
+    with timings.part("shortlist"):
+        short = shortlist(
+            tender, candidates, codes, options.weights, options.shortlist, options.lang
+        )
+    with timings.part("collaborations"):
+        collaborations = store.collaborations_among({firm.siren for firm in short})
+    with timings.part("text_model"):  # fitted by the process's first match
+        model = text_model()
+    with timings.part("problem"):
+        problem = build_problem(
+            tender,
+            short,
+            collaborations,
+            codes,
+            model,
+            options.weights,
+            options.fit_weights,
+            options.per_lot,
+            options.lang,
+        )
     return problem, collaborations
 
 
@@ -152,13 +164,28 @@ def match_tender(store: GraphStore, tender: Tender, options: MatchOptions) -> Ma
 def match_with_alternatives(
     store: GraphStore, tender: Tender, options: MatchOptions, per_lot: int
 ) -> tuple[MatchResult, dict[str, list[Firm]]]:
-    """Ranked consortia, and each lot's ``per_lot`` best candidate firms (to swap a member)."""
-    problem, collaborations = prepare_problem(store, tender, options)
-    result = present(problem, *solve(problem, options), collaborations, options.lang)
+    """Ranked consortia, and each lot's ``per_lot`` best candidate firms (to swap a member).
+
+    A match slower than the configured threshold is logged with where its time went.
+    """
+    timings = Timings()
+    problem, collaborations = prepare_problem(store, tender, options, timings)
+    with timings.part("solve"):
+        chosen = solve(problem, options)
+    with timings.part("explain"):
+        result = present(problem, *chosen, collaborations, options.lang)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
         for index, lot in enumerate(tender.lots)
     }
+    log_if_slow(
+        "match",
+        timings,
+        tender=tender.id,
+        lots=len(tender.lots),
+        mode=options.mode.value,
+        candidates=result.candidates_considered,
+    )
     return result, alternatives
 
 
@@ -200,7 +227,8 @@ def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
     ]
 
 
-def _stored_firm(store: GraphStore, siren: str) -> Firm:
+def stored_firm(store: GraphStore, siren: str) -> Firm:
+    """The stored firm with this SIREN: InvalidInput if it is not one, NotFound if unknown."""
     try:
         valid = TypeAdapter(Siren).validate_python(siren)
     except ValidationError as error:
@@ -227,7 +255,7 @@ def find_partners(
     else the firms in the divisions that partners of the firm's divisions are most often in.
     The reasons are written in ``options.lang``.
     """
-    firm = _stored_firm(store, siren)
+    firm = stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
     partners = {s for c in ring for s in (c.firm_a, c.firm_b)} - {firm.siren}
     collaborations = store.collaborations_of(partners) if partners else ring

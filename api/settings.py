@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from platformdirs import user_data_dir
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.logs import LogFormat, configure_logging
 from graph.factory import open_store
-from graph.store import GraphStore
+from matcher.modes import Mode
 from matcher.phrases import Lang
-from matcher.propose import MatchOptions, Mode
-from scoring.consortium import ObjectiveWeights
+
+if TYPE_CHECKING:  # the matcher and the stores load only when a command needs them
+    from graph.store import GraphStore
+    from matcher.propose import MatchOptions
 
 __all__ = ["LimitSettings", "SearchSettings", "Settings", "WeightSettings"]
 
@@ -90,6 +94,11 @@ class Settings(BaseSettings):
     programme_target: int = Field(
         3_000, ge=1, description="Firms the programme committed to accompany."
     )
+    log_format: LogFormat = Field("text", description="Log lines as text or as JSON objects.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    slow_match_ms: float = Field(
+        2_000.0, gt=0, description="Matches slower than this are logged with their timings."
+    )
 
     def open_store(self) -> GraphStore:
         """Open the configured store; the caller closes it."""
@@ -103,10 +112,26 @@ class Settings(BaseSettings):
             self.neo4j_timeout,
         )
 
+    def configure_logging(self) -> None:
+        """Set up the ``meute`` logger as configured (see :mod:`api.logs`)."""
+        configure_logging(self.log_format, self.log_level, self.slow_match_ms)
+
+    def store_name(self) -> str:
+        """The store in use, for people: its data directory, or its URI without credentials."""
+        if self.graph == "embedded":
+            return f"embedded store at {self.data_dir}"
+        parts = urlsplit(self.neo4j_uri or "")
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        uri = urlunsplit(parts._replace(netloc=host))  # without user and password
+        return f"Neo4j store at {uri or '(no MEUTE_NEO4J_URI)'}, database {self.neo4j_database}"
+
     def match_options(
         self, top: int = 10, mode: Mode = Mode.FAST, lang: Lang = Lang.EN
     ) -> MatchOptions:
         """Matching options with the configured weights and search knobs, texts in ``lang``."""
+        from matcher.propose import MatchOptions
+        from scoring.consortium import ObjectiveWeights
+
         return MatchOptions(
             top=top,
             mode=mode,

@@ -129,11 +129,10 @@ class EmbeddedStore(GraphStore):
         self._lock = threading.RLock()
         self._loaded_stamp: tuple[int, int, int] | None = None
         self._reset()
-        if data_dir is not None:
+        if data_dir is not None:  # the snapshot is read by the first read or write that needs it
             data_dir.mkdir(parents=True, exist_ok=True)
             for leftover in remove_leftovers(self._snapshot_path(), data_dir / ".lock"):
                 log.warning("removed %s, left by an interrupted snapshot write", leftover)
-            self._refresh()
         self._records = RecordFile(data_dir)
 
     # -- state -----------------------------------------------------------------------------

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
+if TYPE_CHECKING:
+    from graph.store import GraphStore
 
 __all__ = ["Backend", "open_store"]
 
@@ -29,4 +29,6 @@ def open_store(
         return Neo4jStore(
             neo4j_uri or "", neo4j_user, neo4j_password, neo4j_database, neo4j_timeout
         )
+    from graph.embedded import EmbeddedStore  # networkx loads only for this backend
+
     return EmbeddedStore(data_dir)

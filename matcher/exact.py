@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 from matcher.deadline import Deadline
 from matcher.problem import MatchProblem
+
+if TYPE_CHECKING:  # scipy.optimize loads at the first exact solve, not with the server
+    from scipy.optimize import LinearConstraint
 
 __all__ = ["ExactResult", "solve_exact"]
 
@@ -66,6 +69,8 @@ class _Builder:
         self.upper.append(upper)
 
     def constraint(self, n_vars: int) -> LinearConstraint:
+        from scipy.optimize import LinearConstraint
+
         matrix = coo_array(
             (self.vals, (self.rows, self.cols)), shape=(len(self.lower), n_vars)
         ).tocsr()
@@ -172,6 +177,8 @@ def solve_exact(
             lower[y0 + f] = 1.0
     integrality = np.ones(n_vars)
     integrality[c] = 0
+
+    from scipy.optimize import Bounds, milp
 
     result = ExactResult()
     for _ in range(top):

@@ -303,8 +303,10 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     },
     "relax.max_members": {
         EN: (
+            "no single firm meets the other constraints; without this limit the best "
+            "consortium has {members} members",
             "no consortium of at most {count} firms meets the other constraints; without this "
-            "limit the best has {members} members"
+            "limit the best has {members} members",
         ),
         FR: (
             "aucune entreprise seule ne peut respecter les autres contraintes ; sans cette "

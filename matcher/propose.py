@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from graph.errors import InvalidInput, Problem, TimedOut
 from graph.model import (
@@ -22,6 +21,7 @@ from matcher.diversity import mean_pairwise_changes
 from matcher.exact import solve_exact
 from matcher.explain import why_member
 from matcher.infeasibility import explain_infeasibility
+from matcher.modes import Mode
 from matcher.phrases import Lang, phrase
 from matcher.problem import MatchProblem, build_problem
 from matcher.search import fast_solve
@@ -30,13 +30,6 @@ from scoring.fit import FitWeights
 from scoring.text import TextModel, lot_text, text_model
 
 __all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
-
-
-class Mode(StrEnum):
-    """Which solver forms the consortia."""
-
-    FAST = "fast"
-    EXACT = "exact"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from graph import naf
 from graph.cpv import Taxonomy, taxonomy
@@ -116,6 +114,8 @@ def _with_glossary(text: str) -> str:
 
 def _family_matrix(vocabulary: Taxonomy, codes: list[str], labels: csr_matrix) -> csr_matrix:
     """Each code's row: its ancestors' label vectors summed (a division's own), normalised."""
+    from sklearn.preprocessing import normalize  # scikit-learn loads with the text model
+
     index = {code: i for i, code in enumerate(codes)}
     rows, cols = [], []
     for i, code in enumerate(codes):
@@ -140,6 +140,8 @@ class TextModel:
     """TF-IDF space of the CPV labels; ``similarity`` is the cosine of two texts in it."""
 
     def __init__(self, vocabulary: Taxonomy) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
         self.vocabulary = vocabulary
         self.codes_ = sorted(vocabulary.entries)
         labels = [

@@ -17,10 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import COOKIE, Principal, Role, session_principal
+from api.auth import COOKIE, Principal, Role
 from api.deps import StoreDep
 from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from api.keys import session_principal
 from api.security import SECURITY_HEADERS
 from graph.errors import MeuteError, StoreUnavailable
 from graph.model import ProposalStatus, TenderSource
@@ -186,8 +188,9 @@ async def _page_not_found(request: Request, error: Exception) -> Response:
 
 
 def install_handlers(app: FastAPI) -> None:
-    """The login redirect, the French 403 and 404 pages, and a French 503 page for the console
-    when the store is down (the API's own answer, problem+json, stays as it is elsewhere).
+    """The login redirect, the French 403 and 404 pages (for an unknown address too), and a
+    French 503 page for the console when the store is down (the API's own answers, problem+json,
+    stay as they are elsewhere).
     """
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RoleRefused, _role_refused)
@@ -201,3 +204,13 @@ def install_handlers(app: FastAPI) -> None:
         return await answer if isinstance(answer, Awaitable) else answer
 
     app.add_exception_handler(StoreUnavailable, store_unavailable)
+    http_handler = app.exception_handlers[StarletteHTTPException]
+
+    async def unknown_page(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 404 and request.url.path.startswith(f"{PREFIX}/"):
+            return render(request, "introuvable.html", None, 404, what="cette page", home=PREFIX)
+        answer = http_handler(request, error)
+        return await answer if isinstance(answer, Awaitable) else answer
+
+    app.add_exception_handler(StarletteHTTPException, unknown_page)

@@ -19,7 +19,8 @@ from api.examples import (
     page,
 )
 from api.pages import LimitQuery, OffsetQuery, Page
-from graph.errors import InvalidInput, NotFound, Problem
+from api.service import stored_firm
+from graph.errors import InvalidInput, Problem
 from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
 from graph.store import FirmQuery
 
@@ -71,11 +72,10 @@ def list_firms(
 
 @router.get("/{siren}", summary="One firm", responses=example_response(FIRM_EXAMPLE))
 def get_firm(siren: str, store: StoreDep, principal: ReaderDep) -> Firm | PublicFirm:
-    """The firm with this SIREN (404 if unknown); a public profile for other firms' SMEs."""
-    firm = store.get_firm(siren)
-    if firm is None:
-        raise NotFound(f"no firm {siren}", [Problem("siren", siren, "unknown SIREN")])
-    return visible(firm, principal)
+    """The firm with this SIREN (422 if it is not a SIREN, 404 if unknown); a public profile for
+    other firms' SMEs.
+    """
+    return visible(stored_firm(store, siren), principal)
 
 
 @router.post(

@@ -55,7 +55,7 @@ def test_unreachable_server_cli_exits_3_with_a_clear_message(tmp_path: Path) -> 
 def test_unreachable_server_api_answers_503_problem(tmp_path: Path) -> None:
     settings = Settings(graph="neo4j", neo4j_uri=CLOSED, neo4j_password="x")
     with TestClient(create_app(settings=settings)) as client:
-        response = client.get("/health")
+        response = client.get("/health/ready")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert "unreachable" in response.json()["detail"]

@@ -62,7 +62,7 @@ def test_cli_match_json_is_the_same_on_both_backends(
     monkeypatch.setenv("MEUTE_NEO4J_URI", os.environ["MEUTE_NEO4J_URI"])
     on_neo4j = runner.invoke(app, ["match", str(tender), "--json"])
     assert on_embedded.exit_code == 0 and on_neo4j.exit_code == 0, on_neo4j.output
-    left, right = json.loads(on_embedded.output), json.loads(on_neo4j.output)
+    left, right = json.loads(on_embedded.stdout), json.loads(on_neo4j.stdout)
     assert [c["members"] for c in left["consortia"]] == [c["members"] for c in right["consortia"]]
     assert [c["score"] for c in left["consortia"]] == pytest.approx(
         [c["score"] for c in right["consortia"]], abs=1e-9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def bouake() -> dict[str, Any]:
 
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["firms"] >= 250
+    assert body["status"] == "ok" and body["version"] == version("meute")
 
 
 def test_match_returns_ranked_complete_consortia(client: TestClient) -> None:

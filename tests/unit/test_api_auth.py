@@ -53,7 +53,7 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("GET", "/tenders/{tender_id}/consortia/export"): {OFFICER},
     ("GET", "/tenders/{tender_id}/consortia/{rank}/brief"): {OFFICER},
 }
-PUBLIC = {("GET", "/health")}
+PUBLIC = {("GET", "/health"), ("GET", "/health/ready")}
 
 
 @pytest.fixture

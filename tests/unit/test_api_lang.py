@@ -69,7 +69,7 @@ def test_infeasible_problem_bodies_follow_lang(client: TestClient) -> None:
     assert error["field"] == "constraints.max_members"
     assert "le meilleur consortium compte 3 membres" in error["message"]
     english = client.post("/match?top=1", json=bouake(max_members=1)).json()
-    assert "the best has 3 members" in english["errors"][0]["message"]
+    assert "the best consortium has 3 members" in english["errors"][0]["message"]
 
 
 def test_violations_and_saved_proposals_follow_lang(client: TestClient) -> None:

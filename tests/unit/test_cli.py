@@ -36,7 +36,7 @@ def test_demo_consortia_cover_all_three_bouake_lots(data_dir: Path) -> None:
     assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
     result = runner.invoke(app, ["match", str(BOUAKE), "--json", "--top", "10"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     lots = {lot["id"] for lot in json.loads(BOUAKE.read_text(encoding="utf-8"))["lots"]}
     assert len(lots) == 3
     assert len(payload["consortia"]) == 10
@@ -53,7 +53,7 @@ def test_match_explains_in_french_on_request(data_dir: Path) -> None:
     assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
     result = runner.invoke(app, ["match", str(BOUAKE), "--json", "--top", "1", "--lang", "fr"])
     assert result.exit_code == 0, result.output
-    members = json.loads(result.output)["consortia"][0]["members"]
+    members = json.loads(result.stdout)["consortia"][0]["members"]
     assert members[0]["why"].startswith("Chef de file, prend le lot L")
     assert "--lang" in runner.invoke(app, ["partners", "--help"]).output
     assert "--lang" in runner.invoke(app, ["pavilion", "--help"]).output

@@ -58,7 +58,7 @@ def test_cpv_suggest(data_dir: Path) -> None:
     text = "fourniture et installation d'équipements d'imagerie médicale"
     result = runner.invoke(app, ["cpv", "suggest", text, "--top", "3", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert payload["text"] == text
     codes = [item["code"] for item in payload["suggestions"]]
     assert len(codes) == 3 and all(code.startswith("331") for code in codes)
@@ -76,7 +76,7 @@ def test_partners_json_in_general_and_for_a_tender(data_dir: Path) -> None:
     siren = json.loads((SHOWCASE / "firms.json").read_text(encoding="utf-8"))["firms"][0]["siren"]
     general = runner.invoke(app, ["partners", siren, "--top", "4", "--json"])
     assert general.exit_code == 0, general.output
-    partners = json.loads(general.output)["partners"]
+    partners = json.loads(general.stdout)["partners"]
     assert len(partners) == 4
     for partner in partners:
         assert {"siren", "name", "score", "why"} <= set(partner) and partner["siren"] != siren
@@ -84,7 +84,7 @@ def test_partners_json_in_general_and_for_a_tender(data_dir: Path) -> None:
     assert [p["score"] for p in partners] == sorted((p["score"] for p in partners), reverse=True)
     tender = runner.invoke(app, ["partners", siren, "--tender", str(BOUAKE), "--json"])
     assert tender.exit_code == 0, tender.output
-    payload = json.loads(tender.output)
+    payload = json.loads(tender.stdout)
     assert payload["tender_id"] == "bouake-hospital" and len(payload["partners"]) == 10
     assert all(p["why"].startswith("Fits lot ") for p in payload["partners"])
     table = runner.invoke(app, ["partners", siren, "--top", "2"])

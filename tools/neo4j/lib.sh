@@ -42,6 +42,7 @@ n4j_port_open() {
 }
 
 n4j_print_hints() {
+    echo "export MEUTE_GRAPH=neo4j"
     echo "export MEUTE_NEO4J_URI=bolt://127.0.0.1:$MEUTE_NEO4J_PORT"
     echo "export MEUTE_NEO4J_USER=neo4j"
     if [[ -n "$MEUTE_NEO4J_PASSWORD" ]]; then
