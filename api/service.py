@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,17 +15,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from graph.cpv import format_code, label
 from graph.decp import DecpImport, read_decp
 from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from graph.facts import merge_firm, with_facts
 from graph.model import (
     Collaboration,
     Consortium,
+    FactSource,
     Firm,
     MatchResult,
     PartnerResult,
     PavilionRequest,
     PavilionResult,
+    Provenance,
     Siren,
     Tender,
 )
+from graph.sirene import SireneReport, read_sirene
 from graph.store import GraphStore, ImportReport
 from matcher.partners import PartnerWeights, rank_partners
 from matcher.pavilion import select_pavilion, theme_codes
@@ -35,7 +40,10 @@ from scoring.text import text_model
 
 __all__ = [
     "ImportDocument",
+    "active_firms",
     "decp_document",
+    "import_decp",
+    "import_sirene",
     "find_partners",
     "import_document",
     "match_tender",
@@ -125,7 +133,7 @@ def prepare_problem(
     codes = lot_codes(tender, options)
     wanted = sorted({code for lot in codes.values() for code in lot})
     candidates = store.candidates(wanted, options.retrieval)
-    candidates += store.get_firms(tender.constraints.must_include)
+    candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
     short = shortlist(tender, candidates, codes, options.weights, options.shortlist, options.lang)
     collaborations = store.collaborations_among({firm.siren for firm in short})
     problem = build_problem(
@@ -158,6 +166,83 @@ def match_with_alternatives(
         for index, lot in enumerate(tender.lots)
     }
     return result, alternatives
+
+
+def active_firms(firms: Iterable[Firm]) -> list[Firm]:
+    """The firms the registry does not say have ceased: the only ones ever proposed."""
+    return [firm for firm in firms if firm.active]
+
+
+def _merged_with_store(store: GraphStore, firms: Sequence[Firm]) -> list[Firm]:
+    """``firms`` keeping the stored facts that come from stronger sources (see graph.facts)."""
+    merged: list[Firm] = []
+    for start in range(0, len(firms), IMPORT_BATCH):
+        batch = firms[start : start + IMPORT_BATCH]
+        stored = {firm.siren: firm for firm in store.get_firms(f.siren for f in batch)}
+        merged.extend(merge_firm(stored.get(firm.siren), firm) for firm in batch)
+    return merged
+
+
+def import_decp(
+    store: GraphStore,
+    paths: Sequence[Path],
+    progress: Callable[[int], None] | None = None,
+    expect: Callable[[int], None] | None = None,
+) -> tuple[ImportReport, DecpImport]:
+    """Read DECP files and import their firms and co-winning; a fact the store holds from a
+    stronger source (registry, declared) is kept, never replaced by an inferred one.
+    """
+    document, decp = decp_document(paths)
+    document.firms = _merged_with_store(store, document.firms)
+    if expect is not None:
+        expect(document.size())
+    return import_document(store, document, progress), decp
+
+
+def import_sirene(
+    store: GraphStore,
+    paths: Sequence[Path],
+    create_naf: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SireneReport:
+    """Enrich the stored firms with their SIRENE registry facts (and, with ``create_naf``,
+    create the legal units of those activities), in batches written atomically.
+
+    Registry facts replace inferred ones and are never put over declared ones (see
+    graph.facts); ``as_of`` (default today) dates them. The files are read in full before
+    anything is written, so a malformed file leaves the store untouched.
+    """
+    known = store.sirens()
+    registry, report = read_sirene(paths, known.__contains__, create_naf)
+    origin = Provenance(source=FactSource.SIRENE, date=as_of or dt.date.today())
+    found = [registry[siren] for siren in sorted(registry)]
+    for start in range(0, len(found), IMPORT_BATCH):
+        batch = found[start : start + IMPORT_BATCH]
+        stored = {firm.siren: firm for firm in store.get_firms(r.siren for r in batch)}
+        changed: list[Firm] = []
+        for facts in batch:
+            firm = stored.get(facts.siren)
+            if firm is None:
+                created = facts.new_firm(origin)
+                if isinstance(created, str):
+                    report.reject(created)
+                else:
+                    report.created += 1
+                    changed.append(created)
+                continue
+            report.matched += 1
+            updated = with_facts(firm, facts.facts(origin))
+            if updated == firm:
+                report.unchanged += 1
+            else:
+                report.updated += 1
+                changed.append(updated)
+        if changed:
+            store.upsert_firms(changed)
+        if progress is not None:
+            progress(len(batch))
+    return report
 
 
 def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
@@ -228,7 +313,7 @@ def find_partners(
     else:
         divisions = set(affinity.partner_divisions(division_profile(firm)))
     wanted = sorted(f"{division}000000" for division in divisions)
-    candidates = store.candidates(wanted) + store.get_firms(neighbours)
+    candidates = active_firms(store.candidates(wanted) + store.get_firms(neighbours))
     return rank_partners(
         firm,
         candidates,
@@ -308,7 +393,7 @@ def shortlist_pavilion(
     codes = theme_codes(request, options)
     wanted = sorted({code for theme in codes for code in theme})
     candidates = store.candidates(wanted, options.retrieval)
-    candidates += store.get_firms(request.must_include)
+    candidates = active_firms(candidates + store.get_firms(request.must_include))
     return select_pavilion(
         request, candidates, codes, text_model(), shortlist=options.shortlist, lang=options.lang
     )

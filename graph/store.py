@@ -169,6 +169,10 @@ class GraphStore(ABC):
         """How many firms are stored."""
 
     @abstractmethod
+    def sirens(self) -> set[str]:
+        """The SIRENs of every stored firm (what a registry import looks its rows up in)."""
+
+    @abstractmethod
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""
 

@@ -344,6 +344,7 @@ def _present(
             breakdown=parts,
             why=_why(request, pool[f], themes, objective.fit[:, f], codes, parts["regions"], lang),
             contact_email=pool[f].contact_email,
+            estimated=pool[f].estimated(),
         )
         for stand, (_, negative, _, f, themes, parts) in enumerate(rows, start=1)
     ]
