@@ -13,14 +13,13 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from graph.errors import MeuteError, NotFound, Problem
-from graph.store import ImportReport
 
-__all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Work"]
+__all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Report", "Work"]
 
 
 class JobStatus(StrEnum):
@@ -62,8 +61,16 @@ class JobProgress:
         self._runner._advance(self._job_id, items)
 
 
+class Report(Protocol):
+    """What an import reports (``ImportReport``, ``SireneReport``)."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data."""
+        ...
+
+
 # The work of a job: import, telling the progress, and return the report.
-Work = Callable[[JobProgress], ImportReport]
+Work = Callable[[JobProgress], Report]
 
 
 class JobRunner:
@@ -124,16 +131,7 @@ class JobRunner:
         except Exception as error:  # a job must end in a state, whatever failed
             self._finish(job_id, JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
         else:
-            self._finish(
-                job_id,
-                JobStatus.DONE,
-                report={
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                },
-            )
+            self._finish(job_id, JobStatus.DONE, report=report.as_dict())
 
     def _finish(
         self,

@@ -17,8 +17,10 @@ from graph.decp import DecpImport, read_decp
 from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
 from graph.facts import merge_firm, with_facts
 from graph.model import (
+    MAX_NAME,
     Collaboration,
     Consortium,
+    FactDeclaration,
     FactSource,
     Firm,
     MatchResult,
@@ -42,10 +44,10 @@ __all__ = [
     "ImportDocument",
     "active_firms",
     "decp_document",
-    "import_decp",
-    "import_sirene",
     "find_partners",
+    "import_decp",
     "import_document",
+    "import_sirene",
     "match_tender",
     "match_with_alternatives",
     "parse_json_file",
@@ -243,6 +245,27 @@ def import_sirene(
         if progress is not None:
             progress(len(batch))
     return report
+
+
+def declare_facts(
+    store: GraphStore, siren: str, declaration: FactDeclaration, author: str, on: dt.date
+) -> Firm:
+    """Set the facts ``author`` declares about a stored firm (kept with author and date, never
+    overwritten by an import); a value the model refuses raises InvalidInput naming it.
+    """
+    firm = _stored_firm(store, siren)
+    facts = declaration.facts()
+    if not facts:
+        problem = Problem("body", None, "declare at least one fact")
+        raise InvalidInput("nothing to declare", [problem])
+    origin = Provenance(source=FactSource.DECLARED, date=on, author=author[:MAX_NAME])
+    try:
+        declared = with_facts(firm, {fact: (values, origin) for fact, values in facts.items()})
+    except ValidationError as error:
+        raise InvalidInput("invalid declaration", problems_from_validation(error)) from None
+    if declared != firm:
+        store.upsert_firms([declared])
+    return declared
 
 
 def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:

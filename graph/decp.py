@@ -667,10 +667,7 @@ class _Reader:
         self.seen: dict[tuple[object, ...], str] = {}
 
     def read_file(self, path: Path) -> DecpReport:
-        if _is_tabular(path):
-            records = _tabular_records(path)
-        else:
-            records = _records(path, _load_json(path))
+        records = _tabular_records(path) if _is_tabular(path) else _records(path, _load_json(path))
         report = DecpReport(source=path.name)
         for index, record in enumerate(records):
             report.read += 1

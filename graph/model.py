@@ -39,6 +39,7 @@ __all__ = [
     "Evaluation",
     "ExportMaturity",
     "Fact",
+    "FactDeclaration",
     "FactSource",
     "Firm",
     "FirmProfile",
@@ -54,8 +55,8 @@ __all__ = [
     "PavilionTheme",
     "Proposal",
     "ProposalEvent",
-    "Provenance",
     "ProposalStatus",
+    "Provenance",
     "PublicFirm",
     "Region",
     "SavedPavilion",
@@ -214,7 +215,8 @@ class FactSource(StrEnum):
 
     ``sirene``: INSEE's registry; ``decp``: stated in award data (a winner's own department);
     ``decp-inferred``: estimated from award data (amounts won, place of execution) or left at
-    its default (a firm created from the registry alone has no export facts), never a fact; ``declared``: set by the firm or an officer (or given in an imported document);
+    its default (a firm created from the registry alone has no export facts), never a fact;
+    ``declared``: set by the firm or an officer (or given in an imported document);
     ``synthetic``: made up for the showcase and the benchmarks.
     """
 
@@ -382,6 +384,33 @@ class Firm(FirmProfile):
         return [fact for fact, origin in self.provenance.items() if origin.source.inferred]
 
 
+class FactDeclaration(_Model):
+    """Facts a firm or an officer declares about a firm; only the fields given are declared.
+
+    A declared fact outranks every import (see :mod:`graph.facts`); ``null`` clears a turnover
+    or a contact.
+    """
+
+    headcount: HeadcountBand | None = None
+    turnover_eur: float | None = Field(None, ge=0.0)
+    export_countries: list[Country] | None = Field(None, max_length=250)
+    export_share: float | None = Field(None, ge=0.0, le=1.0)
+    maturity: ExportMaturity | None = None
+    contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    certifications: list[Certification] | None = Field(None, max_length=50)
+    region: Region | None = None
+    naf: str | None = Field(None, pattern=r"^\d{2}\.\d{2}[A-Z]$")
+
+    def facts(self) -> dict[Fact, dict[str, Any]]:
+        """The declared fields, by the fact each sets."""
+        given = self.model_fields_set
+        return {
+            fact: {name: getattr(self, name) for name in names}
+            for fact, names in FACT_FIELDS.items()
+            if any(name in given for name in names)
+        }
+
+
 class PublicFirm(FirmProfile):
     """A firm as another firm sees it: without turnover, export share and contacts."""
 
@@ -392,7 +421,9 @@ class PublicFirm(FirmProfile):
         """The public profile of ``firm`` (without the sources of its private facts)."""
         public = firm.model_dump(include={*FirmProfile.model_fields, "is_sme"})
         public["provenance"] = {
-            fact: origin for fact, origin in public["provenance"].items() if fact not in PRIVATE_FACTS
+            fact: origin
+            for fact, origin in public["provenance"].items()
+            if fact not in PRIVATE_FACTS
         }
         return cls.model_validate(public)
 

@@ -29,7 +29,7 @@ import gzip
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,6 +58,7 @@ __all__ = [
     "Layout",
     "RegistryFirm",
     "SireneReport",
+    "naf_prefixes",
     "read_sirene",
 ]
 
@@ -74,6 +75,7 @@ MAX_REPORTED = 200  # rejection reasons kept in the report (all are counted)
 
 _NAF = re.compile(r"\d{2}\.\d{2}[A-Z]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAF_PREFIX = re.compile(r"\d{2}(\.\d{1,2}[A-Z]?)?")
 _COMMUNE = re.compile(r"\d{5}|2[AB]\d{3}")
 _UNIT_COLUMNS = frozenset(
     {
@@ -138,7 +140,9 @@ class RegistryFirm:
     def new_firm(self, origin: Provenance) -> Firm | str:
         """A firm made from the registry alone, or why it cannot be (a missing fact)."""
         facts = self.facts(origin)
-        missing = [fact.value for fact in (Fact.NAME, Fact.REGION, Fact.HEADCOUNT) if fact not in facts]
+        missing = [
+            fact.value for fact in (Fact.NAME, Fact.REGION, Fact.HEADCOUNT) if fact not in facts
+        ]
         if missing:
             return f"SIREN {self.siren}: not created, the registry gives no {', '.join(missing)}"
         # What the registry does not say (turnover, export, contact) is a default: an estimate.
@@ -257,7 +261,7 @@ class _Malformed(Exception):
         self.column, self.value, self.message = column, value, message
 
 
-def _code(column: str, value: str, codes: Sequence[str] | dict[str, object]) -> str | None:
+def _code(column: str, value: str, codes: Collection[str]) -> str | None:
     if not value:
         return None
     if value not in codes:
@@ -354,18 +358,28 @@ class _Reader:
 
     def _unit(self, siren: str, get: Callable[[str], str]) -> None:
         nomenclature = get("nomenclatureActivitePrincipaleUniteLegale") or None
-        naf = _naf("activitePrincipaleUniteLegale", get("activitePrincipaleUniteLegale"), nomenclature)
+        naf = _naf(
+            "activitePrincipaleUniteLegale", get("activitePrincipaleUniteLegale"), nomenclature
+        )
         category = _code("categorieEntreprise", get("categorieEntreprise"), tuple(CompanyCategory))
-        band = _code("trancheEffectifsUniteLegale", get("trancheEffectifsUniteLegale"), HEADCOUNT_CODES)
-        state = _code("etatAdministratifUniteLegale", get("etatAdministratifUniteLegale"), ("A", "C"))
+        band = _code(
+            "trancheEffectifsUniteLegale", get("trancheEffectifsUniteLegale"), HEADCOUNT_CODES
+        )
+        state = _code(
+            "etatAdministratifUniteLegale", get("etatAdministratifUniteLegale"), ("A", "C")
+        )
         created = _date("dateCreationUniteLegale", get("dateCreationUniteLegale"))
         nic = get("nicSiegeUniteLegale")
         if nic and not (nic.isdigit() and len(nic) <= 5):
-            raise _Malformed("nicSiegeUniteLegale", nic, f"nicSiegeUniteLegale {nic!r} is not a NIC")
+            raise _Malformed(
+                "nicSiegeUniteLegale", nic, f"nicSiegeUniteLegale {nic!r} is not a NIC"
+            )
         firm = self._kept(siren, naf)
         if firm is None:
             return
-        person = " ".join(part for part in (get("prenom1UniteLegale"), get("nomUniteLegale")) if part)
+        person = " ".join(
+            part for part in (get("prenom1UniteLegale"), get("nomUniteLegale")) if part
+        )
         firm.name = get("denominationUniteLegale") or person or firm.name
         firm.naf = naf or firm.naf
         firm.category = CompanyCategory(category) if category else firm.category
@@ -401,6 +415,18 @@ class _Reader:
             firm.region = DEPARTMENT_REGION[department]
 
 
+def naf_prefixes(codes: Sequence[str], field: str = "create_naf") -> tuple[str, ...]:
+    """NAF codes or prefixes (``43``, ``43.2``, ``43.21A``); one that is not raises InvalidInput."""
+    problems = [
+        Problem(f"{field}[{index}]", code, "not a NAF code or prefix such as 43.21A or 43.2")
+        for index, code in enumerate(codes)
+        if not _NAF_PREFIX.fullmatch(code.strip())
+    ]
+    if problems:
+        raise InvalidInput("invalid NAF code", problems)
+    return tuple(code.strip() for code in codes)
+
+
 def read_sirene(
     paths: Sequence[Path],
     wanted: Callable[[str], bool],
@@ -413,7 +439,7 @@ def read_sirene(
     establishment alone does not make a firm). Every header is checked before any row is
     read; a malformed file raises :class:`InvalidInput` naming it.
     """
-    prefixes = tuple(code.strip() for code in create_naf if code.strip())
+    prefixes = naf_prefixes(create_naf)
 
     def create(activity: str | None) -> bool:
         return bool(prefixes) and activity is not None and activity.startswith(prefixes)

@@ -56,6 +56,15 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data (an import job's report)."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
     def merge(self, other: ImportReport) -> None:
         """Add another report's counts to this one."""
         self.created += other.created

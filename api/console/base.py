@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from api.auth import COOKIE, Principal, Role, authenticate
 from api.deps import StoreDep
-from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from api.exports import MATURITY_LABELS, SIZE_LABELS, SOURCE_LABELS, TERM_LABELS, source_note
 from graph.errors import MeuteError, StoreUnavailable
 from graph.model import ProposalStatus
 from graph.store import GraphStore
@@ -82,6 +82,8 @@ templates.env.globals.update(
     TERM_LABELS=TERM_LABELS,
     MATURITY_LABELS=MATURITY_LABELS,
     SIZE_LABELS=SIZE_LABELS,
+    SOURCE_LABELS=SOURCE_LABELS,
+    source_note=source_note,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
 )
