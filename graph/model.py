@@ -18,10 +18,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     computed_field,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -279,6 +282,14 @@ class Provenance(_Model):
     source: FactSource
     date: dt.date | None = None
     author: str | None = Field(None, max_length=MAX_NAME)
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """Unknown date and author are left out: a firm has a dozen of these."""
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
 
 
 def provenance_of_all(source: FactSource, date: dt.date | None = None) -> dict[Fact, Provenance]:

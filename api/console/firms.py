@@ -92,8 +92,10 @@ def declare_page(
             else error.problems
         )
         errors = [
-            f"{DECLARED_FIELDS.get(p.field.split('.')[0].split('[')[0], 'Déclaration')} : "
-            "valeur refusée" + (f" ({p.value})" if p.value not in (None, "") else "")
+            f"{DECLARED_FIELDS[name]} : valeur refusée"
+            + (f" ({p.value})" if p.value not in (None, "") else "")
+            if (name := p.field.split(".")[0].split("[")[0]) in DECLARED_FIELDS
+            else "Remplissez au moins un champ."
             for p in problems
         ]
         return render(request, "entreprise.html", principal, 422, firm=firm, errors=errors)

@@ -244,6 +244,8 @@ def test_console_form_declares_facts(officer: TestClient, decp_store: EmbeddedSt
     )
     assert refused.status_code == 422
     assert "Chiffre d'affaires : valeur refusée" in html.unescape(refused.text)
+    empty = officer.post(f"/console/entreprises/{firm.siren}/faits", data={})
+    assert empty.status_code == 422 and "Remplissez au moins un champ." in empty.text
 
 
 def test_ceased_firms_are_never_proposed(showcase_store: EmbeddedStore, tmp_path: Path) -> None:
