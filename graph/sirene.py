@@ -190,7 +190,6 @@ class RegistryFirm:
     head_nic: str | None = None
     head_naf: str | None = None
     region: Region | None = None
-    department: str | None = None
 
     @property
     def activity(self) -> str | None:
@@ -322,13 +321,13 @@ def _layout(path: Path, header: list[str]) -> Layout:
     raise _refuse(path, f"no siren column with any of {known}", "siren")
 
 
-def _header(path: Path) -> tuple[Layout, list[str]]:
+def _header_layout(path: Path) -> Layout:
     with _text(path) as text:
         try:
             header = next(csv.reader(text), [])
         except csv.Error as error:
             raise _refuse(path, f"broken CSV: {error}") from None
-    return _layout(path, header), header
+    return _layout(path, header)
 
 
 class _Malformed(Exception):
@@ -487,7 +486,6 @@ class _Reader:
             return
         firm.head_naf = naf or firm.head_naf
         if department is not None:
-            firm.department = department
             firm.region = DEPARTMENT_REGION[department]
 
 
@@ -520,7 +518,7 @@ def read_sirene(
     def create(activity: str | None) -> bool:
         return bool(prefixes) and activity is not None and activity.startswith(prefixes)
 
-    layouts = [(_header(Path(path))[0], Path(path)) for path in paths]
+    layouts = [(_header_layout(Path(path)), Path(path)) for path in paths]
     reader = _Reader(wanted, create)
     for layout, path in sorted(layouts, key=lambda item: item[0] is Layout.ETABLISSEMENT):
         reader.read(path, layout)
