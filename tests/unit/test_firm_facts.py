@@ -118,9 +118,11 @@ def test_xlsx_marks_every_inferred_value(officer: TestClient, decp_store: Embedd
     header, member = rows[0], next(row for row in rows if row[2] == firm.siren)
     assert member[header.index("PME")].endswith("(estimé)")
     assert member[header.index("Région")] == f"{firm.region.value} (estimé)"
+    why = member[header.index("Pourquoi")]
+    assert why.count("(estimé)") == 3, why  # export maturity, SME status, region
     page = console(officer, decp_store, f"/console/appels-d-offres/{tender.id}/consortiums")
     row = page[page.index(f'<tr data-siren="{firm.siren}">') :]
-    assert row[: row.index("</tr>")].count("estimé") == 2  # SME status and region
+    assert row[: row.index("</tr>")].count("estimé") == 2 + 3  # SME, region; the why: 3
 
     request = PavilionRequest(
         fair="Salon",
