@@ -289,6 +289,7 @@ def import_sirene_files(
             create_naf or [],
             as_of.date() if as_of else None,
             lambda n: progress.advance(task, n),
+            lambda total: progress.update(task, total=total),
         )
     _print_sirene_report(report)
 

@@ -207,18 +207,22 @@ def import_sirene(
     create_naf: Sequence[str] = (),
     as_of: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
+    expect: Callable[[int], None] | None = None,
 ) -> SireneReport:
     """Enrich the stored firms with their SIRENE registry facts (and, with ``create_naf``,
     create the legal units of those activities), in batches written atomically.
 
     Registry facts replace inferred ones and are never put over declared ones (see
     graph.facts); ``as_of`` (default today) dates them. The files are read in full before
-    anything is written, so a malformed file leaves the store untouched.
+    anything is written, so a malformed file leaves the store untouched; ``expect`` is then
+    told how many firms the files hold, ``progress`` how many each written batch held.
     """
     known = store.sirens()
     registry, report = read_sirene(paths, known.__contains__, create_naf)
     origin = Provenance(source=FactSource.SIRENE, date=as_of or dt.date.today())
     found = [registry[siren] for siren in sorted(registry)]
+    if expect is not None:
+        expect(len(found))
     for start in range(0, len(found), IMPORT_BATCH):
         batch = found[start : start + IMPORT_BATCH]
         stored = {firm.siren: firm for firm in store.get_firms(r.siren for r in batch)}

@@ -67,7 +67,9 @@ def _decp_work(store: GraphStore, folder: Path, paths: list[Path]) -> Work:
 def _sirene_work(store: GraphStore, folder: Path, paths: list[Path], create_naf: list[str]) -> Work:
     def work(progress: JobProgress) -> SireneReport:
         try:
-            return import_sirene(store, paths, create_naf, progress=progress.advance)
+            return import_sirene(
+                store, paths, create_naf, progress=progress.advance, expect=progress.expect
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -289,6 +289,7 @@ def test_sirene_upload_runs_as_a_job(officer: TestClient, tmp_path: Path) -> Non
         time.sleep(0.05)
     assert job["status"] == "done", job
     assert job["report"]["matched"] > 1_000 and job["report"]["rejected"] == 0
+    assert job["items_done"] == job["items_total"] == job["report"]["matched"]
     assert officer.get(f"/firms/{ADECCO}").json()["category"] == "GE"
 
     broken = tmp_path / "StockUniteLegale.csv"
