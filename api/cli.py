@@ -30,6 +30,7 @@ from api.service import (
     showcase_document,
     showcase_tender,
     suggest_cpv,
+    ted_document,
 )
 from api.settings import Settings
 from graph.decp import DecpImport, DecpReport
@@ -43,6 +44,7 @@ from graph.errors import (
 from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
 from graph.sirene import SireneReport
 from graph.store import GraphStore, ImportReport
+from graph.ted import TedImport
 from matcher.phrases import Lang
 from matcher.propose import MatchOptions, Mode
 
@@ -161,8 +163,8 @@ class _ImportGroup(TyperGroup):
 import_app = typer.Typer(
     cls=_ImportGroup,
     help=(
-        "Import into the graph: a JSON document (meute import FILE), DECP award files or "
-        "SIRENE registry files."
+        "Import a JSON document (meute import FILE), DECP award files, SIRENE registry files "
+        "or TED notices."
     ),
     no_args_is_help=True,
 )
@@ -185,28 +187,34 @@ def import_file(
         _import(store, parse_json_file(file, ImportDocument), file.name)
 
 
-def _print_decp_report(decp: DecpImport) -> None:
-    def say(text: str) -> None:
-        console.print(text, highlight=False, markup=False, soft_wrap=True)
+def _say(text: str) -> None:
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
+
+def _print_lines(title: str, lines: list[str]) -> None:
+    """The first lines of a reading report's list, and how many more there are."""
+    for line in lines[:DECP_SHOWN]:
+        _say(f"  {title}: {line}")
+    if len(lines) > DECP_SHOWN:
+        _say(f"  ... and {len(lines) - DECP_SHOWN} more {title}")
+
+
+def _print_decp_report(decp: DecpImport) -> None:
     def counts(report: DecpReport) -> str:
         return ", ".join(f"{key} {getattr(report, key)}" for key in DECP_COUNTS)
 
-    say(f"DECP records: {counts(decp.report)}")
+    _say(f"DECP records: {counts(decp.report)}")
     for report in decp.files:
-        say(f"  {report.source}: {counts(report)}")
+        _say(f"  {report.source}: {counts(report)}")
     report = decp.report
     for title, lines in (
         ("rejected", report.rejections),
         ("dropped", report.warnings),
         ("repaired", report.repairs),
     ):
-        for line in lines[:DECP_SHOWN]:
-            say(f"  {title}: {line}")
-        if len(lines) > DECP_SHOWN:
-            say(f"  ... and {len(lines) - DECP_SHOWN} more {title}")
+        _print_lines(title, lines)
     joint = sum(1 for c in decp.collaborations if c.kind == CollaborationKind.JOINT_BID)
-    say(
+    _say(
         f"read {len(decp.firms)} firms, {len(decp.collaborations)} co-winning collaborations "
         f"({joint} joint bids, {len(decp.collaborations) - joint} co-awards), "
         f"{len(decp.buyers)} buyers; {len(decp.unlocated)} firms without a located contract "
@@ -292,6 +300,30 @@ def import_sirene_files(
             lambda total: progress.update(task, total=total),
         )
     _print_sirene_report(report)
+
+
+def _print_ted_report(ted: TedImport) -> None:
+    total = ted.report
+    _say(
+        f"TED rows: read {total.rows} ({total.duplicate_rows} read twice, counted once); "
+        f"notices {total.notices}: {total.tenders} tenders, {total.rejected} rejected, "
+        f"{len(total.repairs)} repairs"
+    )
+    for report in ted.files:
+        _say(f"  {report.source}: {report.rows} rows, {report.notices} notices")
+    for title, lines in (("rejected", total.rejections), ("repaired", total.repairs)):
+        _print_lines(title, lines)
+
+
+@import_app.command("ted")
+def import_ted(
+    files: Annotated[list[Path], typer.Argument(help="TED award notice CSV files (or .csv.gz).")],
+) -> None:
+    """Import foreign tenders from TED award notices: one tender per notice (idempotent)."""
+    with _store() as store:
+        document, ted = ted_document(files)
+        _print_ted_report(ted)
+        _import(store, document, ", ".join(file.name for file in files))
 
 
 def _print_partners(result: PartnerResult) -> None:

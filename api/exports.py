@@ -52,10 +52,10 @@ __all__ = [
     "CONSORTIUM_HEADERS",
     "CSV_MEDIA_TYPE",
     "ESTIMATED",
+    "FACT_SOURCE_LABELS",
     "HTML_MEDIA_TYPE",
     "PAVILION_HEADERS",
     "PDF_MEDIA_TYPE",
-    "SOURCE_LABELS",
     "TERM_LABELS",
     "XLSX_MEDIA_TYPE",
     "Brief",
@@ -157,7 +157,7 @@ SIZE_LABELS = {
 }
 # Every fact shown says where it comes from; an inferred one is marked « estimé ».
 ESTIMATED = "estimé"
-SOURCE_LABELS = {
+FACT_SOURCE_LABELS = {
     FactSource.SIRENE: "registre SIRENE",
     FactSource.DECP: "marchés publics (DECP)",
     FactSource.DECP_INFERRED: ESTIMATED,
@@ -188,7 +188,7 @@ def marked(text: str, fact: Fact, estimated: Sequence[Fact]) -> str:
 
 def source_note(origin: Provenance) -> str:
     """Where a fact comes from, in French: « registre SIRENE, 03/12/2026 », « déclaré par X »."""
-    note = SOURCE_LABELS[origin.source]
+    note = FACT_SOURCE_LABELS[origin.source]
     if origin.source is FactSource.DECP_INFERRED:
         note = "estimé d'après les marchés publics (DECP)"
     if origin.author:

@@ -33,6 +33,7 @@ from graph.model import (
 )
 from graph.sirene import SireneReport, read_sirene
 from graph.store import GraphStore, ImportReport
+from graph.ted import TedImport, read_ted
 from matcher.partners import PartnerWeights, rank_partners
 from matcher.pavilion import select_pavilion, theme_codes
 from matcher.problem import MatchProblem, build_problem, shortlist
@@ -43,6 +44,7 @@ from scoring.text import text_model
 __all__ = [
     "ImportDocument",
     "active_firms",
+    "declare_facts",
     "decp_document",
     "find_partners",
     "import_decp",
@@ -54,7 +56,9 @@ __all__ = [
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
+    "store_decp_document",
     "suggest_cpv",
+    "ted_document",
 ]
 
 SHOWCASE_TENDER = "bouake-hospital"
@@ -194,11 +198,21 @@ def import_decp(
     """Read DECP files and import their firms and co-winning; a fact the store holds from a
     stronger source (registry, declared) is kept, never replaced by an inferred one.
     """
-    document, decp = decp_document(paths)
-    document.firms = _merged_with_store(store, document.firms)
+    document, decp = store_decp_document(store, paths)
     if expect is not None:
         expect(document.size())
     return import_document(store, document, progress), decp
+
+
+def store_decp_document(
+    store: GraphStore, paths: Sequence[Path]
+) -> tuple[ImportDocument, DecpImport]:
+    """DECP files as a document to import into ``store``: each firm keeps the facts the store
+    holds from a stronger source (see graph.facts).
+    """
+    document, decp = decp_document(paths)
+    document.firms = _merged_with_store(store, document.firms)
+    return document, decp
 
 
 def import_sirene(
@@ -280,6 +294,16 @@ def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
     """
     decp = read_decp(paths)
     return ImportDocument(firms=decp.firms, collaborations=decp.collaborations), decp
+
+
+def ted_document(paths: Sequence[Path]) -> tuple[ImportDocument, TedImport]:
+    """Read TED award notice files (CSV, plain or gzip) into one tender per notice.
+
+    A file that is not in TED's layout raises :class:`InvalidInput` naming it; notices that
+    cannot be used are skipped and reported in the returned :class:`TedImport`.
+    """
+    ted = read_ted(paths)
+    return ImportDocument(tenders=ted.tenders), ted
 
 
 def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:

@@ -50,6 +50,8 @@ __all__ = [
     "Lot",
     "MatchResult",
     "NoteText",
+    "Notice",
+    "NoticeAward",
     "Partner",
     "PartnerResult",
     "PavilionFirm",
@@ -65,6 +67,7 @@ __all__ = [
     "SavedPavilion",
     "Tender",
     "TenderConstraints",
+    "TenderSource",
     "ThemeCoverage",
     "luhn_valid",
     "provenance_of_all",
@@ -483,6 +486,39 @@ class TenderConstraints(_Model):
         return self
 
 
+class TenderSource(StrEnum):
+    """Where a tender came from: the API (or a JSON import), the console's form, a TED notice."""
+
+    API = "api"
+    CONSOLE = "console"
+    TED = "ted"
+
+
+class NoticeAward(_Model):
+    """One award a published notice reports: the notice's outcome, not firms of the graph."""
+
+    lot_id: str | None = Field(None, description="The lot awarded, as the notice names it.")
+    winners: list[Annotated[str, StringConstraints(max_length=MAX_NAME)]] = Field(
+        default_factory=list, description="Winners' names as published (a group: several)."
+    )
+    winner_countries: list[str] = Field(default_factory=list)
+    group: bool = Field(False, description="Awarded to a group of firms.")
+    sme: bool | None = Field(None, description="The notice says the winner is an SME.")
+    value_eur: float | None = Field(None, ge=0.0)
+    date: dt.date | None = None
+
+
+class Notice(_Model):
+    """The published notice a tender was read from (TED): its identity, link and outcome."""
+
+    id: Identifier = Field(description="The notice's number at its source (TED ID_NOTICE_CAN).")
+    url: str = Field(max_length=500, pattern=r"^https?://")
+    kind: Annotated[str, StringConstraints(pattern=r"^(works|supplies|services)$")]
+    cpv: CpvCode | None = Field(None, description="The notice's main CPV code.")
+    dispatched: dt.date | None = None
+    awards: list[NoticeAward] = Field(default_factory=list, max_length=2_000)
+
+
 class Tender(_Model):
     """A foreign call for tenders, made of lots."""
 
@@ -495,6 +531,8 @@ class Tender(_Model):
     deadline: dt.date | None = None
     lots: list[Lot] = Field(min_length=1, max_length=30)
     constraints: TenderConstraints = Field(default_factory=TenderConstraints)
+    source: TenderSource = TenderSource.API
+    notice: Notice | None = Field(None, description="The published notice it was read from.")
 
     @field_validator("currency")
     @classmethod

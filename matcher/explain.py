@@ -10,6 +10,7 @@ from matcher.phrases import (
     Lang,
     collaboration_words,
     cpv_words,
+    language_words,
     listing,
     maturity_words,
     phrase,
@@ -83,14 +84,32 @@ def why_member(
     partners: Sequence[Firm],
     collaborations: Sequence[Collaboration],
     lang: Lang = Lang.EN,
+    foreign_lots: Mapping[str, str] | None = None,
 ) -> str:
-    """One sentence saying what a member takes, what backs it, and whom it knows."""
+    """One sentence saying what a member takes, what backs it, and whom it knows; and, for a
+    lot in ``foreign_lots`` (lot id -> language), that its words were not used for text
+    matching.
+    """
     taken = listing(
         [phrase("member.lot", lang, lot=lot.id, title=lot.title, fit=fits[lot.id]) for lot in lots],
         "lots",
         lang,
     )
     parts = [phrase("member.leads" if leader else "member.takes", lang, lots=taken)]
+    by_language: dict[str, list[str]] = {}
+    for lot in lots:
+        if foreign_lots and lot.id in foreign_lots:
+            by_language.setdefault(foreign_lots[lot.id], []).append(lot.id)
+    parts += [
+        phrase(
+            "member.title_unused",
+            lang,
+            len(ids),
+            lots=listing(ids, "lots", lang),
+            language=language_words(language, lang),
+        )
+        for language, ids in by_language.items()
+    ]
     evidence = capability_evidence(firm, [code for lot in lots for code in lot_codes[lot.id]], lang)
     if evidence:
         parts.append(evidence)

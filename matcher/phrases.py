@@ -21,6 +21,7 @@ __all__ = [
     "Lang",
     "collaboration_words",
     "cpv_words",
+    "language_words",
     "listing",
     "maturity_words",
     "phrase",
@@ -41,6 +42,7 @@ Template = str | tuple[str, str]
 
 PHRASES: dict[str, dict[Lang, Template]] = {
     "clauses": {EN: "; ", FR: " ; "},
+    "language.code": {EN: "language '{code}'", FR: "langue « {code} »"},
     "in_region": {EN: "in {region}", FR: "en {region}"},
     # A consortium member (matcher.explain).
     "member.leads": {EN: "Leads the group and takes {lots}", FR: "Chef de file, prend {lots}"},
@@ -54,6 +56,20 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         FR: (
             "détient la certification exigée {certifications}",
             "détient les certifications exigées {certifications}",
+        ),
+    },
+    "member.title_unused": {
+        EN: (
+            "the words of lot {lots} are in {language}, so they were not used for text "
+            "matching (matched on its CPV codes)",
+            "the words of lots {lots} are in {language}, so they were not used for text "
+            "matching (matched on their CPV codes)",
+        ),
+        FR: (
+            "le lot {lots} est rédigé en {language} : son texte n'a pas servi au rapprochement "
+            "des textes (rapprochement par ses codes CPV)",
+            "les lots {lots} sont rédigés en {language} : leur texte n'a pas servi au "
+            "rapprochement des textes (rapprochement par leurs codes CPV)",
         ),
     },
     "member.history": {EN: "has worked with {partners}", FR: "a déjà travaillé avec {partners}"},
@@ -353,6 +369,44 @@ MATURITY: dict[ExportMaturity, dict[Lang, str]] = {
         FR: "exportateur accrédité par le programme",
     },
 }
+# Languages a lot may be written in (ISO 639-1), as said inside a sentence.
+LANGUAGES: dict[str, dict[Lang, str]] = {
+    "bg": {EN: "Bulgarian", FR: "bulgare"},
+    "ca": {EN: "Catalan", FR: "catalan"},
+    "cs": {EN: "Czech", FR: "tchèque"},
+    "cy": {EN: "Welsh", FR: "gallois"},
+    "da": {EN: "Danish", FR: "danois"},
+    "de": {EN: "German", FR: "allemand"},
+    "el": {EN: "Greek", FR: "grec"},
+    "es": {EN: "Spanish", FR: "espagnol"},
+    "et": {EN: "Estonian", FR: "estonien"},
+    "eu": {EN: "Basque", FR: "basque"},
+    "fi": {EN: "Finnish", FR: "finnois"},
+    "ga": {EN: "Irish", FR: "irlandais"},
+    "gl": {EN: "Galician", FR: "galicien"},
+    "hr": {EN: "Croatian", FR: "croate"},
+    "hu": {EN: "Hungarian", FR: "hongrois"},
+    "is": {EN: "Icelandic", FR: "islandais"},
+    "it": {EN: "Italian", FR: "italien"},
+    "lb": {EN: "Luxembourgish", FR: "luxembourgeois"},
+    "lt": {EN: "Lithuanian", FR: "lituanien"},
+    "lv": {EN: "Latvian", FR: "letton"},
+    "mt": {EN: "Maltese", FR: "maltais"},
+    "nl": {EN: "Dutch", FR: "néerlandais"},
+    "nn": {EN: "Norwegian", FR: "norvégien"},
+    "no": {EN: "Norwegian", FR: "norvégien"},
+    "pl": {EN: "Polish", FR: "polonais"},
+    "pt": {EN: "Portuguese", FR: "portugais"},
+    "ro": {EN: "Romanian", FR: "roumain"},
+    "sk": {EN: "Slovak", FR: "slovaque"},
+    "sl": {EN: "Slovenian", FR: "slovène"},
+    "sv": {EN: "Swedish", FR: "suédois"},
+    "tr": {EN: "Turkish", FR: "turc"},
+    "ar": {EN: "Arabic", FR: "arabe"},
+    "ru": {EN: "Russian", FR: "russe"},
+    "zh": {EN: "Chinese", FR: "chinois"},
+    "vi": {EN: "Vietnamese", FR: "vietnamien"},
+}
 COLLABORATION: dict[CollaborationKind, dict[Lang, str]] = {
     CollaborationKind.JOINT_BID: {EN: "joint bid", FR: "candidature commune"},
     CollaborationKind.CO_AWARD: {EN: "co award", FR: "co-attribution"},
@@ -424,6 +478,12 @@ def cpv_words(code: str, lang: Lang) -> str:
 def maturity_words(maturity: ExportMaturity, lang: Lang) -> str:
     """A firm's export maturity as a noun phrase: "regular exporter"."""
     return MATURITY[maturity][lang]
+
+
+def language_words(code: str, lang: Lang) -> str:
+    """A language by its ISO 639-1 code: "German", "allemand"; an unlisted one by its code."""
+    names = LANGUAGES.get(code)
+    return names[lang] if names else phrase("language.code", lang, code=code)
 
 
 def collaboration_words(kind: CollaborationKind, lang: Lang) -> str:

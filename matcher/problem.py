@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -35,7 +35,9 @@ __all__ = ["MatchProblem", "build_problem", "shortlist"]
 
 @dataclass(frozen=True)
 class MatchProblem:
-    """The pool of candidate firms for a tender, their scores and the constraints in index form."""
+    """The pool of candidate firms for a tender, their scores and the constraints in index form;
+    ``foreign_lots`` gives the language of each lot whose words were not used for text matching.
+    """
 
     tender: Tender
     firms: list[Firm]
@@ -47,6 +49,7 @@ class MatchProblem:
     preferred: NDArray[np.bool_]
     required: frozenset[int]
     candidates_considered: int
+    foreign_lots: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_lots(self) -> int:
@@ -306,4 +309,9 @@ def build_problem(
         preferred=preferred[pool],
         required=frozenset(local[i] for i in required),
         candidates_considered=len(columns),
+        foreign_lots={
+            lot.id: language
+            for lot, language in zip(tender.lots, fit.foreign, strict=True)
+            if language is not None
+        },
     )

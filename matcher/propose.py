@@ -238,6 +238,7 @@ def _consortium(
                     members,
                     involving.get(problem.firms[f].siren, []),
                     lang,
+                    problem.foreign_lots,
                 ),
             )
             for f in ordered

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from graph.cpv import significant
 from graph.model import Firm, Tender
 from scoring.columns import FirmColumns, Firms
+from scoring.language import text_comparable
 from scoring.text import TextModel, lot_text
 from scoring.weights import Weights
 
@@ -56,7 +57,9 @@ class FitWeights(Weights):
 
 @dataclass(frozen=True)
 class LotFit:
-    """Every part of the fit of each candidate firm to each lot (arrays ``lots x firms``)."""
+    """Every part of the fit of each candidate firm to each lot (arrays ``lots x firms``), and
+    for each lot the language of its words when they were not compared (``foreign``).
+    """
 
     relevance: NDArray[np.float64]
     cpv: NDArray[np.float64]
@@ -64,6 +67,7 @@ class LotFit:
     evidence: NDArray[np.float64]
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
+    foreign: tuple[str | None, ...] = ()
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:
@@ -192,15 +196,27 @@ def fit_matrix(
 
     ``lot_codes`` gives the CPV codes used for each lot (its own, or codes suggested from its
     text). Relevance is the weighted mean of CPV match and text similarity, ``-inf`` where a
-    firm is not eligible.
+    firm is not eligible. A lot whose title and description are in a language the text model
+    does not know (:func:`scoring.language.text_comparable`) is matched on its codes alone:
+    its text similarity is 0 and its relevance the CPV match.
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
+    foreign = tuple(
+        detected.language if detected is not None else None
+        for detected in (
+            text_comparable(f"{lot.title} {lot.description}", tender.country) for lot in tender.lots
+        )
+    )
+    compared = np.array([language is None for language in foreign], dtype=bool)[:, None]
     text = np.clip(
         model.similarity([lot_text(lot) for lot in tender.lots], columns.texts),
         0.0,
         1.0,
     ).reshape(coded.cpv.shape)
-    relevance = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
-    relevance = np.where(coded.eligible, relevance, -np.inf)
-    return LotFit(relevance, coded.cpv, text, coded.evidence, coded.capacity, coded.eligible)
+    text = np.where(compared, text, 0.0)
+    mixed = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
+    relevance = np.where(coded.eligible, np.where(compared, mixed, coded.cpv), -np.inf)
+    return LotFit(
+        relevance, coded.cpv, text, coded.evidence, coded.capacity, coded.eligible, foreign
+    )

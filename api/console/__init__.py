@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import firms, pavilion, session, tenders, tracking
+from api.console import firms, imports, pavilion, session, tenders, tracking
 from api.console.base import PREFIX, install_handlers
 
 __all__ = ["install_console"]
@@ -20,7 +20,7 @@ __all__ = ["install_console"]
 
 def install_console(app: FastAPI) -> None:
     """Serve the console's pages and static files, its login redirect and its error pages."""
-    for module in (session, tenders, firms, tracking, pavilion):
+    for module in (session, tenders, imports, firms, tracking, pavilion):
         app.include_router(module.router)
     static = Path(__file__).resolve().parents[1] / "static"
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")

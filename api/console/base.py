@@ -20,9 +20,15 @@ from starlette.datastructures import FormData
 
 from api.auth import COOKIE, Principal, Role, authenticate
 from api.deps import StoreDep
-from api.exports import MATURITY_LABELS, SIZE_LABELS, SOURCE_LABELS, TERM_LABELS, source_note
+from api.exports import (
+    FACT_SOURCE_LABELS,
+    MATURITY_LABELS,
+    SIZE_LABELS,
+    TERM_LABELS,
+    source_note,
+)
 from graph.errors import MeuteError, StoreUnavailable
-from graph.model import ProposalStatus
+from graph.model import ProposalStatus, TenderSource
 from graph.store import GraphStore
 
 __all__ = [
@@ -60,6 +66,8 @@ STATUS_LABELS = {
     ProposalStatus.LOST: "perdu",
 }
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
+SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
+KIND_LABELS = {"works": "travaux", "supplies": "fournitures", "services": "services"}
 
 
 def french_number(value: float, digits: int = 0) -> str:
@@ -82,10 +90,12 @@ templates.env.globals.update(
     TERM_LABELS=TERM_LABELS,
     MATURITY_LABELS=MATURITY_LABELS,
     SIZE_LABELS=SIZE_LABELS,
-    SOURCE_LABELS=SOURCE_LABELS,
+    FACT_SOURCE_LABELS=FACT_SOURCE_LABELS,
     source_note=source_note,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
+    SOURCE_LABELS=SOURCE_LABELS,
+    KIND_LABELS=KIND_LABELS,
 )
 
 

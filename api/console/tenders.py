@@ -18,7 +18,7 @@ from api.deps import SettingsDep, StoreDep
 from api.proposals import evaluate_assignment
 from api.service import match_with_alternatives
 from graph.errors import Infeasible, InvalidInput, NotFound
-from graph.model import Consortium, ConsortiumMember, Region, Tender
+from graph.model import Consortium, ConsortiumMember, Region, Tender, TenderSource
 from graph.store import GraphStore
 from matcher.phrases import Lang
 from matcher.propose import Mode
@@ -83,7 +83,11 @@ def submit_tender(
     tender = entered.tender()
     if tender is None:
         return _tender_form(request, principal, entered, 422)
-    store.upsert_tenders([tender])
+    # A tender changed here keeps where it came from (a TED notice stays one); a new one is
+    # typed in the console.
+    known = store.get_tender(tender.id)
+    origin = {"source": known.source, "notice": known.notice} if known else {}
+    store.upsert_tenders([tender.model_copy(update={"source": TenderSource.CONSOLE, **origin})])
     return RedirectResponse(
         f"{PREFIX}/appels-d-offres/{quote(tender.id, safe='')}/consortiums", status_code=303
     )

@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.auth import OfficerDep
 from api.deps import StoreDep
 from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
 from api.jobs import ImportJob, JobProgress, JobRunner, Work
-from api.service import ImportDocument, import_decp, import_document, import_sirene
+from api.service import (
+    ImportDocument,
+    import_document,
+    import_sirene,
+    store_decp_document,
+    ted_document,
+)
 from graph.errors import InvalidInput, Problem
 from graph.sirene import SireneReport, naf_prefixes
 from graph.store import GraphStore, ImportReport
+
+__all__ = ["job_runner", "router", "submit_files", "ted_tenders"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
 
-def _runner(request: Request) -> JobRunner:
+def job_runner(request: Request) -> JobRunner:
+    """The serving process's import jobs."""
     runner: JobRunner = request.app.state.jobs
     return runner
 
@@ -51,17 +62,90 @@ def post_import(
     def work(progress: JobProgress) -> ImportReport:
         return import_document(store, document, progress.advance)
 
-    return _runner(request).submit("json document", document.size(), work)
+    return job_runner(request).submit("json document", document.size(), work)
 
 
-def _decp_work(store: GraphStore, folder: Path, paths: list[Path]) -> Work:
+def _file_work(
+    store: GraphStore,
+    folder: Path,
+    paths: list[Path],
+    read: Callable[[list[Path]], ImportDocument],
+) -> Work:
     def work(progress: JobProgress) -> ImportReport:
         try:
-            return import_decp(store, paths, progress.advance, progress.expect)[0]
+            document = read(paths)
+            progress.expect(document.size())
+            return import_document(store, document, progress.advance)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
     return work
+
+
+def _saved_uploads(files: Sequence[StarletteUpload], prefix: str) -> tuple[Path, list[Path]]:
+    """The uploaded files written to a new temporary folder (refused past 500 MB each)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    paths = []
+    for index, upload in enumerate(files):
+        name = Path(upload.filename or f"upload-{index}").name
+        path = folder / f"{index}-{name}"
+        with path.open("wb") as handle:
+            shutil.copyfileobj(upload.file, handle)
+        upload.file.close()  # a console form's uploads are not closed by FastAPI
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            shutil.rmtree(folder, ignore_errors=True)
+            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
+            raise InvalidInput("file too large", [problem])
+        paths.append(path)
+    return folder, paths
+
+
+def ted_tenders(paths: list[Path]) -> ImportDocument:
+    """The tenders of TED notice files, as a document to import."""
+    return ted_document(paths)[0]
+
+
+def submit_files(
+    runner: JobRunner,
+    store: GraphStore,
+    files: Sequence[StarletteUpload],
+    what: str,
+    read: Callable[[list[Path]], ImportDocument],
+) -> ImportJob:
+    """Save uploaded files, then read and import them in a background job."""
+    folder, paths = _saved_uploads(files, f"meute-{what.lower()}-")
+    work = _file_work(store, folder, paths, read)
+    return runner.submit(f"{what}: {', '.join(p.name for p in paths)}", 0, work)
+
+
+@router.post(
+    "/decp",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import DECP files",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
+def post_decp(
+    request: Request,
+    files: Annotated[
+        list[UploadFile], File(description="DECP award files (JSON, zip or tabular CSV).")
+    ],
+    store: StoreDep,
+    _: OfficerDep,
+) -> ImportJob:
+    """Read French award data (DECP) into firms and collaborations in the background.
+
+    A file that is not DECP fails the job with the file named; records that cannot be used are
+    reported, never imported half. A fact the store holds from a stronger source (SIRENE,
+    declared) is kept.
+    """
+    return submit_files(
+        job_runner(request),
+        store,
+        files,
+        "DECP",
+        lambda paths: store_decp_document(store, paths)[0],
+    )
 
 
 def _sirene_work(store: GraphStore, folder: Path, paths: list[Path], create_naf: list[str]) -> Work:
@@ -74,46 +158,6 @@ def _sirene_work(store: GraphStore, folder: Path, paths: list[Path], create_naf:
             shutil.rmtree(folder, ignore_errors=True)
 
     return work
-
-
-def _saved(files: list[UploadFile], prefix: str) -> tuple[Path, list[Path]]:
-    """The uploads saved to a new temporary folder (refused, nothing kept, above 500 MB)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    paths = []
-    for index, upload in enumerate(files):
-        name = Path(upload.filename or f"upload-{index}").name
-        path = folder / f"{index}-{name}"
-        with path.open("wb") as handle:
-            shutil.copyfileobj(upload.file, handle)
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            shutil.rmtree(folder, ignore_errors=True)
-            problem = Problem(f"files[{index}]", name, "larger than 500 MB")
-            raise InvalidInput("file too large", [problem])
-        paths.append(path)
-    return folder, paths
-
-
-@router.post(
-    "/decp",
-    status_code=202,
-    response_model=ImportJob,
-    summary="Import DECP files",
-    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
-)
-def post_decp(
-    request: Request,
-    files: Annotated[list[UploadFile], File(description="DECP award files (JSON or zip).")],
-    store: StoreDep,
-    _: OfficerDep,
-) -> ImportJob:
-    """Read French award data (DECP) into firms and collaborations in the background.
-
-    A file that is not DECP fails the job with the file named; records that cannot be used are
-    reported, never imported half.
-    """
-    folder, paths = _saved(files, "meute-decp-")
-    work = _decp_work(store, folder, paths)
-    return _runner(request).submit(f"DECP: {', '.join(p.name for p in paths)}", 0, work)
 
 
 @router.post(
@@ -144,9 +188,33 @@ def post_sirene(
     line and column, and nothing is written.
     """
     naf_prefixes(create_naf)
-    folder, paths = _saved(files, "meute-sirene-")
+    folder, paths = _saved_uploads(files, "meute-sirene-")
     work = _sirene_work(store, folder, paths, create_naf)
-    return _runner(request).submit(f"SIRENE: {', '.join(p.name for p in paths)}", 0, work)
+    return job_runner(request).submit(f"SIRENE: {', '.join(p.name for p in paths)}", 0, work)
+
+
+@router.post(
+    "/ted",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import TED award notices",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
+def post_ted(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="TED notice CSV files (or .csv.gz).")],
+    store: StoreDep,
+    _: OfficerDep,
+) -> ImportJob:
+    """Read foreign tenders from TED award notices (one per notice) in the background.
+
+    A file not in TED's CSV layout fails the job with the file and its missing columns named;
+    notices that cannot be used are left out (see ``meute import ted`` for the reasons), never
+    imported half. Re-importing the same files leaves every tender unchanged.
+    """
+    return submit_files(
+        job_runner(request), store, files, "TED", lambda paths: ted_document(paths)[0]
+    )
 
 
 @router.get(
@@ -154,7 +222,7 @@ def post_sirene(
 )
 def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
     """Every import job since the server started, newest first."""
-    return _runner(request).all()
+    return job_runner(request).all()
 
 
 @router.get(
@@ -165,4 +233,4 @@ def list_jobs(request: Request, _: OfficerDep) -> list[ImportJob]:
 )
 def get_job(job_id: str, request: Request, _: OfficerDep) -> ImportJob:
     """The job's status (queued, running, done, failed), items done, then report or errors."""
-    return _runner(request).get(job_id)
+    return job_runner(request).get(job_id)

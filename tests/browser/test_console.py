@@ -168,3 +168,42 @@ def test_hostile_text_is_shown_as_text_and_never_run(page: Page, live_server: Li
     expect(page.get_by_role("alert")).to_contain_text("L'appel d'offres n'a pas été enregistré")
     expect(page.get_by_label("Intitulé", exact=True)).to_have_value(HOSTILE)
     assert page.evaluate("window.pwned") is None
+
+
+TED_SAMPLE = ROOT / "fixtures" / "ted" / "2019_split" / "AT.csv.gz"
+TED_TENDER = "ted-2019153534"  # three lots of building works in Austria, titled in German
+
+
+def test_import_a_ted_notice_edit_it_and_match_it(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/console/connexion")
+    log_in(page, live_server)
+    page.get_by_role("link", name="Importer un avis").first.click()
+    expect(page.get_by_role("heading", name="Importer un avis")).to_be_visible()
+    page.get_by_label("Fichiers d'avis TED").set_input_files(TED_SAMPLE)
+    page.get_by_role("button", name="Importer").click()
+    expect(page.locator("[data-etat]")).to_have_attribute("data-etat", "done", timeout=120_000)
+    created = int(page.locator("[data-cree]").inner_text().replace("\u202f", ""))
+    assert created > 300
+
+    # The list shows each tender's source, and TED tenders link to their notice.
+    page.goto(f"{live_server.url}/console/appels-d-offres?page=2")
+    ted_rows = page.locator('td[data-source="ted"]')
+    expect(ted_rows.first).to_contain_text("TED")
+    link = ted_rows.first.get_by_role("link", name="Voir l'avis")
+    expect(link).to_have_attribute("href", re.compile(r"^https://ted\.europa\.eu/udl\?uri=TED:"))
+
+    # Open the notice's tender, drop its third lot, save: it is matched like any other.
+    page.goto(f"{live_server.url}/console/appels-d-offres/nouveau?depuis={TED_TENDER}")
+    expect(page.locator("[data-lot]")).to_have_count(3)
+    _lot_block(page, 2).get_by_role("button", name="Retirer ce lot").click()
+    expect(page.locator("[data-lot]")).to_have_count(2)
+    page.get_by_role("button", name="Enregistrer et proposer des consortiums").click()
+    page.wait_for_url(f"**/console/appels-d-offres/{TED_TENDER}/consortiums")
+    stored = live_server.store.get_tender(TED_TENDER)
+    assert stored is not None and [lot.id for lot in stored.lots] == ["1", "10"]
+    assert stored.source == "ted" and stored.notice is not None
+    expect(page.locator("[data-avis] summary")).to_contain_text("Avis TED 2019153534 (travaux")
+    expect(page.locator("[data-avis] [data-attribution]")).to_have_count(3)
+    expect(page.locator("article[data-consortium]").first).to_contain_text(
+        re.compile(r"rédigés? en allemand : (son|leur) texte n'a pas servi au rapprochement")
+    )

@@ -40,6 +40,7 @@ POLICY: dict[tuple[str, str], set[Role]] = {
     ("POST", "/imports"): {OFFICER},
     ("POST", "/imports/decp"): {OFFICER},
     ("POST", "/imports/sirene"): {OFFICER},
+    ("POST", "/imports/ted"): {OFFICER},
     ("GET", "/imports"): {OFFICER},
     ("GET", "/imports/{job_id}"): {OFFICER},
     ("POST", "/pavilions/shortlist"): {OFFICER},

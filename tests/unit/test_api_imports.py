@@ -19,6 +19,7 @@ from tests.neo4j_server import open_test_store
 from tests.unit.factories import valid_siren
 
 DECP = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
+TED = Path(__file__).resolve().parents[2] / "fixtures" / "ted"
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -77,3 +78,26 @@ def test_decp_upload_imports_firms_and_a_wrong_file_fails_the_job(officer: TestC
     wrong = officer.post("/imports/decp", files=[("files", ("notes.json", b'{"hello": 1}'))])
     failed = _wait(officer, wrong.json()["id"])
     assert failed["status"] == "failed" and "notes.json" in failed["error"] + str(failed["errors"])
+
+
+def test_ted_upload_imports_one_tender_per_notice_and_a_wrong_file_fails(
+    officer: TestClient,
+) -> None:
+    sample = TED / "2019_split" / "AT.csv.gz"
+    with sample.open("rb") as handle:
+        accepted = officer.post("/imports/ted", files=[("files", (sample.name, handle))])
+    assert accepted.status_code == 202
+    job = _wait(officer, accepted.json()["id"])
+    assert job["status"] == "done" and job["report"]["created"] > 300
+    assert job["items_done"] == job["items_total"] == job["report"]["created"]
+    tender = officer.get("/tenders/ted-2019578640").json()
+    assert tender["source"] == "ted" and tender["country"] == "AT"
+    assert tender["notice"]["url"].startswith("https://ted.europa.eu/")
+    with sample.open("rb") as handle:
+        again = officer.post("/imports/ted", files=[("files", (sample.name, handle))])
+    report = _wait(officer, again.json()["id"])["report"]
+    assert (report["created"], report["unchanged"]) == (0, job["report"]["created"])
+    wrong = officer.post("/imports/ted", files=[("files", ("awards.csv", b"a,b\n1,2\n"))])
+    failed = _wait(officer, wrong.json()["id"])
+    assert failed["status"] == "failed" and "awards.csv" in failed["error"]
+    assert "ID_NOTICE_CAN" in str(failed["errors"])

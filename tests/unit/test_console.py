@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from httpx2 import Response
 
 from api.app import create_app
 from api.auth import COOKIE, Role, create_key, revoke_key
-from api.console import firms, pavilion, session, tenders, tracking
+from api.console import firms, imports, pavilion, session, tenders, tracking
 from api.console.network import network
 from api.exports import TERM_LABELS
 from api.service import showcase_tender
@@ -476,6 +477,9 @@ CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
     ("GET", "/console/propositions"): OFFICER_ONLY,
     ("POST", "/console/propositions/{proposal_id}"): OFFICER_ONLY,
     ("GET", "/console/programme"): {Role.OFFICER, Role.VIEWER},
+    ("GET", "/console/avis"): OFFICER_ONLY,
+    ("POST", "/console/avis"): OFFICER_ONLY,
+    ("GET", "/console/avis/{job_id}"): OFFICER_ONLY,
     ("GET", "/console/pavillon"): OFFICER_ONLY,
     ("POST", "/console/pavillon"): OFFICER_ONLY,
     ("POST", "/console/pavillon/export"): OFFICER_ONLY,
@@ -488,7 +492,7 @@ def test_every_console_page_needs_a_key_and_the_right_role(
 ) -> None:
     routes = {
         (method, route.path)
-        for module in (session, tenders, firms, tracking, pavilion)
+        for module in (session, tenders, imports, firms, tracking, pavilion)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
@@ -498,7 +502,7 @@ def test_every_console_page_needs_a_key_and_the_right_role(
 
     def call(client: TestClient, method: str, path: str) -> Response:
         url = path.replace("{tender_id}", BOUAKE).replace("{siren}", siren)
-        url = url.replace("{proposal_id}", "nope")
+        url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope")
         return client.request(method, url, data={}, follow_redirects=False)
 
     protected = {k: v for k, v in CONSOLE_POLICY.items() if v is not None}
@@ -520,3 +524,71 @@ def test_every_console_page_needs_a_key_and_the_right_role(
                 else:
                     assert response.status_code == 403, (method, path, role)
                     assert "Accès refusé" in response.text
+
+
+TED_SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "ted" / "2019_split" / "AT.csv.gz"
+
+
+def _follow_job(client: TestClient, location: str) -> str:
+    for _ in range(600):
+        page = client.get(location)
+        assert page.status_code == 200
+        if 'data-etat="done"' in page.text or 'data-etat="failed"' in page.text:
+            return shown(page)
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")
+
+
+def test_notices_are_imported_listed_with_their_source_and_kept_when_edited(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    empty = app_client.post("/console/avis", data={}, follow_redirects=False)
+    assert empty.status_code == 422 and "Choisissez au moins un fichier" in shown(empty)
+    with TED_SAMPLE.open("rb") as handle:
+        files = [("fichiers", ("AT.csv.gz", handle, "application/gzip"))]
+        started = app_client.post("/console/avis", files=files, follow_redirects=False)
+    assert started.status_code == 303
+    report = _follow_job(app_client, started.headers["location"])
+    created = showcase_store.count_tenders() - len(showcase_document_tenders(showcase_store))
+    assert "terminé" in report and created > 300
+    assert f"data-cree>{created}<" in report
+
+    listing = app_client.get("/console/appels-d-offres?page=2")
+    assert 'data-source="ted"' in listing.text
+    assert 'href="https://ted.europa.eu/udl?uri=TED:NOTICE:' in listing.text
+    first = app_client.get("/console/appels-d-offres")
+    assert 'data-source="api">API' in first.text  # the showcase tenders came through the API
+
+    tender = showcase_store.get_tender("ted-2019578640")
+    assert tender is not None and tender.notice is not None
+    form = app_client.get("/console/appels-d-offres/nouveau?depuis=ted-2019578640")
+    assert form.status_code == 200 and tender.lots[0].title in shown(form)
+    edited = {
+        "id": tender.id,
+        "title": tender.title,
+        "buyer": tender.buyer,
+        "country": tender.country,
+        "budget": str(tender.budget),
+        "currency": "EUR",
+        "lot_id": ["6"],
+        "lot_title": ["Fahrzeuge, zusammengelegt"],
+        "lot_description": [""],
+        "lot_cpv": ["34144210, 34100000"],
+        "lot_budget": [""],
+        "lot_required_certifications": [""],
+    }
+    saved = app_client.post("/console/appels-d-offres/nouveau", data=edited, follow_redirects=False)
+    assert saved.status_code == 303
+    kept = showcase_store.get_tender("ted-2019578640")
+    assert kept is not None and [lot.id for lot in kept.lots] == ["6"]
+    assert kept.source == "ted" and kept.notice == tender.notice
+    matched = app_client.get(saved.headers["location"])
+    assert matched.status_code == 200
+    outcome = shown(matched)
+    assert "Avis TED 2019578640 (fournitures, envoyé le 04/12/2019)" in outcome
+    assert "lot 6 : Magirus Lohr GmbH (AT)" in outcome
+
+
+def showcase_document_tenders(store: EmbeddedStore) -> list[str]:
+    return [t.id for t in store.list_tenders(0, 1000) if t.source == "api"]
