@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from matcher.phrases import Lang
 if TYPE_CHECKING:  # the service, the matcher and the stores load in the commands that use them
     from api.service import ImportDocument
     from graph.decp import DecpImport, DecpReport
+    from graph.sirene import SireneReport
     from graph.store import GraphStore, ImportReport
     from graph.ted import TedImport
 
@@ -176,7 +178,10 @@ class _ImportGroup(TyperGroup):
 
 import_app = typer.Typer(
     cls=_ImportGroup,
-    help="Import a JSON document (meute import FILE), DECP award files or TED notices.",
+    help=(
+        "Import a JSON document (meute import FILE), DECP award files, SIRENE registry files "
+        "or TED notices."
+    ),
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
@@ -245,16 +250,86 @@ DECP_SHOWN = 10
 
 
 @import_app.command("decp")
-def import_decp(
-    files: Annotated[list[Path], typer.Argument(help="DECP files: .json or .zip holding one.")],
+def import_decp_files(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="DECP files: .json, .zip holding one, or tabular .csv[.gz]."),
+    ],
 ) -> None:
-    """Import firms and co-winning from DECP award files (French public contracts)."""
-    from api.service import decp_document
+    """Import firms and co-winning from DECP award files (French public contracts).
 
-    with _store() as store:
-        document, decp = decp_document(files)
-        _print_decp_report(decp)
-        _import(store, document, ", ".join(file.name for file in files))
+    A fact the store holds from a stronger source (SIRENE, declared) is kept.
+    """
+    from rich.progress import Progress
+
+    from api.service import import_decp
+
+    with _store() as store, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task(f"importing {', '.join(f.name for f in files)}", total=None)
+        report, decp = import_decp(
+            store,
+            files,
+            lambda n: progress.advance(task, n),
+            lambda total: progress.update(task, total=total),
+        )
+    _print_decp_report(decp)
+    _print_report(report)
+
+
+def _print_sirene_report(report: SireneReport) -> None:
+    console.print(
+        f"SIRENE rows: read {report.rows_read}, not in store {report.rows_not_in_store}, "
+        f"establishments other than the head office {report.rows_not_head_office}",
+        highlight=False,
+    )
+    console.print(
+        f"firms: matched {report.matched}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, created {report.created}, rejected {report.rejected}",
+        highlight=False,
+    )
+    for reason in report.rejections[:DECP_SHOWN]:
+        console.print(f"  rejected: {reason}", markup=False, highlight=False)
+    if report.rejected > DECP_SHOWN:
+        console.print(f"  ... and {report.rejected - DECP_SHOWN} more rejected", highlight=False)
+
+
+@import_app.command("sirene")
+def import_sirene_files(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="SIRENE stock files (StockUniteLegale, StockEtablissement): CSV, .gz or .zip."
+        ),
+    ],
+    create_naf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--create-naf", help="Also create the legal units of this NAF code or prefix (repeat)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Date of the registry facts (default: today)."),
+    ] = None,
+) -> None:
+    """Enrich the stored firms with their registry facts: name, NAF, headcount band, category,
+    head-office region, creation date, active or ceased (streamed: memory stays flat).
+    """
+    from rich.progress import Progress
+
+    from api.service import import_sirene
+
+    with _store() as store, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("importing SIRENE", total=None)
+        report = import_sirene(
+            store,
+            files,
+            create_naf or [],
+            as_of.date() if as_of else None,
+            lambda n: progress.advance(task, n),
+            lambda total: progress.update(task, total=total),
+        )
+    _print_sirene_report(report)
 
 
 def _print_ted_report(ted: TedImport) -> None:

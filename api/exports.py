@@ -38,15 +38,20 @@ from api.security import html_security_headers
 from graph.model import (
     Consortium,
     ExportMaturity,
+    Fact,
+    FactSource,
     Firm,
     HeadcountBand,
     PavilionResult,
+    Provenance,
     Tender,
 )
 
 __all__ = [
     "CONSORTIUM_HEADERS",
     "CSV_MEDIA_TYPE",
+    "ESTIMATED",
+    "FACT_SOURCE_LABELS",
     "HTML_MEDIA_TYPE",
     "PAVILION_HEADERS",
     "PDF_MEDIA_TYPE",
@@ -66,9 +71,11 @@ __all__ = [
     "export_filename",
     "file_openapi",
     "file_response",
+    "marked",
     "pavilion_csv",
     "pavilion_file",
     "pavilion_xlsx",
+    "source_note",
 ]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -147,6 +154,15 @@ SIZE_LABELS = {
     HeadcountBand.INTERMEDIATE: "ETI (250 à 4 999 salariés)",
     HeadcountBand.LARGE: "Grande entreprise (5 000 salariés et plus)",
 }
+# Every fact shown says where it comes from; an inferred one is marked « estimé ».
+ESTIMATED = "estimé"
+FACT_SOURCE_LABELS = {
+    FactSource.SIRENE: "registre SIRENE",
+    FactSource.DECP: "marchés publics (DECP)",
+    FactSource.DECP_INFERRED: ESTIMATED,
+    FactSource.DECLARED: "déclaré",
+    FactSource.SYNTHETIC: "fictif (démonstration)",
+}
 NBSP = "\u00a0"  # before ':' in French, and between thousands
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -162,6 +178,23 @@ class _Sheet:
 
 def _yes_no(value: bool) -> str:
     return "Oui" if value else "Non"
+
+
+def marked(text: str, fact: Fact, estimated: Sequence[Fact]) -> str:
+    """``text`` followed by « (estimé) » when ``fact`` is an estimate."""
+    return f"{text} ({ESTIMATED})" if fact in estimated else text
+
+
+def source_note(origin: Provenance) -> str:
+    """Where a fact comes from, in French: « registre SIRENE, 03/12/2026 », « déclaré par X »."""
+    note = FACT_SOURCE_LABELS[origin.source]
+    if origin.source is FactSource.DECP_INFERRED:
+        note = "estimé d'après les marchés publics (DECP)"
+    if origin.author:
+        note += f" par {origin.author}"
+    if origin.date:
+        note += f", {'le' if origin.author else 'au'} {origin.date.strftime('%d/%m/%Y')}"
+    return note
 
 
 def _decimal(value: float, digits: int = 3) -> str:
@@ -214,9 +247,10 @@ def _pavilion_rows(result: PavilionResult) -> list[list[Cell]]:
             firm.stand,
             firm.siren,
             firm.name,
-            firm.region.value,
-            SIZE_LABELS[firm.headcount] + (" — PME" if firm.is_sme else ""),
-            MATURITY_LABELS[firm.maturity],
+            marked(firm.region.value, Fact.REGION, firm.estimated),
+            marked(SIZE_LABELS[firm.headcount], Fact.HEADCOUNT, firm.estimated)
+            + (marked(" — PME", Fact.SME, firm.estimated) if firm.is_sme else ""),
+            marked(MATURITY_LABELS[firm.maturity], Fact.MATURITY, firm.estimated),
             ", ".join(firm.themes),
             firm.score,
             firm.why,
@@ -243,8 +277,8 @@ def _consortium_rows(
             member.name,
             ", ".join(titles[lot] for lot in member.lots),
             _yes_no(member.leader),
-            _yes_no(member.is_sme),
-            member.region.value,
+            marked(_yes_no(member.is_sme), Fact.SME, member.estimated),
+            marked(member.region.value, Fact.REGION, member.estimated),
             member.why,
             _contact(firms, member.siren),
         ]
@@ -375,7 +409,7 @@ class BriefMember:
     siren: str
     lots: str
     leader: bool
-    sme: bool
+    sme: str  # Oui / Non, marked when estimated
     region: str
     profile: str  # size and export maturity
     contact: str
@@ -413,10 +447,14 @@ def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> 
                 siren=member.siren,
                 lots=", ".join(titles[lot] for lot in member.lots),
                 leader=member.leader,
-                sme=member.is_sme,
-                region=member.region.value,
+                sme=marked(_yes_no(member.is_sme), Fact.SME, member.estimated),
+                region=marked(member.region.value, Fact.REGION, member.estimated),
                 profile=(
-                    f"{SIZE_LABELS[firm.headcount]}, {MATURITY_LABELS[firm.maturity].lower()}"
+                    marked(SIZE_LABELS[firm.headcount], Fact.HEADCOUNT, firm.estimated())
+                    + ", "
+                    + marked(
+                        MATURITY_LABELS[firm.maturity].lower(), Fact.MATURITY, firm.estimated()
+                    )
                     if firm
                     else ""
                 ),
@@ -536,13 +574,13 @@ def brief_pdf(content: Brief) -> bytes:
                 m.siren,
                 m.lots,
                 "Chef de file" if m.leader else "Membre",
-                _yes_no(m.sme),
+                m.sme,
                 m.region,
                 m.contact or "—",
             )
             for m in content.members
         ],
-        (34, 20, 32, 17, 9, 26, 44),
+        (34, 20, 30, 15, 13, 26, 44),
     )
     pdf.section("Pourquoi ces entreprises")
     for m in content.members:

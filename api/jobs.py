@@ -20,16 +20,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from api.logs import logger
 from graph.errors import InvalidInput, MeuteError, NotFound, Problem, StoreUnavailable
 from graph.records import Records
-from graph.store import GraphStore, ImportReport
+from graph.store import GraphStore
 
-__all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Work", "new_job_id"]
+__all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Report", "Work", "new_job_id"]
 
 KIND = "import_job"
 
@@ -83,8 +83,17 @@ class JobProgress:
 # Progress is logged each time another tenth of a job's items is done.
 PROGRESS_STEPS = 10
 
+
+class Report(Protocol):
+    """What an import reports (``ImportReport``, ``SireneReport``)."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data."""
+        ...
+
+
 # The work of a job: import, telling the progress, and return the report.
-Work = Callable[[JobProgress], ImportReport]
+Work = Callable[[JobProgress], Report]
 
 
 def new_job_id() -> str:
@@ -246,25 +255,11 @@ class JobRunner:
             logger.exception("import job failed", extra={"job": job_id})
             self._finish(job_id, JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
         else:
-            self._finish(
-                job_id,
-                JobStatus.DONE,
-                report={
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                },
-            )
+            summary = report.as_dict()
+            self._finish(job_id, JobStatus.DONE, report=summary)
             shutil.rmtree(self.inputs / job_id, ignore_errors=True)
-            logger.info(
-                "import job done: created %d, updated %d, unchanged %d, rejected %d",
-                report.created,
-                report.updated,
-                report.unchanged,
-                len(report.rejected),
-                extra={"job": job_id},
-            )
+            counts = {key: value for key, value in summary.items() if isinstance(value, int)}
+            logger.info("import job done: %s", counts, extra={"job": job_id})
 
     def _finish(
         self,

@@ -30,7 +30,7 @@ __all__ = ["BodyTooLarge", "LimitsMiddleware"]
 OPEN_PREFIXES = ("/console",)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # File uploads (streamed to disk), allowed the largest bodies.
-UPLOAD_PATHS = ("/imports/decp", "/imports/ted", "/console/avis")
+UPLOAD_PATHS = ("/imports/decp", "/imports/ted", "/imports/sirene", "/console/avis")
 
 
 class BodyTooLarge(HTTPException):

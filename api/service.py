@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,17 +16,23 @@ from api.logs import Timings, log_if_slow
 from graph.cpv import format_code, label
 from graph.decp import DecpImport, read_decp
 from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from graph.facts import merge_firm, with_facts
 from graph.model import (
+    MAX_NAME,
     Collaboration,
     Consortium,
+    FactDeclaration,
+    FactSource,
     Firm,
     MatchResult,
     PartnerResult,
     PavilionRequest,
     PavilionResult,
+    Provenance,
     Siren,
     Tender,
 )
+from graph.sirene import SireneReport, read_sirene
 from graph.store import GraphStore, ImportReport
 from graph.ted import TedImport, read_ted
 from matcher.partners import PartnerWeights, rank_partners
@@ -37,15 +44,20 @@ from scoring.text import text_model
 
 __all__ = [
     "ImportDocument",
+    "active_firms",
+    "declare_facts",
     "decp_document",
     "find_partners",
+    "import_decp",
     "import_document",
+    "import_sirene",
     "match_tender",
     "match_with_alternatives",
     "parse_json_file",
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
+    "store_decp_document",
     "stored_firm",
     "suggest_cpv",
     "ted_document",
@@ -132,7 +144,7 @@ def prepare_problem(
     wanted = sorted({code for lot in codes.values() for code in lot})
     with timings.part("retrieval"):
         candidates = store.candidates(wanted, options.retrieval)
-        candidates += store.get_firms(tender.constraints.must_include)
+        candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
     with timings.part("shortlist"):
         short = shortlist(
             tender, candidates, codes, options.weights, options.shortlist, options.lang
@@ -187,6 +199,118 @@ def match_with_alternatives(
         candidates=result.candidates_considered,
     )
     return result, alternatives
+
+
+def active_firms(firms: Iterable[Firm]) -> list[Firm]:
+    """The firms the registry does not say have ceased: the only ones ever proposed."""
+    return [firm for firm in firms if firm.active]
+
+
+def _merged_with_store(store: GraphStore, firms: Sequence[Firm]) -> list[Firm]:
+    """``firms`` keeping the stored facts that come from stronger sources (see graph.facts)."""
+    merged: list[Firm] = []
+    for start in range(0, len(firms), IMPORT_BATCH):
+        batch = firms[start : start + IMPORT_BATCH]
+        stored = {firm.siren: firm for firm in store.get_firms(f.siren for f in batch)}
+        merged.extend(merge_firm(stored.get(firm.siren), firm) for firm in batch)
+    return merged
+
+
+def import_decp(
+    store: GraphStore,
+    paths: Sequence[Path],
+    progress: Callable[[int], None] | None = None,
+    expect: Callable[[int], None] | None = None,
+) -> tuple[ImportReport, DecpImport]:
+    """Read DECP files and import their firms and co-winning; a fact the store holds from a
+    stronger source (registry, declared) is kept, never replaced by an inferred one.
+    """
+    document, decp = store_decp_document(store, paths)
+    if expect is not None:
+        expect(document.size())
+    return import_document(store, document, progress), decp
+
+
+def store_decp_document(
+    store: GraphStore, paths: Sequence[Path]
+) -> tuple[ImportDocument, DecpImport]:
+    """DECP files as a document to import into ``store``: each firm keeps the facts the store
+    holds from a stronger source (see graph.facts).
+    """
+    document, decp = decp_document(paths)
+    document.firms = _merged_with_store(store, document.firms)
+    return document, decp
+
+
+def import_sirene(
+    store: GraphStore,
+    paths: Sequence[Path],
+    create_naf: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+    expect: Callable[[int], None] | None = None,
+) -> SireneReport:
+    """Enrich the stored firms with their SIRENE registry facts (and, with ``create_naf``,
+    create the legal units of those activities), in batches written atomically.
+
+    Registry facts replace inferred ones and are never put over declared ones (see
+    graph.facts); ``as_of`` (default today) dates them. The files are read in full before
+    anything is written, so a malformed file leaves the store untouched; ``expect`` is then
+    told how many firms the files hold, ``progress`` how many each written batch held.
+    """
+    known = store.sirens()
+    registry, report = read_sirene(paths, known.__contains__, create_naf)
+    origin = Provenance(source=FactSource.SIRENE, date=as_of or dt.date.today())
+    found = [registry[siren] for siren in sorted(registry)]
+    if expect is not None:
+        expect(len(found))
+    for start in range(0, len(found), IMPORT_BATCH):
+        batch = found[start : start + IMPORT_BATCH]
+        stored = {firm.siren: firm for firm in store.get_firms(r.siren for r in batch)}
+        changed: list[Firm] = []
+        for facts in batch:
+            firm = stored.get(facts.siren)
+            if firm is None:
+                created = facts.new_firm(origin)
+                if isinstance(created, str):
+                    report.reject(created)
+                else:
+                    report.created += 1
+                    changed.append(created)
+                continue
+            report.matched += 1
+            updated = with_facts(firm, facts.facts(origin))
+            if updated == firm:
+                report.unchanged += 1
+            else:
+                report.updated += 1
+                changed.append(updated)
+        if changed:
+            store.upsert_firms(changed)
+        if progress is not None:
+            progress(len(batch))
+    return report
+
+
+def declare_facts(
+    store: GraphStore, siren: str, declaration: FactDeclaration, author: str, on: dt.date
+) -> Firm:
+    """Set the facts ``author`` declares about a stored firm (kept with author and date, never
+    overwritten by an import); a value the model refuses raises InvalidInput naming it.
+    """
+    firm = stored_firm(store, siren)
+    facts = declaration.facts()
+    if not facts:
+        problem = Problem("body", None, "declare at least one fact")
+        raise InvalidInput("nothing to declare", [problem])
+    origin = Provenance(source=FactSource.DECLARED, date=on, author=author[:MAX_NAME])
+    try:
+        declared = with_facts(firm, {fact: (values, origin) for fact, values in facts.items()})
+    except ValidationError as error:
+        raise InvalidInput("invalid declaration", problems_from_validation(error)) from None
+    if declared != firm:
+        store.upsert_firms([declared])
+    return declared
 
 
 def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
@@ -268,7 +392,7 @@ def find_partners(
     else:
         divisions = set(affinity.partner_divisions(division_profile(firm)))
     wanted = sorted(f"{division}000000" for division in divisions)
-    candidates = store.candidates(wanted) + store.get_firms(neighbours)
+    candidates = active_firms(store.candidates(wanted) + store.get_firms(neighbours))
     return rank_partners(
         firm,
         candidates,
@@ -348,7 +472,7 @@ def shortlist_pavilion(
     codes = theme_codes(request, options)
     wanted = sorted({code for theme in codes for code in theme})
     candidates = store.candidates(wanted, options.retrieval)
-    candidates += store.get_firms(request.must_include)
+    candidates = active_firms(candidates + store.get_firms(request.must_include))
     return select_pavilion(
         request, candidates, codes, text_model(), shortlist=options.shortlist, lang=options.lang
     )

@@ -14,9 +14,20 @@ removed (also of a 9-, 10-, 12- or 15-digit id, reported as repaired; a 13-digit
 numbers and SIRENs failing the Luhn check are refused. A record republished with the same
 buyer, id, date, winners and amount is rejected as a duplicate.
 
+Two layouts are read: the regulatory JSON (``{"marches": [...]}``, ``.json`` or a ``.zip``
+holding one) and the consolidated **tabular** layout data.gouv.fr now publishes (``.csv`` or
+``.csv.gz``, one row per winner: ``uid, codeCPV, titulaire_id, titulaire_nom, montant,
+dateNotification, titulaire_departement_code, ...``); the rows of one ``uid`` are one contract
+(its first row gives the contract's CPV code, amount, date and buyer).
+
+Every fact a firm gets says where it comes from (:class:`~graph.model.Provenance`): its name
+and a winner's own department (tabular layout) are ``decp`` facts; everything below is
+``decp-inferred``, an estimate that the console and the exports mark « estimé ».
+
 What DECP does not say, and how it is filled in (coarse, documented choices):
 
-* **region** - DECP locates the *execution place*, not the firm. A firm gets the most frequent
+* **region** - the winner's own department when the tabular layout gives it (its most frequent
+  one, a fact). Otherwise DECP locates only the *execution place*: a firm gets the most frequent
   region among the contracts it won (firms mostly win near home); the place code is read from
   its shape whatever ``typeCode`` says (postal code, INSEE commune, department, arrondissement,
   region code, current or pre-2016). A firm with no located contract falls back to
@@ -39,7 +50,9 @@ What DECP does not say, and how it is filled in (coarse, documented choices):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import io
 import json
 import math
@@ -64,10 +77,14 @@ from graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,
+    Fact,
+    FactSource,
     Firm,
     HeadcountBand,
+    Provenance,
     Region,
     luhn_valid,
+    provenance_of_all,
 )
 
 __all__ = [
@@ -456,6 +473,58 @@ def _load_json(path: Path) -> object:
         raise _invalid(path, "not JSON: nested too deeply") from None
 
 
+TABULAR_COLUMNS = ("uid", "codeCPV", "titulaire_id", "titulaire_nom", "montant", "dateNotification")
+
+
+def _is_tabular(path: Path) -> bool:
+    return path.name.lower().endswith((".csv", ".csv.gz"))
+
+
+def _tabular_records(path: Path) -> list[object]:
+    """The rows of a tabular DECP file grouped by ``uid`` into JSON-layout records."""
+    try:
+        raw = path.read_bytes()
+        if raw.startswith(b"\x1f\x8b"):
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8-sig")
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise _invalid(path, f"cannot be read: {error}") from None
+    except UnicodeDecodeError:
+        raise _invalid(path, "not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [name for name in TABULAR_COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        raise _invalid(path, f"tabular DECP without column(s) {', '.join(missing)}")
+    records: dict[str, dict[str, object]] = {}
+    try:
+        for line, row in enumerate(reader, start=2):
+            uid = (row["uid"] or "").strip() or f"line-{line}"
+            record = records.get(uid)
+            if record is None:
+                record = records[uid] = {
+                    "id": uid,
+                    "nature": row.get("nature") or "",
+                    "codeCPV": row["codeCPV"],
+                    "montant": row["montant"],
+                    "dateNotification": row["dateNotification"],
+                    "acheteur": {"id": row.get("acheteur_id"), "nom": row.get("acheteur_nom")},
+                    "titulaires": [],
+                }
+            winners = record["titulaires"]
+            assert isinstance(winners, list)
+            winners.append(
+                {
+                    "typeIdentifiant": "SIRET",
+                    "id": row["titulaire_id"],
+                    "denominationSociale": row["titulaire_nom"],
+                    "departement": row.get("titulaire_departement_code"),
+                }
+            )
+    except csv.Error as error:
+        raise _invalid(path, f"broken CSV: {error}") from None
+    return list(records.values())
+
+
 def _records(path: Path, document: object) -> list[object]:
     if not isinstance(document, dict) or "marches" not in document:
         raise _invalid(path, 'no top-level "marches"')
@@ -610,6 +679,7 @@ class _Winner:
     siren: str
     siret: str
     name: str
+    department: str | None = None
 
 
 @dataclass
@@ -618,6 +688,8 @@ class _FirmEvidence:
 
     names: dict[str, Counter[str]] = field(default_factory=dict)
     sirets: set[str] = field(default_factory=set)
+    departments: Counter[str] = field(default_factory=Counter)
+    """The winner's own departments, as the tabular layout states them."""
     contracts: list[tuple[Contract, float]] = field(default_factory=list)
 
 
@@ -631,7 +703,7 @@ class _Reader:
         self.seen: dict[tuple[object, ...], str] = {}
 
     def read_file(self, path: Path) -> DecpReport:
-        records = _records(path, _load_json(path))
+        records = _tabular_records(path) if _is_tabular(path) else _records(path, _load_json(path))
         report = DecpReport(source=path.name)
         for index, record in enumerate(records):
             report.read += 1
@@ -677,7 +749,9 @@ class _Reader:
             else:
                 siret = re.sub(r"[\s.\-]", "", str(entry.get("id")))
                 name = _text(entry.get("denominationSociale"), notes, f"name of {siren}")
-                winners[siren] = _Winner(siren, siret, name)
+                department = entry.get("departement")
+                own = department_of(department) if isinstance(department, str) else None
+                winners[siren] = _Winner(siren, siret, name, own)
         if not winners:
             return "no winner with a valid French SIREN: " + "; ".join(refused)
         notes.dropped.extend(refused)
@@ -722,6 +796,8 @@ class _Reader:
             evidence = self.firms.setdefault(winner.siren, _FirmEvidence())
             evidence.sirets.add(winner.siret)
             evidence.contracts.append((contract, share))
+            if winner.department is not None:
+                evidence.departments[winner.department] += 1
             if winner.name:
                 evidence.names.setdefault(_key(winner.name), Counter())[winner.name[:MAX_NAME]] += 1
         if buyer_id:
@@ -808,8 +884,22 @@ def _region(contracts: list[tuple[Contract, float]]) -> Region | None:
     return regions.most_common(1)[0][0] if regions else None
 
 
+def _provenance(evidence: _FirmEvidence, stated_region: bool) -> dict[Fact, Provenance]:
+    """Every fact inferred from DECP as of the firm's latest award, but its name (and its own
+    department's region, when stated) which DECP says.
+    """
+    dates = [contract.date for contract, _ in evidence.contracts if contract.date is not None]
+    provenance = provenance_of_all(FactSource.DECP_INFERRED, max(dates, default=None))
+    stated = provenance[Fact.NAME].model_copy(update={"source": FactSource.DECP})
+    provenance[Fact.NAME] = stated
+    if stated_region:
+        provenance[Fact.REGION] = stated
+    return provenance
+
+
 def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = None) -> DecpImport:
-    """Read DECP files (``.json`` or a ``.zip`` holding one JSON) into firms and co-winning.
+    """Read DECP files (``.json``, a ``.zip`` holding one JSON, or the tabular ``.csv[.gz]``)
+    into firms and co-winning.
 
     A file that is not DECP raises :class:`InvalidInput` naming it, before anything is
     returned; a bad record is reported in :attr:`DecpImport.report` and skipped. With ``keep``,
@@ -831,7 +921,8 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
         evidence = reader.firms[siren]
         if not evidence.contracts:
             continue
-        region = _region(evidence.contracts)
+        own = evidence.departments.most_common(1)[0][0] if evidence.departments else None
+        region = DEPARTMENT_REGION[own] if own is not None else _region(evidence.contracts)
         if region is None:
             unlocated.append(siren)
         try:
@@ -845,6 +936,7 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
                 description=_informative(c.objet for c, _ in evidence.contracts),
                 capabilities=_capabilities(evidence.contracts),
                 maturity=ExportMaturity.FIRST_TIME,
+                provenance=_provenance(evidence, own is not None),
             )
         except ValidationError as error:
             total.rejections.append(f"firm {siren}: {error.errors()[0]['msg']}")

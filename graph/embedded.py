@@ -348,6 +348,12 @@ class EmbeddedStore(GraphStore):
         return sum(1 for node in self._graph if node[0] == "firm")
 
     @_synchronised
+    def sirens(self) -> set[str]:
+        """The SIRENs of every stored firm."""
+        self._refresh()
+        return {node[1] for node in self._graph if node[0] == "firm"}
+
+    @_synchronised
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""
         self._refresh()

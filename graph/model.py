@@ -18,10 +18,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     computed_field,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -33,10 +36,14 @@ __all__ = [
     "Capability",
     "Collaboration",
     "CollaborationKind",
+    "CompanyCategory",
     "Consortium",
     "ConsortiumMember",
     "Evaluation",
     "ExportMaturity",
+    "Fact",
+    "FactDeclaration",
+    "FactSource",
     "Firm",
     "FirmProfile",
     "HeadcountBand",
@@ -54,6 +61,7 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "ProposalStatus",
+    "Provenance",
     "PublicFirm",
     "Region",
     "SavedPavilion",
@@ -63,6 +71,7 @@ __all__ = [
     "ThemeCoverage",
     "check_text",
     "luhn_valid",
+    "provenance_of_all",
 ]
 
 MAX_NAME = 200
@@ -234,8 +243,102 @@ class CollaborationKind(StrEnum):
     SHARED_PAVILION = "shared_pavilion"
 
 
+class CompanyCategory(StrEnum):
+    """INSEE's company category (``categorieEntreprise``): SME, mid-cap or large company."""
+
+    PME = "PME"
+    ETI = "ETI"
+    GE = "GE"
+
+
+class FactSource(StrEnum):
+    """Where a fact about a firm comes from.
+
+    ``sirene``: INSEE's registry; ``decp``: stated in award data (a winner's own department);
+    ``decp-inferred``: estimated from award data (amounts won, place of execution) or left at
+    its default (a firm created from the registry alone has no export facts), never a fact;
+    ``declared``: set by the firm or an officer (or given in an imported document);
+    ``synthetic``: made up for the showcase and the benchmarks.
+    """
+
+    SYNTHETIC = "synthetic"
+    DECP_INFERRED = "decp-inferred"
+    DECP = "decp"
+    SIRENE = "sirene"
+    DECLARED = "declared"
+
+    @property
+    def rank(self) -> int:
+        """Strength of the source: a stronger source's fact is never replaced by a weaker's."""
+        return {"synthetic": 0, "decp-inferred": 0, "decp": 1, "sirene": 2, "declared": 3}[self]
+
+    @property
+    def inferred(self) -> bool:
+        """True for an estimate, which must be shown as one (« estimé »)."""
+        return self is FactSource.DECP_INFERRED
+
+
+class Fact(StrEnum):
+    """The facts about a firm that carry their provenance (see :data:`FACT_FIELDS`)."""
+
+    NAME = "name"
+    NAF = "naf"
+    REGION = "region"
+    HEADCOUNT = "headcount"
+    CATEGORY = "category"
+    SME = "sme"
+    TURNOVER = "turnover"
+    EXPORT_COUNTRIES = "export_countries"
+    EXPORT_SHARE = "export_share"
+    MATURITY = "maturity"
+    STATUS = "status"
+    CONTACT = "contact"
+    CERTIFICATIONS = "certifications"
+
+
+FACT_FIELDS: dict[Fact, tuple[str, ...]] = {
+    Fact.NAME: ("name",),
+    Fact.NAF: ("naf",),
+    Fact.REGION: ("region",),
+    Fact.HEADCOUNT: ("headcount",),
+    Fact.CATEGORY: ("category",),
+    Fact.TURNOVER: ("turnover_eur",),
+    Fact.EXPORT_COUNTRIES: ("export_countries",),
+    Fact.EXPORT_SHARE: ("export_share",),
+    Fact.MATURITY: ("maturity",),
+    Fact.STATUS: ("active", "creation_date"),
+    Fact.CONTACT: ("contact_email",),
+    Fact.CERTIFICATIONS: ("certifications",),
+}
+"""The firm fields each fact sets; ``sme`` has none: it is derived (see ``Firm.is_sme``)."""
+PRIVATE_FACTS = frozenset({Fact.TURNOVER, Fact.EXPORT_SHARE, Fact.CONTACT})
+
+
+class Provenance(_Model):
+    """Where a fact comes from and when: the source, the date it speaks of, who declared it."""
+
+    source: FactSource
+    date: dt.date | None = None
+    author: str | None = Field(None, max_length=MAX_NAME)
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """Unknown date and author are left out: a firm has a dozen of these."""
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+def provenance_of_all(source: FactSource, date: dt.date | None = None) -> dict[Fact, Provenance]:
+    """Every fact from one source (a synthetic firm, a firm inferred from DECP)."""
+    origin = Provenance(source=source, date=date)
+    return dict.fromkeys(Fact, origin)
+
+
 SME_BANDS = frozenset({HeadcountBand.MICRO, HeadcountBand.SMALL, HeadcountBand.MEDIUM})
 SME_MAX_TURNOVER_EUR = 50_000_000
+DECLARED = Provenance(source=FactSource.DECLARED)
 
 
 class Capability(_Model):
@@ -264,6 +367,13 @@ class FirmProfile(_Model):
     languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]] = Field(
         default_factory=lambda: ["fr"], max_length=20
     )
+    category: CompanyCategory | None = Field(None, description="INSEE category: PME, ETI, GE.")
+    active: bool = Field(True, description="False once the registry says the firm has ceased.")
+    creation_date: dt.date | None = None
+    provenance: dict[Fact, Provenance] = Field(
+        default_factory=dict,
+        description="Where each fact comes from; a fact not listed is taken as declared.",
+    )
 
     @field_validator("capabilities")
     @classmethod
@@ -291,12 +401,63 @@ class Firm(FirmProfile):
             data = {key: value for key, value in data.items() if key != "is_sme"}
         return data
 
+    @model_validator(mode="after")
+    def _every_fact_sourced(self) -> Firm:
+        """Every fact gets a provenance (declared when none is given); ``sme`` is derived."""
+        provenance = {fact: self.provenance.get(fact, DECLARED) for fact in FACT_FIELDS}
+        if self.category is not None:
+            provenance[Fact.SME] = provenance[Fact.CATEGORY]
+        else:
+            size = [provenance[Fact.HEADCOUNT]]
+            if self.turnover_eur is not None:
+                size.append(provenance[Fact.TURNOVER])
+            provenance[Fact.SME] = min(size, key=lambda p: (p.source.rank, not p.source.inferred))
+        self.provenance = provenance
+        return self
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def is_sme(self) -> bool:
-        """SME (PME) in the EU sense: under 250 staff and at most 50 M€ turnover."""
+        """SME (PME): INSEE's category when known, else under 250 staff and at most 50 M€."""
+        if self.category is not None:
+            return self.category is CompanyCategory.PME
         small = self.headcount in SME_BANDS
         return small and (self.turnover_eur is None or self.turnover_eur <= SME_MAX_TURNOVER_EUR)
+
+    def source(self, fact: Fact) -> Provenance:
+        """Where ``fact`` comes from (declared for a firm built without validation)."""
+        return self.provenance.get(fact, DECLARED)
+
+    def estimated(self) -> list[Fact]:
+        """The facts that are estimates (inferred), in :class:`Fact` order."""
+        return [fact for fact, origin in self.provenance.items() if origin.source.inferred]
+
+
+class FactDeclaration(_Model):
+    """Facts a firm or an officer declares about a firm; only the fields given are declared.
+
+    A declared fact outranks every import (see :mod:`graph.facts`); ``null`` clears a turnover
+    or a contact.
+    """
+
+    headcount: HeadcountBand | None = None
+    turnover_eur: float | None = Field(None, ge=0.0)
+    export_countries: list[Country] | None = Field(None, max_length=250)
+    export_share: float | None = Field(None, ge=0.0, le=1.0)
+    maturity: ExportMaturity | None = None
+    contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    certifications: list[Certification] | None = Field(None, max_length=50)
+    region: Region | None = None
+    naf: str | None = Field(None, pattern=r"^\d{2}\.\d{2}[A-Z]$")
+
+    def facts(self) -> dict[Fact, dict[str, Any]]:
+        """The declared fields, by the fact each sets."""
+        given = self.model_fields_set
+        return {
+            fact: {name: getattr(self, name) for name in names}
+            for fact, names in FACT_FIELDS.items()
+            if any(name in given for name in names)
+        }
 
 
 class PublicFirm(FirmProfile):
@@ -306,8 +467,14 @@ class PublicFirm(FirmProfile):
 
     @classmethod
     def of(cls, firm: Firm) -> PublicFirm:
-        """The public profile of ``firm``."""
-        return cls.model_validate(firm.model_dump(include={*FirmProfile.model_fields, "is_sme"}))
+        """The public profile of ``firm`` (without the sources of its private facts)."""
+        public = firm.model_dump(include={*FirmProfile.model_fields, "is_sme"})
+        public["provenance"] = {
+            fact: origin
+            for fact, origin in public["provenance"].items()
+            if fact not in PRIVATE_FACTS
+        }
+        return cls.model_validate(public)
 
 
 class Lot(_Model):
@@ -466,6 +633,9 @@ class ConsortiumMember(_Model):
     is_sme: bool
     region: Region
     why: str
+    estimated: list[Fact] = Field(
+        default_factory=list, description="The firm's facts that are estimates, not facts."
+    )
 
 
 class Consortium(_Model):
@@ -670,6 +840,9 @@ class PavilionFirm(_Model):
     breakdown: dict[str, float]
     why: str
     contact_email: str | None = None
+    estimated: list[Fact] = Field(
+        default_factory=list, description="The firm's facts that are estimates, not facts."
+    )
 
 
 class PavilionResult(_Model):

@@ -116,6 +116,7 @@ WHERE ($region IS NULL OR f.region = $region)
 FILTERED_PAGE = FIRM_FILTER + "RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
 FILTERED_COUNT = FIRM_FILTER + "RETURN count(f) AS n"
 COUNT_FIRMS = "MATCH (f:Firm) RETURN count(f) AS n"
+ALL_SIRENS = "MATCH (f:Firm) RETURN f.siren AS siren"
 NEIGHBOURHOODS = """
 UNWIND $prefixes AS prefix
 CALL (prefix) {
@@ -442,6 +443,11 @@ class Neo4jStore(GraphStore):
         """How many firms are stored."""
         count: int = self._read(lambda tx: tx.run(COUNT_FIRMS).single(strict=True)["n"])
         return count
+
+    def sirens(self) -> set[str]:
+        """The SIRENs of every stored firm."""
+        found: set[str] = self._read(lambda tx: {record["siren"] for record in tx.run(ALL_SIRENS)})
+        return found
 
     def get_tender(self, tender_id: str) -> Tender | None:
         """The tender with this id, or None."""

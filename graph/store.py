@@ -56,6 +56,15 @@ class ImportReport:
     unchanged: int = 0
     rejected: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data (an import job's report)."""
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
     def merge(self, other: ImportReport) -> None:
         """Add another report's counts to this one."""
         self.created += other.created
@@ -167,6 +176,10 @@ class GraphStore(ABC):
     @abstractmethod
     def count_firms(self) -> int:
         """How many firms are stored."""
+
+    @abstractmethod
+    def sirens(self) -> set[str]:
+        """The SIRENs of every stored firm (what a registry import looks its rows up in)."""
 
     @abstractmethod
     def get_tender(self, tender_id: str) -> Tender | None:

@@ -41,9 +41,11 @@ from graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,
+    FactSource,
     Firm,
     HeadcountBand,
     Region,
+    provenance_of_all,
 )
 from graph.sectors import (
     FAMILY_NAMES,
@@ -601,6 +603,9 @@ def _turnovers(
     return out
 
 
+_SYNTHETIC = provenance_of_all(FactSource.SYNTHETIC)
+
+
 def _firm(
     draft: _Draft,
     siren: str,
@@ -635,6 +640,7 @@ def _firm(
             if rnd.random() < config.email_share
             else None
         ),
+        "provenance": _SYNTHETIC,
     }
     if validate:
         return Firm.model_validate(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from graph.cpv import level
-from graph.model import Collaboration, Firm, Lot, Tender
+from graph.model import Collaboration, Fact, Firm, Lot, Tender
 from matcher.phrases import (
     Lang,
     collaboration_words,
@@ -19,7 +19,14 @@ from matcher.phrases import (
 )
 from scoring.fit import code_similarity
 
-__all__ = ["capability_evidence", "export_experience", "firm_size", "why_member"]
+__all__ = [
+    "capability_evidence",
+    "export_experience",
+    "firm_maturity",
+    "firm_region",
+    "firm_size",
+    "why_member",
+]
 
 
 def capability_evidence(firm: Firm, codes: Sequence[str], lang: Lang = Lang.EN) -> str:
@@ -37,17 +44,34 @@ def capability_evidence(firm: Firm, codes: Sequence[str], lang: Lang = Lang.EN) 
     return text + ")"
 
 
+def _as_known(words: str, firm: Firm, fact: Fact, lang: Lang) -> str:
+    """``words``, said to be an estimate when the firm's ``fact`` is inferred, not known."""
+    return phrase("firm.estimated", lang, fact=words) if fact in firm.estimated() else words
+
+
+def firm_maturity(firm: Firm, lang: Lang = Lang.EN) -> str:
+    """The firm's export maturity in words: "regular exporter" (marked when estimated)."""
+    return _as_known(maturity_words(firm.maturity, lang), firm, Fact.MATURITY, lang)
+
+
 def export_experience(firm: Firm, country: str, lang: Lang = Lang.EN) -> str:
     """The firm's export maturity, and whether it already works in ``country``."""
-    words = maturity_words(firm.maturity, lang)
+    words = firm_maturity(firm, lang)
     if country in firm.export_countries:
         return phrase("export.active_in", lang, maturity=words, country=country)
     return words
 
 
 def firm_size(firm: Firm, lang: Lang = Lang.EN) -> str:
-    """The firm's size in words: SME or large firm."""
-    return phrase("firm.sme" if firm.is_sme else "firm.large", lang)
+    """The firm's size in words: SME or large firm (marked when estimated)."""
+    return _as_known(
+        phrase("firm.sme" if firm.is_sme else "firm.large", lang), firm, Fact.SME, lang
+    )
+
+
+def firm_region(firm: Firm, lang: Lang = Lang.EN) -> str:
+    """Where the firm is: "in Bretagne" (marked when estimated)."""
+    return _as_known(region_words(firm.region, lang), firm, Fact.REGION, lang)
 
 
 def why_member(
@@ -111,6 +135,6 @@ def why_member(
             lang,
         )
         parts.append(phrase("member.history", lang, partners=known))
-    where = region_words(firm.region, lang)
+    where = firm_region(firm, lang)
     parts.append(phrase("firm.based", lang, size=firm_size(firm, lang), where=where))
     return sentence(parts, lang)

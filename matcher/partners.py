@@ -28,14 +28,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.model import Collaboration, Firm, Partner, PartnerResult, Tender
-from matcher.explain import firm_size
+from matcher.explain import firm_maturity, firm_region, firm_size
 from matcher.phrases import (
     Lang,
     collaboration_words,
     cpv_words,
-    maturity_words,
     phrase,
-    region_words,
     sentence,
 )
 from matcher.propose import lot_codes
@@ -171,8 +169,8 @@ def _why(
             )
         )
         parts.append(phrase("partner.pairs", lang, pairs, together=together))
-    where = region_words(candidate.region, lang)
-    maturity = maturity_words(candidate.maturity, lang)
+    where = firm_region(candidate, lang)
+    maturity = firm_maturity(candidate, lang)
     parts.append(f"{firm_size(candidate, lang)} {where}, {maturity}")
     return sentence(parts, lang)
 

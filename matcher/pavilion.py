@@ -44,8 +44,8 @@ from graph.model import (
     Tender,
     ThemeCoverage,
 )
-from matcher.explain import capability_evidence, export_experience, firm_size
-from matcher.phrases import Lang, listing, phrase, region_words, sentence
+from matcher.explain import capability_evidence, export_experience, firm_region, firm_size
+from matcher.phrases import Lang, listing, phrase, sentence
 from matcher.propose import MatchOptions, lot_codes
 from scoring.consortium import readiness_scores
 from scoring.fit import coded_fit, fit_matrix
@@ -344,6 +344,7 @@ def _present(
             breakdown=parts,
             why=_why(request, pool[f], themes, objective.fit[:, f], codes, parts["regions"], lang),
             contact_email=pool[f].contact_email,
+            estimated=pool[f].estimated(),
         )
         for stand, (_, negative, _, f, themes, parts) in enumerate(rows, start=1)
     ]
@@ -378,9 +379,7 @@ def _why(
     else:
         parts.append(phrase("pavilion.no_theme", lang))
     parts.append(export_experience(firm, request.country, lang))
-    where = phrase(
-        "firm.based", lang, size=firm_size(firm, lang), where=region_words(firm.region, lang)
-    )
+    where = phrase("firm.based", lang, size=firm_size(firm, lang), where=firm_region(firm, lang))
     if region_share == 1.0:
         where += phrase("pavilion.only_from_region", lang)
     parts.append(where)

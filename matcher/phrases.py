@@ -76,6 +76,7 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     "firm.sme": {EN: "SME", FR: "PME"},
     "firm.large": {EN: "large firm", FR: "grande entreprise"},
     "firm.based": {EN: "{size} based {where}", FR: "{size} basée {where}"},
+    "firm.estimated": {EN: "{fact} (estimated)", FR: "{fact} (estimé)"},
     "evidence": {EN: "delivers {label} (CPV {code}", FR: "fournit « {label} » (CPV {code}"},
     "evidence.contracts": {
         EN: (", {count} past contract", ", {count} past contracts"),

@@ -254,6 +254,7 @@ def _consortium(
                 leader=f == leader,
                 is_sme=problem.firms[f].is_sme,
                 region=problem.firms[f].region,
+                estimated=problem.firms[f].estimated(),
                 why=why_member(
                     tender,
                     problem.firms[f],

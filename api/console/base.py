@@ -21,7 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import COOKIE, Principal, Role
 from api.deps import StoreDep
-from api.exports import MATURITY_LABELS, SIZE_LABELS, TERM_LABELS
+from api.exports import (
+    FACT_SOURCE_LABELS,
+    MATURITY_LABELS,
+    SIZE_LABELS,
+    TERM_LABELS,
+    source_note,
+)
 from api.keys import session_principal
 from api.security import SECURITY_HEADERS
 from graph.errors import MeuteError, StoreUnavailable
@@ -79,6 +85,8 @@ templates.env.globals.update(
     TERM_LABELS=TERM_LABELS,
     MATURITY_LABELS=MATURITY_LABELS,
     SIZE_LABELS=SIZE_LABELS,
+    FACT_SOURCE_LABELS=FACT_SOURCE_LABELS,
+    source_note=source_note,
     STATUS_LABELS=STATUS_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     SOURCE_LABELS=SOURCE_LABELS,

@@ -1,19 +1,32 @@
-"""Firms in the console: profiles (public ones for other firms' SMEs) and partner discovery."""
+"""Firms in the console: profiles (public ones for other firms' SMEs) with the source of every
+fact, the officers' form to declare facts, and partner discovery.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from api.auth import Forbidden, Principal
-from api.console.base import PREFIX, PageNotFound, ReaderDep, RoleRefused, render
+from api.console.base import (
+    PREFIX,
+    FormDep,
+    OfficerDep,
+    PageNotFound,
+    ReaderDep,
+    RoleRefused,
+    render,
+)
 from api.deps import StoreDep
 from api.routes.firms import visible
 from api.routes.partners import own_firm
-from api.service import find_partners
-from graph.model import Firm
+from api.service import declare_facts, find_partners
+from graph.errors import InvalidInput, problems_from_validation
+from graph.model import FactDeclaration, Firm
 from graph.store import GraphStore
 from matcher.phrases import Lang
 from matcher.propose import MatchOptions
@@ -32,7 +45,61 @@ def _stored_firm(store: GraphStore, principal: Principal, siren: str) -> Firm:
 def firm_page(request: Request, siren: str, store: StoreDep, principal: ReaderDep) -> HTMLResponse:
     """A firm: in full for officers and for itself, its public profile for other SMEs."""
     firm = _stored_firm(store, principal, siren)
-    return render(request, "entreprise.html", principal, firm=visible(firm, principal))
+    return render(request, "entreprise.html", principal, firm=visible(firm, principal), errors=[])
+
+
+# The form's fields, as French labels for the error messages.
+DECLARED_FIELDS = {
+    "headcount": "Effectif",
+    "turnover_eur": "Chiffre d'affaires",
+    "export_countries": "Pays d'export",
+    "maturity": "Maturité export",
+    "contact_email": "Contact",
+    "certifications": "Certifications",
+}
+LISTS = ("export_countries", "certifications")
+
+
+def _declaration(form: dict[str, str]) -> FactDeclaration:
+    """The facts filled in on the form (an empty field declares nothing)."""
+    given: dict[str, Any] = {}
+    for name in DECLARED_FIELDS:
+        value = form.get(name, "").strip()
+        if not value:
+            continue
+        if name in LISTS:
+            given[name] = [part.strip() for part in value.split(",") if part.strip()]
+        elif name == "turnover_eur":
+            given[name] = value.replace("\u202f", "").replace(" ", "").replace(",", ".")
+        else:
+            given[name] = value
+    return FactDeclaration.model_validate(given)
+
+
+@router.post("/entreprises/{siren}/faits", response_model=None)
+def declare_page(
+    request: Request, siren: str, form: FormDep, store: StoreDep, principal: OfficerDep
+) -> Response:
+    """Declare the facts filled in, then back to the firm; bad values are said in French."""
+    firm = _stored_firm(store, principal, siren)
+    values = {name: str(form.get(name) or "") for name in DECLARED_FIELDS}
+    try:
+        declare_facts(store, siren, _declaration(values), principal.name, dt.date.today())
+    except (ValidationError, InvalidInput) as error:
+        problems = (
+            problems_from_validation(error)
+            if isinstance(error, ValidationError)
+            else error.problems
+        )
+        errors = [
+            f"{DECLARED_FIELDS[name]} : valeur refusée"
+            + (f" ({p.value})" if p.value not in (None, "") else "")
+            if (name := p.field.split(".")[0].split("[")[0]) in DECLARED_FIELDS
+            else "Remplissez au moins un champ."
+            for p in problems
+        ]
+        return render(request, "entreprise.html", principal, 422, firm=firm, errors=errors)
+    return RedirectResponse(f"{PREFIX}/entreprises/{siren}", status_code=303)
 
 
 @router.get("/entreprises/{siren}/partenaires", response_class=HTMLResponse)

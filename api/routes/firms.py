@@ -1,10 +1,11 @@
-"""Firms: list with filters, read, create or replace.
+"""Firms: list with filters, read, create or replace, declare facts.
 
 An SME key sees its own firm in full and other firms as public profiles.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -19,9 +20,16 @@ from api.examples import (
     page,
 )
 from api.pages import LimitQuery, OffsetQuery, Page
-from api.service import stored_firm
+from api.service import declare_facts, stored_firm
 from graph.errors import InvalidInput, Problem
-from graph.model import ExportMaturity, Firm, HeadcountBand, PublicFirm, Region
+from graph.model import (
+    ExportMaturity,
+    FactDeclaration,
+    Firm,
+    HeadcountBand,
+    PublicFirm,
+    Region,
+)
 from graph.store import FirmQuery
 
 # Firms per request; larger batches go through POST /imports.
@@ -97,3 +105,22 @@ def post_firms(
     """
     report = store.upsert_firms(firms)
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+
+
+@router.patch(
+    "/{siren}", summary="Declare facts about a firm", responses=example_response(FIRM_EXAMPLE)
+)
+def patch_firm(
+    siren: str,
+    store: StoreDep,
+    principal: OfficerDep,
+    declaration: Annotated[
+        FactDeclaration,
+        Body(openapi_examples={"headcount": {"value": {"headcount": "50-249"}}}),
+    ],
+) -> Firm:
+    """Set or correct facts (headcount, turnover, export countries and share, maturity,
+    contact, certifications, region, NAF): each is kept as ``declared`` with the key holder's
+    name and today's date, and no import overwrites it.
+    """
+    return declare_facts(store, siren, declaration, principal.name, dt.date.today())

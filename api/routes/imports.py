@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.auth import OfficerDep
 from api.deps import SettingsDep, StoreDep
 from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
-from api.jobs import ImportJob, JobProgress, JobRunner, Work, new_job_id
+from api.jobs import ImportJob, JobProgress, JobRunner, Report, Work, new_job_id
 from api.service import (
     ImportDocument,
-    decp_document,
     import_document,
+    import_sirene,
     parse_json_file,
+    store_decp_document,
     ted_document,
 )
 from api.settings import LimitSettings
 from graph.decp import ArchiveLimits, check_archive
 from graph.errors import InvalidInput, Problem
-from graph.store import GraphStore, ImportReport
+from graph.sirene import naf_prefixes
+from graph.store import GraphStore
 
 __all__ = ["job_runner", "router", "submit_files"]
 
@@ -32,11 +35,12 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 
 
 DOCUMENT = "document.json"
+OPTIONS = "options.json"  # a SIRENE job's NAF codes to create, beside its files
 
-# How each kind of uploaded file becomes a document to import.
-READERS: dict[str, Callable[[list[Path]], tuple[ImportDocument, object]]] = {
-    "decp": decp_document,
-    "ted": ted_document,
+# How each kind of uploaded file becomes a document to import into a store.
+READERS: dict[str, Callable[[GraphStore, list[Path]], ImportDocument]] = {
+    "decp": lambda store, paths: store_decp_document(store, paths)[0],
+    "ted": lambda _, paths: ted_document(paths)[0],
 }
 
 
@@ -49,12 +53,18 @@ def job_runner(request: Request) -> JobRunner:
 def _work(store: GraphStore, kind: str, folder: Path) -> Work:
     """The import a job does from the inputs kept in its folder (for a first run or a retry)."""
 
-    def work(progress: JobProgress) -> ImportReport:
-        if kind in READERS:
-            document, _ = READERS[kind](sorted(p for p in folder.iterdir() if p.is_file()))
-            progress.expect(document.size())
-        else:
+    def work(progress: JobProgress) -> Report:
+        if kind == "json":
             document = parse_json_file(folder / DOCUMENT, ImportDocument)
+            return import_document(store, document, progress.advance)
+        paths = sorted(p for p in folder.iterdir() if p.is_file() and p.name != OPTIONS)
+        if kind == "sirene":
+            create_naf = json.loads((folder / OPTIONS).read_text(encoding="utf-8"))
+            return import_sirene(
+                store, paths, create_naf, progress=progress.advance, expect=progress.expect
+            )
+        document = READERS[kind](store, paths)
+        progress.expect(document.size())
         return import_document(store, document, progress.advance)
 
     return work
@@ -66,13 +76,15 @@ def submit_files(
     files: Sequence[StarletteUpload],
     kind: str,
     limits: LimitSettings,
+    create_naf: Sequence[str] = (),
 ) -> ImportJob:
-    """Keep the uploaded files of a ``kind`` in ``READERS`` as a new job's inputs (zip files
-    checked before anything is extracted: 422 naming the file), then import them in the
-    background.
+    """Keep the uploaded files of a ``kind`` (``decp``, ``ted``, ``sirene``) as a new job's
+    inputs (zip files checked before anything is extracted: 422 naming the file), then import
+    them in the background.
     """
     job_id = new_job_id()
     folder = runner.folder(job_id)
+    (folder / OPTIONS).write_text(json.dumps(list(create_naf)), encoding="utf-8")
     archive = ArchiveLimits(limits.zip_bytes, limits.zip_ratio, limits.zip_members)
     paths = []
     try:
@@ -130,7 +142,9 @@ def post_import(
 )
 def post_decp(
     request: Request,
-    files: Annotated[list[UploadFile], File(description="DECP award files (JSON or zip).")],
+    files: Annotated[
+        list[UploadFile], File(description="DECP award files (JSON, zip or tabular CSV).")
+    ],
     store: StoreDep,
     settings: SettingsDep,
     _: OfficerDep,
@@ -139,9 +153,43 @@ def post_decp(
 
     Zip files are checked before anything is extracted (size, expansion ratio, members: 422).
     A file that is not DECP fails the job with the file named; records that cannot be used are
-    reported, never imported half.
+    reported, never imported half. A fact the store holds from a stronger source (SIRENE,
+    declared) is kept.
     """
     return submit_files(job_runner(request), store, files, "decp", settings.limits)
+
+
+@router.post(
+    "/sirene",
+    status_code=202,
+    response_model=ImportJob,
+    summary="Import SIRENE registry files",
+    responses=example_response(IMPORT_JOB_EXAMPLE, 202),
+)
+def post_sirene(
+    request: Request,
+    files: Annotated[
+        list[UploadFile],
+        File(description="SIRENE stock files (StockUniteLegale, StockEtablissement): CSV or zip."),
+    ],
+    store: StoreDep,
+    settings: SettingsDep,
+    _: OfficerDep,
+    create_naf: Annotated[
+        list[str],
+        Form(description="Also create the legal units of these NAF codes or prefixes."),
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+) -> ImportJob:
+    """Enrich the stored firms with their registry facts (name, NAF, headcount band, category,
+    head-office region, creation date, ceased or active) in the background.
+
+    The job's report counts rows read and not in the store, firms matched, created, updated,
+    unchanged and rejected (with reasons); a malformed file fails the job naming the file,
+    line and column, and nothing is written.
+    """
+    naf_prefixes(create_naf)
+    runner = job_runner(request)
+    return submit_files(runner, store, files, "sirene", settings.limits, create_naf)
 
 
 @router.post(

@@ -65,6 +65,20 @@ def test_list_firms_pages_by_siren(store: GraphStore) -> None:
         valid_siren(1),
         valid_siren(9),
     ]
+    assert store.sirens() == {f.siren for f in firms}
+
+
+def test_provenance_and_registry_facts_round_trip(store: GraphStore) -> None:
+    firm = make_firm(
+        category="GE",
+        active=False,
+        creation_date="1960-05-02",
+        provenance={"category": {"source": "sirene", "date": "2022-10-01"}},
+    )
+    store.upsert_firms([firm])
+    assert store.get_firm(firm.siren) == firm
+    assert store.find_firms(FirmQuery(sme=False))[1] == 1
+    assert store.find_firms(FirmQuery(sme=True))[1] == 0
 
 
 def test_candidates_follow_the_cpv_neighbourhood(store: GraphStore) -> None:

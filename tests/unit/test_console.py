@@ -481,6 +481,7 @@ CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/console/appels-d-offres/{tender_id}/evaluation"): OFFICER_ONLY,
     ("GET", "/console/entreprises/{siren}"): READERS,
     ("GET", "/console/entreprises/{siren}/partenaires"): READERS,
+    ("POST", "/console/entreprises/{siren}/faits"): OFFICER_ONLY,
     ("POST", "/console/propositions"): OFFICER_ONLY,
     ("GET", "/console/propositions"): OFFICER_ONLY,
     ("POST", "/console/propositions/{proposal_id}"): OFFICER_ONLY,
