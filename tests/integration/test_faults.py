@@ -121,15 +121,16 @@ def test_a_server_gone_after_startup_gets_503_problems_then_recovers(
         data_dir=tmp_path,
     )
     with TestClient(create_app(settings=settings)) as client:
-        assert client.get("/health").status_code == 200
+        # /firms reads the store (keys included): 401 without a key while Neo4j answers
+        assert client.get("/firms").status_code == 401
         local_server.stop()
         try:
             started = time.monotonic()
-            response = client.get("/health")
+            response = client.get("/firms")
             waited = time.monotonic() - started
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == "application/problem+json"
             print(f"503 after Neo4j went away: {waited:.2f} s")  # figure for the note
         finally:
             local_server.start()
-        assert client.get("/health").status_code == 200
+        assert client.get("/firms").status_code == 401
