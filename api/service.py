@@ -138,6 +138,7 @@ def prepare_problem(
         options.fit_weights,
         options.per_lot,
         options.lang,
+        options.relevance_floor,
     )
     return problem, collaborations
 
@@ -239,6 +240,7 @@ def find_partners(
         top,
         weights or PartnerWeights(),
         options.lang,
+        options.relevance_floor,
     )
 
 
@@ -310,7 +312,13 @@ def shortlist_pavilion(
     candidates = store.candidates(wanted, options.retrieval)
     candidates += store.get_firms(request.must_include)
     return select_pavilion(
-        request, candidates, codes, text_model(), shortlist=options.shortlist, lang=options.lang
+        request,
+        candidates,
+        codes,
+        text_model(),
+        shortlist=options.shortlist,
+        lang=options.lang,
+        floor=options.relevance_floor,
     )
 
 

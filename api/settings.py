@@ -14,6 +14,7 @@ from graph.store import GraphStore
 from matcher.phrases import Lang
 from matcher.propose import MatchOptions, Mode
 from scoring.consortium import ObjectiveWeights
+from scoring.fit import RELEVANCE_FLOOR
 
 __all__ = ["SearchSettings", "Settings", "WeightSettings"]
 
@@ -48,6 +49,12 @@ class SearchSettings(BaseModel):
         1, ge=1, description="Lots in which each proposal differs from every better one."
     )
     time_limit: float = Field(10.0, gt=0, description="Seconds per exact solve.")
+    relevance_floor: float = Field(
+        RELEVANCE_FLOOR,
+        ge=0,
+        lt=1,
+        description="Least relevance for a firm to be proposed for a lot or pavilion theme.",
+    )
 
 
 class Settings(BaseSettings):

@@ -41,7 +41,7 @@ from matcher.phrases import (
 from matcher.propose import lot_codes
 from scoring.complement import DivisionAffinity, division_profile, shared_partners
 from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
-from scoring.fit import fit_matrix
+from scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from scoring.text import text_model
 from scoring.weights import Weights
 
@@ -86,9 +86,15 @@ class _TenderFit:
 
 
 def _tender_fit(
-    firm: Firm, pool: Sequence[Firm], tender: Tender, codes: Mapping[str, Sequence[str]]
+    firm: Firm,
+    pool: Sequence[Firm],
+    tender: Tender,
+    codes: Mapping[str, Sequence[str]],
+    floor: float,
 ) -> _TenderFit:
-    fit = fit_matrix(tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model())
+    fit = fit_matrix(
+        tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model(), floor=floor
+    )
     relevance = np.clip(np.where(fit.eligible, fit.relevance, 0.0), 0.0, 1.0)
     own, others = relevance[:, 0], relevance[:, 1:]
     budget = np.array([tender.lot_budget_eur(lot) for lot in tender.lots], dtype=np.float64)
@@ -187,14 +193,15 @@ def rank_partners(
     top: int = 10,
     weights: PartnerWeights = PartnerWeights(),
     lang: Lang = Lang.EN,
+    floor: float = RELEVANCE_FLOOR,
 ) -> PartnerResult:
     """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
 
     ``collaborations`` are those of ``firm`` and of its partners (two steps of the graph);
     ``affinity`` is learnt from every collaboration. With a ``tender``, only firms that may take
-    one of its lots are ranked, its excluded firms never; ``codes`` are the CPV codes matched
-    per lot (by default the lots' own, or codes suggested from their text). The reasons are
-    written in ``lang``.
+    one of its lots (relevance at least ``floor``) are ranked, its excluded firms never;
+    ``codes`` are the CPV codes matched per lot (by default the lots' own, or codes suggested
+    from their text). The reasons are written in ``lang``.
     """
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
@@ -204,7 +211,7 @@ def rank_partners(
     )
     tender_fit = None
     if tender is not None:
-        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender))
+        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor)
         keep = np.flatnonzero(tender_fit.eligible)
         pool = [pool[i] for i in keep]
         tender_fit = _TenderFit(

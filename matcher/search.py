@@ -337,15 +337,15 @@ def fast_solve(
 
     Starting from the beam's consortia in order, each one far enough from those already chosen
     is improved by local search, which never moves it closer than ``min_lot_changes`` lots to
-    them; the best ``top`` of twice as many are kept (any subset stays diverse).
+    them; the best ``top`` of them all are kept (any subset stays diverse). Which consortia are
+    improved does not depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k``
+    answer.
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
     partners = np.argwhere(problem.tables.cohesion > 0)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
-        if len(chosen) == 2 * top:  # twice as many as asked: local search reorders them
-            break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
             improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)
             chosen.append(improved)

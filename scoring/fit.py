@@ -24,6 +24,7 @@ from scoring.text import TextModel, lot_text
 from scoring.weights import Weights
 
 __all__ = [
+    "RELEVANCE_FLOOR",
     "CodedFit",
     "FitWeights",
     "LotFit",
@@ -38,6 +39,10 @@ __all__ = [
     "fit_matrix",
 ]
 
+# Least relevance for a firm to be proposed for a lot or a pavilion theme; chosen on real awards
+# (benchmarks/relevance.py): nearly every real winner with a capability near the lot's codes
+# clears it, while a firm whose only link is a sibling code and no shared words does not.
+RELEVANCE_FLOOR = 0.3
 # One missing level of the CPV tree costs 30 % of the match.
 LEVEL_DECAY = 0.7
 # The decay after each number of missing levels (0 to 8).
@@ -64,6 +69,8 @@ class LotFit:
     evidence: NDArray[np.float64]
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
+    qualified: NDArray[np.bool_]
+    """Near the lot's codes with its certifications, whatever the relevance floor."""
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:
@@ -187,12 +194,14 @@ def fit_matrix(
     firms: Firms,
     model: TextModel,
     weights: FitWeights = FitWeights(),
+    floor: float = 0.0,
 ) -> LotFit:
     """Fit of each firm to each lot of ``tender``.
 
     ``lot_codes`` gives the CPV codes used for each lot (its own, or codes suggested from its
     text). Relevance is the weighted mean of CPV match and text similarity, ``-inf`` where a
-    firm is not eligible.
+    firm is not eligible: without a capability near the lot's codes or a required
+    certification, or with a relevance below ``floor``.
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
@@ -202,5 +211,8 @@ def fit_matrix(
         1.0,
     ).reshape(coded.cpv.shape)
     relevance = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
-    relevance = np.where(coded.eligible, relevance, -np.inf)
-    return LotFit(relevance, coded.cpv, text, coded.evidence, coded.capacity, coded.eligible)
+    eligible = coded.eligible & (relevance >= floor)
+    relevance = np.where(eligible, relevance, -np.inf)
+    return LotFit(
+        relevance, coded.cpv, text, coded.evidence, coded.capacity, eligible, coded.eligible
+    )
