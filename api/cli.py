@@ -42,6 +42,7 @@ from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionR
 from graph.store import GraphStore, ImportReport
 from matcher.phrases import Lang
 from matcher.propose import MatchOptions, Mode
+from scoring.suggest import cpv_suggester
 
 __all__ = ["app"]
 
@@ -316,6 +317,8 @@ def cpv_suggest(
         return
     if not suggestions:
         console.print("No CPV label shares any words with this text.")
+    elif suggestions[0]["score"] < cpv_suggester().confidence:
+        console.print("No confident CPV code for this text; the likeliest are:")
     table = Table(show_header=True, expand=True)
     table.add_column("CPV", no_wrap=True)
     table.add_column("Label (FR)", ratio=1)

@@ -31,6 +31,7 @@ from matcher.pavilion import select_pavilion, theme_codes
 from matcher.problem import MatchProblem, build_problem, shortlist
 from matcher.propose import MatchOptions, lot_codes, present, solve
 from scoring.complement import DivisionAffinity, division_profile
+from scoring.suggest import cpv_suggester
 from scoring.text import text_model
 
 __all__ = [
@@ -172,12 +173,16 @@ def decp_document(paths: Sequence[Path]) -> tuple[ImportDocument, DecpImport]:
 
 
 def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
-    """The CPV codes closest to a free text, best first, with labels and scores.
+    """The CPV codes likeliest for a free text, best first, with labels and probabilities.
 
-    The same suggestions give codes to a lot that comes without any; an empty text is refused.
+    The model learnt on real awards (:func:`scoring.suggest.cpv_suggester`) gives its confident
+    codes first (those it gives to a lot that comes without any), then its likeliest other
+    codes; when it knows nothing of the words, the codes whose labels are closest. An empty text
+    is refused.
     """
     if not text.strip():
         raise InvalidInput("nothing to suggest from", [Problem("text", text, "the text is empty")])
+    found = [(s.code, s.probability) for s in cpv_suggester().alternatives(text, top)]
     return [
         {
             "code": format_code(code),
@@ -185,7 +190,7 @@ def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
             "label_en": label(code, "en"),
             "score": round(score, 4),
         }
-        for code, score in text_model().suggest_cpv(text, top)
+        for code, score in found or text_model().suggest_cpv(text, top)
     ]
 
 

@@ -42,7 +42,7 @@ __all__ = [
 # Least relevance for a firm to be proposed for a lot or a pavilion theme; chosen on real awards
 # (benchmarks/relevance.py): nearly every real winner with a capability near the lot's codes
 # clears it, while a firm whose only link is a sibling code and no shared words does not.
-RELEVANCE_FLOOR = 0.3
+RELEVANCE_FLOOR = 0.2
 # One missing level of the CPV tree costs 30 % of the match.
 LEVEL_DECAY = 0.7
 # The decay after each number of missing levels (0 to 8).

@@ -181,6 +181,19 @@ class CpvSuggester:
         deepest.sort(key=lambda code: (-confident[code], -len(code.rstrip("0")), code))
         return [Suggestion(code, round(confident[code], 4)) for code in deepest[:top]]
 
+    def alternatives(self, text: str, top: int = 5) -> list[Suggestion]:
+        """The confident codes of :meth:`suggest`, then the likeliest other codes of class level
+        or finer (below :attr:`confidence`: alternatives for a person to choose from).
+        """
+        chosen = self.suggest(text, top)
+        taken = {s.code for s in chosen}
+        more = [
+            Suggestion(s.code, round(s.probability, 4))
+            for s in self.ranked(text)
+            if s.code not in taken and len(s.code.rstrip("0")) >= 4
+        ]
+        return (chosen + more)[:top]
+
     def ranked(self, text: str) -> list[Suggestion]:
         """Every code reached, most probable and then most precise first (for evaluation)."""
         found = self.code_probabilities(text)
