@@ -129,7 +129,7 @@ def _why(
 ) -> str:
     """One plain sentence: what the candidate brings, whom it knows, who it is."""
     parts = []
-    if tender is not None and tender_fit is not None:
+    if tender is not None and tender_fit is not None and tender_fit.eligible[index]:
         lot_index = int(np.argmax(tender_fit.weight * tender_fit.relevance[:, index]))
         lot = tender.lots[lot_index]
         fits = float(tender_fit.relevance[lot_index, index])
@@ -199,7 +199,8 @@ def rank_partners(
 
     ``collaborations`` are those of ``firm`` and of its partners (two steps of the graph);
     ``affinity`` is learnt from every collaboration. With a ``tender``, only firms that may take
-    one of its lots (relevance at least ``floor``) are ranked, its excluded firms never;
+    one of its lots (relevance at least ``floor``) or that worked with ``firm`` before are
+    ranked, its excluded firms never;
     ``codes`` are the CPV codes matched per lot (by default the lots' own, or codes suggested
     from their text). The reasons are written in ``lang``.
     """
@@ -209,10 +210,23 @@ def rank_partners(
     pool = sorted(
         {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
     )
+    direct = sorted(
+        {
+            s
+            for c in collaborations
+            if firm.siren in (c.firm_a, c.firm_b)
+            for s in (c.firm_a, c.firm_b)
+        }
+        - {firm.siren}
+    )
     tender_fit = None
     if tender is not None:
         tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor)
-        keep = np.flatnonzero(tender_fit.eligible)
+        # Past partners are always admitted: real co-winners often do something else than the
+        # lot's trade (that is what complementary means); the fit term still weighs them.
+        past = set(direct)
+        known = np.array([f.siren in past for f in pool], dtype=bool)
+        keep = np.flatnonzero(tender_fit.eligible | known)
         pool = [pool[i] for i in keep]
         tender_fit = _TenderFit(
             tender_fit.score[keep],
@@ -228,15 +242,6 @@ def rank_partners(
     profile = division_profile(firm)
     raw_affinity = np.array([affinity.score(profile, division_profile(f)) for f in pool])
     best_affinity = raw_affinity.max()
-    direct = sorted(
-        {
-            s
-            for c in collaborations
-            if firm.siren in (c.firm_a, c.firm_b)
-            for s in (c.firm_a, c.firm_b)
-        }
-        - {firm.siren}
-    )
     year = tender.deadline.year if tender and tender.deadline else dt.date.today().year
     strength = cohesion_matrix([firm.siren, *direct], collaborations, year)[0]
     cohesion = dict(zip([firm.siren, *direct], strength, strict=True))

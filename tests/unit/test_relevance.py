@@ -17,6 +17,7 @@ from graph.errors import Infeasible
 from graph.model import Firm, Lot, PavilionRequest
 from graph.store import GraphStore
 from matcher.propose import MatchOptions, lot_codes
+from matcher.search import CONSISTENT_TOP
 from scoring.fit import fit_matrix
 from scoring.learnt import FEATURES, FirmLotRanker, lot_features
 from scoring.suggest import cpv_suggester
@@ -164,7 +165,7 @@ def test_bouake_training_lot_goes_to_a_training_firm(
         ["bouake-hospital", "alexandria-light-rail", "maan-solar-farm", "tunisia-hospital-is"]
     ),
     small=st.integers(min_value=1, max_value=6),
-    extra=st.integers(min_value=1, max_value=8),
+    extra=st.integers(min_value=1, max_value=CONSISTENT_TOP - 6),
 )
 def test_top_k_is_a_prefix_of_a_longer_top(
     showcase_store: EmbeddedStore, tender_id: str, small: int, extra: int
