@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from threading import Thread
 
 from fastapi import FastAPI
 
@@ -26,6 +27,7 @@ from api.routes import (
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
+from scoring.suggest import cpv_suggester
 
 __all__ = ["create_app"]
 
@@ -39,6 +41,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.settings = settings
         app.state.store = store
         app.state.jobs = JobRunner()
+        # Fit the CPV suggester (a few seconds) before the first suggestion is asked for.
+        Thread(target=cpv_suggester, name="cpv-suggester", daemon=True).start()
         if store is None:
             # A store that is down at startup is retried by each request (503 meanwhile).
             with suppress(StoreUnavailable):
