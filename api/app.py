@@ -34,18 +34,22 @@ from api.routes import (
 from api.settings import Settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
+from scoring.suggest import cpv_suggester
 from scoring.text import text_model
 
 __all__ = ["create_app"]
 
 
 def _warm_up(state: Any) -> None:  # Any: Starlette's State
-    """Open and load the store and fit the text model, then mark the app ready."""
+    """Open and load the store, fit the text model and the CPV suggester, then mark the app
+    ready.
+    """
     start = time.perf_counter()
     logger.info("loading the store and the text model", extra={"store": state.store_name})
     try:
         firms = app_store(state).count_firms()  # reads the whole embedded snapshot
         text_model()
+        cpv_suggester()  # fitted on the real awards of the fixtures (a few seconds)
     except StoreUnavailable as error:
         logger.warning("store unavailable: %s", error.detail)
         return

@@ -465,6 +465,10 @@ def cpv_suggest(
         raise typer.Exit(1)  # nothing found, as grep does
     if as_json:
         return
+    from scoring.suggest import cpv_suggester
+
+    if suggestions[0]["score"] < cpv_suggester().confidence:
+        console.print("No confident CPV code for this text; the likeliest are:")
     table = Table(show_header=True, expand=True)
     table.add_column("CPV", no_wrap=True)
     table.add_column("Label (FR)", ratio=1)

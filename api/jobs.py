@@ -258,8 +258,12 @@ class JobRunner:
             summary = report.as_dict()
             self._finish(job_id, JobStatus.DONE, report=summary)
             shutil.rmtree(self.inputs / job_id, ignore_errors=True)
-            counts = {key: value for key, value in summary.items() if isinstance(value, int)}
-            logger.info("import job done: %s", counts, extra={"job": job_id})
+            counts = (
+                f"{key} {len(value) if isinstance(value, list) else value}"
+                for key, value in summary.items()
+                if isinstance(value, int | list)
+            )
+            logger.info("import job done: %s", ", ".join(counts), extra={"job": job_id})
 
     def _finish(
         self,

@@ -40,6 +40,7 @@ from matcher.pavilion import select_pavilion, theme_codes
 from matcher.problem import MatchProblem, build_problem, shortlist
 from matcher.propose import MatchOptions, lot_codes, present, solve
 from scoring.complement import DivisionAffinity, division_profile
+from scoring.suggest import cpv_suggester
 from scoring.text import text_model
 
 __all__ = [
@@ -164,6 +165,7 @@ def prepare_problem(
             options.fit_weights,
             options.per_lot,
             options.lang,
+            options.relevance_floor,
         )
     return problem, collaborations
 
@@ -334,12 +336,16 @@ def ted_document(paths: Sequence[Path]) -> tuple[ImportDocument, TedImport]:
 
 
 def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
-    """The CPV codes closest to a free text, best first, with labels and scores.
+    """The CPV codes likeliest for a free text, best first, with labels and probabilities.
 
-    The same suggestions give codes to a lot that comes without any; an empty text is refused.
+    The model learnt on real awards (:func:`scoring.suggest.cpv_suggester`) gives its confident
+    codes first (those it gives to a lot that comes without any), then its likeliest other
+    codes; when it knows nothing of the words, the codes whose labels are closest. An empty text
+    is refused.
     """
     if not text.strip():
         raise InvalidInput("nothing to suggest from", [Problem("text", text, "the text is empty")])
+    found = [(s.code, s.probability) for s in cpv_suggester().alternatives(text, top)]
     return [
         {
             "code": format_code(code),
@@ -347,7 +353,7 @@ def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
             "label_en": label(code, "en"),
             "score": round(score, 4),
         }
-        for code, score in text_model().suggest_cpv(text, top)
+        for code, score in found or text_model().suggest_cpv(text, top)
     ]
 
 
@@ -403,6 +409,7 @@ def find_partners(
         top,
         weights or PartnerWeights(),
         options.lang,
+        options.relevance_floor,
     )
 
 
@@ -474,7 +481,13 @@ def shortlist_pavilion(
     candidates = store.candidates(wanted, options.retrieval)
     candidates = active_firms(candidates + store.get_firms(request.must_include))
     return select_pavilion(
-        request, candidates, codes, text_model(), shortlist=options.shortlist, lang=options.lang
+        request,
+        candidates,
+        codes,
+        text_model(),
+        shortlist=options.shortlist,
+        lang=options.lang,
+        floor=options.relevance_floor,
     )
 
 

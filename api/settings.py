@@ -14,6 +14,7 @@ from api.logs import LogFormat, configure_logging
 from graph.factory import open_store
 from matcher.modes import Mode
 from matcher.phrases import Lang
+from scoring.weights import RELEVANCE_FLOOR
 
 if TYPE_CHECKING:  # the matcher and the stores load only when a command needs them
     from graph.store import GraphStore
@@ -54,6 +55,12 @@ class SearchSettings(BaseModel):
     time_limit: float = Field(10.0, gt=0, description="Seconds per exact solve.")
     deadline: float = Field(
         60.0, gt=0, description="Seconds for a whole search (the best found so far is kept)."
+    )
+    relevance_floor: float = Field(
+        RELEVANCE_FLOOR,
+        ge=0,
+        lt=1,
+        description="Least relevance for a firm to be proposed for a lot or pavilion theme.",
     )
 
 

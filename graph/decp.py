@@ -63,6 +63,8 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from itertools import combinations
 from pathlib import Path
 
@@ -98,6 +100,7 @@ __all__ = [
     "check_archive",
     "co_winning_kind",
     "department_of",
+    "fixture_objet_codes",
     "read_decp",
     "region_of_place",
     "repair_text",
@@ -973,3 +976,14 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
         files=files,
         unlocated=unlocated,
     )
+
+
+@cache
+def fixture_objet_codes() -> tuple[tuple[str, str], ...]:
+    """Distinct (objet, CPV code) pairs of the DECP files shipped in ``fixtures/decp``: how
+    real buyers describe what they buy, the training data of CPV suggestions.
+    """
+    folder = resources.files("fixtures").joinpath("decp")
+    paths = sorted(Path(str(item)) for item in folder.iterdir() if item.name.endswith(".zip"))
+    contracts = read_decp(paths).contracts
+    return tuple(sorted({(c.objet.strip(), c.cpv) for c in contracts if c.cpv and c.objet.strip()}))

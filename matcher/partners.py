@@ -39,7 +39,7 @@ from matcher.phrases import (
 from matcher.propose import lot_codes
 from scoring.complement import DivisionAffinity, division_profile, shared_partners
 from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
-from scoring.fit import fit_matrix
+from scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from scoring.text import text_model
 from scoring.weights import Weights
 
@@ -84,9 +84,15 @@ class _TenderFit:
 
 
 def _tender_fit(
-    firm: Firm, pool: Sequence[Firm], tender: Tender, codes: Mapping[str, Sequence[str]]
+    firm: Firm,
+    pool: Sequence[Firm],
+    tender: Tender,
+    codes: Mapping[str, Sequence[str]],
+    floor: float,
 ) -> _TenderFit:
-    fit = fit_matrix(tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model())
+    fit = fit_matrix(
+        tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model(), floor=floor
+    )
     relevance = np.clip(np.where(fit.eligible, fit.relevance, 0.0), 0.0, 1.0)
     own, others = relevance[:, 0], relevance[:, 1:]
     budget = np.array([tender.lot_budget_eur(lot) for lot in tender.lots], dtype=np.float64)
@@ -121,7 +127,7 @@ def _why(
 ) -> str:
     """One plain sentence: what the candidate brings, whom it knows, who it is."""
     parts = []
-    if tender is not None and tender_fit is not None:
+    if tender is not None and tender_fit is not None and tender_fit.eligible[index]:
         lot_index = int(np.argmax(tender_fit.weight * tender_fit.relevance[:, index]))
         lot = tender.lots[lot_index]
         fits = float(tender_fit.relevance[lot_index, index])
@@ -185,14 +191,16 @@ def rank_partners(
     top: int = 10,
     weights: PartnerWeights = PartnerWeights(),
     lang: Lang = Lang.EN,
+    floor: float = RELEVANCE_FLOOR,
 ) -> PartnerResult:
     """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
 
     ``collaborations`` are those of ``firm`` and of its partners (two steps of the graph);
     ``affinity`` is learnt from every collaboration. With a ``tender``, only firms that may take
-    one of its lots are ranked, its excluded firms never; ``codes`` are the CPV codes matched
-    per lot (by default the lots' own, or codes suggested from their text). The reasons are
-    written in ``lang``.
+    one of its lots (relevance at least ``floor``) or that worked with ``firm`` before are
+    ranked, its excluded firms never;
+    ``codes`` are the CPV codes matched per lot (by default the lots' own, or codes suggested
+    from their text). The reasons are written in ``lang``.
     """
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
@@ -200,10 +208,23 @@ def rank_partners(
     pool = sorted(
         {f.siren: f for f in candidates if f.siren not in excluded}.values(), key=lambda f: f.siren
     )
+    direct = sorted(
+        {
+            s
+            for c in collaborations
+            if firm.siren in (c.firm_a, c.firm_b)
+            for s in (c.firm_a, c.firm_b)
+        }
+        - {firm.siren}
+    )
     tender_fit = None
     if tender is not None:
-        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender))
-        keep = np.flatnonzero(tender_fit.eligible)
+        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor)
+        # Past partners are always admitted: real co-winners often do something else than the
+        # lot's trade (that is what complementary means); the fit term still weighs them.
+        past = set(direct)
+        known = np.array([f.siren in past for f in pool], dtype=bool)
+        keep = np.flatnonzero(tender_fit.eligible | known)
         pool = [pool[i] for i in keep]
         tender_fit = _TenderFit(
             tender_fit.score[keep],
@@ -219,15 +240,6 @@ def rank_partners(
     profile = division_profile(firm)
     raw_affinity = np.array([affinity.score(profile, division_profile(f)) for f in pool])
     best_affinity = raw_affinity.max()
-    direct = sorted(
-        {
-            s
-            for c in collaborations
-            if firm.siren in (c.firm_a, c.firm_b)
-            for s in (c.firm_a, c.firm_b)
-        }
-        - {firm.siren}
-    )
     year = tender.deadline.year if tender and tender.deadline else dt.date.today().year
     strength = cohesion_matrix([firm.siren, *direct], collaborations, year)[0]
     cohesion = dict(zip([firm.siren, *direct], strength, strict=True))

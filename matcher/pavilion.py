@@ -48,7 +48,7 @@ from matcher.explain import capability_evidence, export_experience, firm_region,
 from matcher.phrases import Lang, listing, phrase, sentence
 from matcher.propose import MatchOptions, lot_codes
 from scoring.consortium import readiness_scores
-from scoring.fit import coded_fit, fit_matrix
+from scoring.fit import RELEVANCE_FLOOR, coded_fit, fit_matrix
 from scoring.text import TextModel
 from scoring.weights import Weights
 
@@ -177,15 +177,25 @@ class PavilionScore:
         return np.asarray(gain, dtype=np.float64)
 
 
-def greedy_swap(objective: PavilionScore, required: Sequence[int]) -> list[int]:
+def greedy_swap(
+    objective: PavilionScore,
+    required: Sequence[int],
+    allowed: NDArray[np.bool_] | None = None,
+) -> list[int]:
     """Greedy ascent from the required firms, then single swaps while one helps.
 
-    Ties go to the lowest index (the pool is sorted by SIREN), so the result is deterministic.
+    Only ``allowed`` firms (by default all) join besides the required ones: when they run out,
+    the pavilion keeps fewer firms than stands. Ties go to the lowest index (the pool is sorted
+    by SIREN), so the result is deterministic.
     """
+    banned = np.zeros(objective.fit.shape[1], dtype=bool) if allowed is None else ~allowed
     members = list(required)
     while len(members) < objective.stands:
         gains = objective.gains(members)
         gains[members] = -np.inf
+        gains[banned] = -np.inf
+        if not np.isfinite(gains).any():
+            break
         members.append(int(np.argmax(gains)))
     fixed = set(required)
     improved = True
@@ -197,6 +207,7 @@ def greedy_swap(objective: PavilionScore, required: Sequence[int]) -> list[int]:
             gains = objective.gains(members[:position] + members[position + 1 :])
             kept = gains[firm]
             gains[members] = -np.inf
+            gains[banned] = -np.inf
             best = int(np.argmax(gains))
             if gains[best] > kept + TOLERANCE:
                 members[position] = best
@@ -261,15 +272,18 @@ def select_pavilion(
     weights: PavilionWeights = PavilionWeights(),
     shortlist: int = 150,
     lang: Lang = Lang.EN,
+    floor: float = RELEVANCE_FLOOR,
 ) -> PavilionResult:
     """The ``request.stands`` firms that best cover the themes, ready and from many regions.
 
     ``candidates`` are the firms retrieved near the themes' ``codes`` (see :func:`theme_codes`)
     plus the required firms; ``shortlist`` bounds, per theme, the firms whose text is scored.
+    A firm whose relevance to every theme is below ``floor`` never takes a stand (unless
+    required): the pavilion then keeps fewer firms, and a theme nobody reaches shows 0 firms.
     Reasons and refusals are written in ``lang``.
     """
     pool, considered = _pool(request, candidates, codes, shortlist, lang)
-    fit = fit_matrix(themes_tender(request), codes, pool, model)
+    fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor)
     relevance = np.where(fit.eligible, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
         fit=relevance,
@@ -279,7 +293,7 @@ def select_pavilion(
         weights=weights,
     )
     required = [i for i, f in enumerate(pool) if f.siren in request.must_include]
-    members = greedy_swap(objective, required)
+    members = greedy_swap(objective, required, np.asarray(fit.eligible.any(axis=0), dtype=bool))
     firms = _present(request, pool, objective, fit.eligible, members, codes, lang)
     return PavilionResult(
         fair=request.fair,

@@ -238,6 +238,20 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         EN: "no candidate firm delivers anything close to this lot's CPV codes",
         FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV de ce lot",
     },
+    "lot.below_floor": {
+        EN: (
+            "{count} firm(s) deliver something close but none reaches the relevance floor "
+            "({floor:.2f})",
+            "{count} firm(s) deliver something close but none reaches the relevance floor "
+            "({floor:.2f})",
+        ),
+        FR: (
+            "{count} entreprise fournit quelque chose de proche mais n'atteint pas le seuil de "
+            "pertinence ({floor:.2f})",
+            "{count} entreprises fournissent quelque chose de proche mais aucune n'atteint le "
+            "seuil de pertinence ({floor:.2f})",
+        ),
+    },
     "lot.uncertified": {
         EN: (
             "{count} firm(s) deliver it but none holds every required certification "

@@ -141,9 +141,11 @@ class MatchProblem:
         )
 
 
-def _uncoverable(lot: Lot, near: int, lang: Lang) -> Problem:
+def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:
     if near == 0:
         reason = phrase("lot.nothing_near", lang)
+    elif qualified > 0:
+        reason = phrase("lot.below_floor", lang, qualified, floor=floor)
     else:
         certifications = ", ".join(lot.required_certifications)
         reason = phrase("lot.uncertified", lang, near, certifications=certifications)
@@ -247,8 +249,10 @@ def build_problem(
     fit_weights: FitWeights,
     per_lot: int,
     lang: Lang = Lang.EN,
+    floor: float = 0.0,
 ) -> MatchProblem:
-    """Score the candidates and keep each lot's ``per_lot`` best as the pool.
+    """Score the candidates and keep each lot's ``per_lot`` best as the pool; a firm whose
+    relevance to a lot is below ``floor`` may not take it.
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -256,10 +260,10 @@ def build_problem(
     constraints = tender.constraints
     columns = _usable(tender, candidates, lang)
     fit: LotFit = fit_matrix(
-        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights
+        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights, floor
     )
     uncoverable = [
-        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), lang)
+        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.qualified[i].sum()), floor, lang)
         for i, lot in enumerate(tender.lots)
         if not fit.eligible[i].any()
     ]

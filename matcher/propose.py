@@ -26,7 +26,8 @@ from matcher.phrases import Lang, phrase
 from matcher.problem import MatchProblem, build_problem
 from matcher.search import fast_solve
 from scoring.consortium import ObjectiveWeights
-from scoring.fit import FitWeights
+from scoring.fit import RELEVANCE_FLOOR, FitWeights
+from scoring.suggest import cpv_suggester
 from scoring.text import TextModel, lot_text, text_model
 
 __all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
@@ -55,6 +56,7 @@ class MatchOptions:
     deadline: float = 60.0
     cancelled: Callable[[], bool] | None = None
     suggested_codes: int = 3
+    relevance_floor: float = RELEVANCE_FLOOR
     lang: Lang = Lang.EN
 
     def __post_init__(self) -> None:
@@ -68,21 +70,31 @@ class MatchOptions:
             raise ValueError(f"deadline must be positive, got {self.deadline}")
         if min(self.per_lot, self.beam_width, self.shortlist) < 1:
             raise ValueError("shortlist, per_lot and beam_width must be >= 1")
+        if not 0.0 <= self.relevance_floor < 1.0:
+            raise ValueError(f"relevance_floor must be in [0, 1), got {self.relevance_floor}")
 
 
 def lot_codes(
     tender: Tender, options: MatchOptions = MatchOptions(), model: TextModel | None = None
 ) -> dict[str, list[str]]:
-    """The CPV codes matched for each lot: its own, or those suggested from its text."""
+    """The CPV codes matched for each lot: its own, or those suggested from its text.
+
+    Suggestions come from the model learnt on real awards (:func:`scoring.suggest.cpv_suggester`);
+    a lot for which it has no confident code gets the codes whose labels are closest to its words
+    (``model``, by default :func:`scoring.text.text_model`).
+    """
     codes = {}
     for lot in tender.lots:
         if lot.cpv:
             codes[lot.id] = list(lot.cpv)
+            continue
+        text = f"{lot.title} {lot.description}"
+        learnt = cpv_suggester().suggest(text, options.suggested_codes)
+        if learnt:
+            codes[lot.id] = [suggestion.code for suggestion in learnt]
         else:
-            suggestions = (model or text_model()).suggest_cpv(
-                lot_text(lot), options.suggested_codes
-            )
-            codes[lot.id] = [code for code, _ in suggestions]
+            closest = (model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes)
+            codes[lot.id] = [code for code, _ in closest]
     return codes
 
 
@@ -149,6 +161,7 @@ def propose(
         options.fit_weights,
         options.per_lot,
         options.lang,
+        options.relevance_floor,
     )
     return present(problem, *solve(problem, options), collaborations, options.lang)
 

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from matcher.diversity import lot_changes
 from matcher.problem import MatchProblem
 
-__all__ = ["Batch", "Evaluator", "beam_search", "fast_solve"]
+__all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "beam_search", "fast_solve"]
 
 Assignment = tuple[int, ...]
 Floats = NDArray[np.float64]
@@ -330,6 +330,11 @@ def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float
     return _ranked(evaluator, beam.assignment)
 
 
+# Answers of up to this many consortia improve the same beam consortia, so that a shorter answer
+# is always the start of a longer one (the default top K).
+CONSISTENT_TOP = 10
+
+
 def fast_solve(
     problem: MatchProblem, top: int = 10, min_lot_changes: int = 1, beam_width: int = 64
 ) -> list[tuple[float, Assignment]]:
@@ -337,14 +342,16 @@ def fast_solve(
 
     Starting from the beam's consortia in order, each one far enough from those already chosen
     is improved by local search, which never moves it closer than ``min_lot_changes`` lots to
-    them; the best ``top`` of twice as many are kept (any subset stays diverse).
+    them; the best ``top`` of twice :data:`CONSISTENT_TOP` (or of twice ``top`` if more) are
+    kept (any subset stays diverse). Up to :data:`CONSISTENT_TOP`, which consortia are improved
+    does not depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k`` answer.
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
     partners = np.argwhere(problem.tables.cohesion > 0)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
-        if len(chosen) == 2 * top:  # twice as many as asked: local search reorders them
+        if len(chosen) == 2 * max(top, CONSISTENT_TOP):  # local search reorders them
             break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
             improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)

@@ -22,9 +22,10 @@ from graph.model import Firm, Tender
 from scoring.columns import FirmColumns, Firms
 from scoring.language import text_comparable
 from scoring.text import TextModel, lot_text
-from scoring.weights import Weights
+from scoring.weights import RELEVANCE_FLOOR, Weights
 
 __all__ = [
+    "RELEVANCE_FLOOR",
     "CodedFit",
     "FitWeights",
     "LotFit",
@@ -67,6 +68,8 @@ class LotFit:
     evidence: NDArray[np.float64]
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
+    qualified: NDArray[np.bool_]
+    """Near the lot's codes with its certifications, whatever the relevance floor."""
     foreign: tuple[str | None, ...] = ()
 
 
@@ -191,14 +194,16 @@ def fit_matrix(
     firms: Firms,
     model: TextModel,
     weights: FitWeights = FitWeights(),
+    floor: float = 0.0,
 ) -> LotFit:
     """Fit of each firm to each lot of ``tender``.
 
     ``lot_codes`` gives the CPV codes used for each lot (its own, or codes suggested from its
     text). Relevance is the weighted mean of CPV match and text similarity, ``-inf`` where a
-    firm is not eligible. A lot whose title and description are in a language the text model
-    does not know (:func:`scoring.language.text_comparable`) is matched on its codes alone:
-    its text similarity is 0 and its relevance the CPV match.
+    firm is not eligible: without a capability near the lot's codes or a required
+    certification, or with a relevance below ``floor``. A lot whose title and description are
+    in a language the text model does not know (:func:`scoring.language.text_comparable`) is
+    matched on its codes alone: its text similarity is 0 and its relevance the CPV match.
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
@@ -216,7 +221,16 @@ def fit_matrix(
     ).reshape(coded.cpv.shape)
     text = np.where(compared, text, 0.0)
     mixed = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
-    relevance = np.where(coded.eligible, np.where(compared, mixed, coded.cpv), -np.inf)
+    relevance = np.where(compared, mixed, coded.cpv)
+    eligible = coded.eligible & (relevance >= floor)
+    relevance = np.where(eligible, relevance, -np.inf)
     return LotFit(
-        relevance, coded.cpv, text, coded.evidence, coded.capacity, coded.eligible, foreign
+        relevance,
+        coded.cpv,
+        text,
+        coded.evidence,
+        coded.capacity,
+        eligible,
+        coded.eligible,
+        foreign,
     )

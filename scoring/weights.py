@@ -1,10 +1,15 @@
-"""The base of every set of weights: non-negative, not all zero."""
+"""The base of every set of weights (non-negative, not all zero), and the relevance floor."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-__all__ = ["Weights"]
+__all__ = ["RELEVANCE_FLOOR", "Weights"]
+
+# Least relevance for a firm to be proposed for a lot or a pavilion theme; chosen on real awards
+# (benchmarks/relevance.py): nearly every real winner with a capability near the lot's codes
+# clears it, while a firm whose only link is a sibling code and no shared words does not.
+RELEVANCE_FLOOR = 0.2
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from api.service import import_document, showcase_document
 from api.settings import Settings
 from graph.embedded import EmbeddedStore
 from graph.store import GraphStore
+from scoring.suggest import cpv_suggester
 from tests.neo4j_server import open_test_store
 
 CHROMIUM_ARGS = [
@@ -109,6 +110,7 @@ def live_server(
     with _open_store(backend, data_dir) as store:
         import_document(store, showcase_document())
         _, key = create_key(store, Role.OFFICER, "Claire Officier")
+        cpv_suggester()  # ready as a warmed-up server is: its first suggestion is not a fit
         with serve(store, Settings(data_dir=data_dir)) as url:
             yield LiveServer(store, url, key)
 

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from neo4j import GraphDatabase
 
 from api.app import create_app
+from api.deps import app_store
+from api.keys import Role, create_key
 from api.settings import Settings
 from graph.model import Firm
 from graph.neo4j_store import Neo4jStore
@@ -121,16 +123,17 @@ def test_a_server_gone_after_startup_gets_503_problems_then_recovers(
         data_dir=tmp_path,
     )
     with TestClient(create_app(settings=settings)) as client:
-        # /firms reads the store (keys included): 401 without a key while Neo4j answers
-        assert client.get("/firms").status_code == 401
+        _, key = create_key(app_store(client.app.state), Role.OFFICER, "faults")
+        officer = {"Authorization": f"Bearer {key}"}
+        assert client.get("/firms", headers=officer).status_code == 200
         local_server.stop()
         try:
             started = time.monotonic()
-            response = client.get("/firms")
+            response = client.get("/firms", headers=officer)
             waited = time.monotonic() - started
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == "application/problem+json"
             print(f"503 after Neo4j went away: {waited:.2f} s")  # figure for the note
         finally:
             local_server.start()
-        assert client.get("/firms").status_code == 401
+        assert client.get("/firms", headers=officer).status_code == 200

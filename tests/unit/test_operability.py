@@ -184,9 +184,9 @@ def test_openapi_declares_the_security_schemes_and_problem_responses() -> None:
 
 
 def test_import_jobs_log_start_progress_and_failure_with_traceback(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from api.jobs import JobProgress, JobRunner
+    from api.jobs import JobProgress, JobRunner, new_job_id
     from graph.store import ImportReport
 
     configure_logging("json")
@@ -200,8 +200,10 @@ def test_import_jobs_log_start_progress_and_failure_with_traceback(
         progress.advance(1)
         raise OSError("disk full")
 
-    runner = JobRunner()
-    done, failed = runner.submit("ten firms", 10, works), runner.submit("broken", 10, fails)
+    store = EmbeddedStore()
+    runner = JobRunner(lambda: store, tmp_path / "imports")
+    done = runner.submit(new_job_id(), "ten firms", "json", 10, works)
+    failed = runner.submit(new_job_id(), "broken", "json", 10, fails)
     for _ in range(600):
         if runner.get(failed.id).status == "failed":
             break

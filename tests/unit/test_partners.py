@@ -132,7 +132,8 @@ def test_for_a_tender_partners_fit_the_lots_the_firm_does_not_cover() -> None:
     order = [siren for siren, _, _ in ranked]
     assert order[0] == IMAGING  # fits the imaging lot and already worked with the builder
     assert order.index(IMAGING_2) < order.index(BUILDER_2)  # another builder adds little
-    assert ARCHITECT not in order and HUB not in order  # nothing to take in this tender
+    assert ARCHITECT not in order  # nothing to take in this tender
+    assert HUB in order  # nothing to take either, but a past partner is always admitted
     assert BUILDER not in order
     scores = [score for _, score, _ in ranked]
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
@@ -141,6 +142,7 @@ def test_for_a_tender_partners_fit_the_lots_the_firm_does_not_cover() -> None:
     assert "where Bâtisseurs is weak" in why[IMAGING]
     assert "worked with Bâtisseurs once: joint bid in 2024" in why[IMAGING]
     assert "already" not in why[TRAINER] and "regular exporter" in why[TRAINER]
+    assert not why[HUB].startswith("Fits lot")  # no lot claimed for it
 
 
 def test_excluded_firms_are_never_partners() -> None:

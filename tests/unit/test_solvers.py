@@ -58,7 +58,9 @@ FAMILIES = [
 ]
 REGIONS = [Region.IDF, Region.BRETAGNE, Region.OCCITANIE, Region.GRAND_EST]
 CERTIFICATE = "ISO 9001"
-OPTIONS = MatchOptions()  # per_lot = 20 >= 10 firms: the pool keeps every eligible firm
+# per_lot = 20 >= 10 firms: the pool keeps every eligible firm. The random firms' codes are
+# often siblings of the lots' with no shared words: no relevance floor, the search is tested.
+OPTIONS = MatchOptions(relevance_floor=0.0)
 SEEDS = range(36)
 EVALUATOR_SEEDS = range(12)
 
@@ -174,6 +176,7 @@ def _build(tender: Tender, firms: list[Firm], collaborations: list[Collaboration
         OPTIONS.weights,
         OPTIONS.fit_weights,
         OPTIONS.per_lot,
+        floor=OPTIONS.relevance_floor,
     )
 
 
@@ -247,7 +250,11 @@ def test_random_cases_mix_feasible_and_infeasible_tenders() -> None:
         # brute force over the pool is brute force over the tender.
         codes = lot_codes(case.tender, OPTIONS)
         fit = fit_matrix(
-            case.tender, [codes[lot.id] for lot in case.tender.lots], usable, text_model()
+            case.tender,
+            [codes[lot.id] for lot in case.tender.lots],
+            usable,
+            text_model(),
+            floor=OPTIONS.relevance_floor,
         )
         able = [f.siren for f, ok in zip(usable, fit.eligible.any(axis=0), strict=True) if ok]
         assert sorted(f.siren for f in problem.firms) == sorted(able)
@@ -458,7 +465,12 @@ def _check_result(problem: MatchProblem, result: MatchResult, top: int, changes:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_propose_honours_every_constraint_or_reports_infeasibility(seed: int, mode: Mode) -> None:
     case, problem, brute = _solved(seed)
-    options = MatchOptions(mode=mode, top=case.top, min_lot_changes=case.min_lot_changes)
+    options = MatchOptions(
+        mode=mode,
+        top=case.top,
+        min_lot_changes=case.min_lot_changes,
+        relevance_floor=OPTIONS.relevance_floor,
+    )
     if not brute:
         with pytest.raises(Infeasible) as raised:
             propose(case.tender, case.firms, case.collaborations, options)
@@ -481,7 +493,7 @@ def test_fast_mode_never_reports_a_feasible_tender_as_infeasible() -> None:
     assert len(brute) == 14
     assert beam_search(problem, beam_width=8) == []
     assert fast_solve(problem, beam_width=8) == []
-    options = MatchOptions(mode=Mode.FAST, beam_width=8)
+    options = MatchOptions(mode=Mode.FAST, beam_width=8, relevance_floor=OPTIONS.relevance_floor)
     result = propose(case.tender, case.firms, case.collaborations, options)
     assert result.consortia[0].score <= brute[0][0] + 1e-9
 

@@ -1,0 +1,30 @@
+"""The showcase's relevance cases hold on Neo4j as on the embedded store: the Bouaké training lot
+goes to a training firm, and the Abidjan health pavilion holds only health firms.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.embedded import EmbeddedStore
+from graph.neo4j_store import Neo4jStore
+from tests.unit.test_relevance import TRAINING, health_pavilion, training_lot_winners
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_health_pavilion_on_both_stores(stores: tuple[EmbeddedStore, Neo4jStore]) -> None:
+    embedded, neo4j = stores
+    left, right = health_pavilion(embedded), health_pavilion(neo4j)
+    assert left == right
+    assert left and all(ok for _, _, ok in right), right
+
+
+@pytest.mark.parametrize("codes", [["80510000", "80561000"], []], ids=["coded", "in words"])
+def test_bouake_training_lot_on_both_stores(
+    stores: tuple[EmbeddedStore, Neo4jStore], codes: list[str]
+) -> None:
+    embedded, neo4j = stores
+    left, right = training_lot_winners(embedded, codes), training_lot_winners(neo4j, codes)
+    assert [f.siren for f in left] == [f.siren for f in right]
+    assert right and all(any(c.cpv.startswith(TRAINING) for c in f.capabilities) for f in right)

@@ -1,0 +1,191 @@
+"""Relevance learnt from real awards: CPV suggestions, the relevance floor, the health pavilion
+and the Bouaké training lot on the showcase, and top-k as a prefix of top-K.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.service import match_tender, shortlist_pavilion, showcase_tender
+from graph.embedded import EmbeddedStore
+from graph.errors import Infeasible
+from graph.model import Firm, Lot, PavilionRequest
+from graph.store import GraphStore
+from matcher.propose import MatchOptions, lot_codes
+from matcher.search import CONSISTENT_TOP
+from scoring.fit import fit_matrix
+from scoring.learnt import FEATURES, FirmLotRanker, lot_features
+from scoring.suggest import cpv_suggester
+from scoring.text import text_model
+from tests.unit.factories import make_firm, valid_siren
+
+HEALTH_THEMES = [
+    "imagerie médicale",
+    "équipements hospitaliers",
+    "laboratoire",
+    "ingénierie hospitalière",
+    "e-santé",
+    "formation",
+]
+# CPV prefixes of a health capability: medical equipment, laboratory instruments and furniture,
+# laboratory services, health services; and of training, for the training theme.
+HEALTH = ("33", "38", "3918", "719", "85")
+TRAINING = "80"
+
+
+def test_imaging_supply_suggests_imaging_equipment_first() -> None:
+    best = cpv_suggester().suggest("fourniture d'équipements d'imagerie médicale")[0]
+    assert best.code.startswith("3311")  # imaging equipment for medical use
+    assert 0.0 < best.probability <= 1.0
+
+
+def test_staff_training_suggests_training_not_temporary_staff() -> None:
+    suggestions = cpv_suggester().suggest("Formation du personnel")
+    assert suggestions and suggestions[0].code.startswith("80")
+    lot = Lot(id="L3", title="Formation du personnel", description="Formation du personnel")
+    tender = showcase_tender().model_copy(update={"lots": [lot]})
+    codes = lot_codes(tender)["L3"]
+    assert codes and all(code.startswith("80") for code in codes)
+
+
+def test_no_confident_code_for_gibberish() -> None:
+    assert cpv_suggester().suggest("qxqxqxqx zzzv") == []
+    assert cpv_suggester().suggest("   ") == []
+
+
+def test_suggestions_are_deepest_confident_codes_best_first() -> None:
+    suggester = cpv_suggester()
+    found = suggester.suggest("travaux de peinture des bâtiments communaux", top=5)
+    assert found and found[0].code.startswith("4544")
+    probabilities = [s.probability for s in found]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(p >= suggester.confidence for p in probabilities)
+    codes = [s.code.rstrip("0") for s in found]
+    assert not any(a != b and b.startswith(a) for a in codes for b in codes)
+
+
+def _firms() -> list[Firm]:
+    return [
+        make_firm(valid_siren(1), [("80510000", 0.9)], description="Formation des soignants"),
+        make_firm(valid_siren(2), [("80000000", 0.2)], description="Cours de langues"),
+        make_firm(valid_siren(3), [("45000000", 0.9)], description="Gros œuvre"),
+    ]
+
+
+def test_relevance_floor_removes_weak_firms_only() -> None:
+    lot = Lot(id="L1", title="Formation des soignants", cpv=["80510000"])
+    tender = showcase_tender().model_copy(update={"lots": [lot]})
+    loose = fit_matrix(tender, [["80510000"]], _firms(), text_model())
+    floor = float(loose.relevance[0, 1]) + 1e-6  # just above the language school
+    strict = fit_matrix(tender, [["80510000"]], _firms(), text_model(), floor=floor)
+    assert loose.eligible[0].tolist() == [True, True, False]
+    assert strict.eligible[0].tolist() == [True, False, False]
+    assert strict.qualified[0].tolist() == [True, True, False]
+
+
+def test_lot_below_the_floor_is_reported_with_its_reason(showcase_store: EmbeddedStore) -> None:
+    tender = showcase_tender()
+    with pytest.raises(Infeasible) as raised:
+        match_tender(showcase_store, tender, MatchOptions(relevance_floor=0.99))
+    reasons = " ".join(problem.message for problem in raised.value.problems)
+    assert "relevance floor (0.99)" in reasons
+
+
+def test_relevance_floor_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.settings import Settings
+
+    monkeypatch.setenv("MEUTE_SEARCH__RELEVANCE_FLOOR", "0.45")
+    assert Settings().match_options().relevance_floor == 0.45
+    with pytest.raises(ValueError, match="relevance_floor"):
+        MatchOptions(relevance_floor=1.5)
+
+
+def health_pavilion(store: GraphStore, stands: int = 12) -> list[tuple[str, list[str], bool]]:
+    """Each stand's firm: SIREN, themes, and whether it holds a health capability."""
+    request = PavilionRequest.model_validate(
+        {
+            "fair": "Salon de la santé, Abidjan",
+            "country": "CI",
+            "stands": stands,
+            "themes": [{"title": title} for title in HEALTH_THEMES],
+        }
+    )
+    result = shortlist_pavilion(store, request)
+    firms = {f.siren: f for f in store.get_firms([f.siren for f in result.firms])}
+    rows = []
+    for member in result.firms:
+        codes = [c.cpv for c in firms[member.siren].capabilities]
+        health = any(code.startswith(HEALTH) for code in codes)
+        trains = any(code.startswith(TRAINING) for code in codes)
+        rows.append(
+            (member.siren, member.themes, health or (trains and member.themes == ["formation"]))
+        )
+    return rows
+
+
+def test_health_pavilion_holds_only_health_firms(showcase_store: EmbeddedStore) -> None:
+    rows = health_pavilion(showcase_store)
+    assert rows
+    assert all(ok for _, _, ok in rows), rows
+
+
+def training_lot_winners(store: GraphStore, codes: Sequence[str]) -> list[Firm]:
+    """The firm given the Bouaké training lot in each proposal (its codes replaced)."""
+    tender = showcase_tender()
+    lots = [
+        lot if lot.id != "L3" else lot.model_copy(update={"cpv": list(codes)})
+        for lot in tender.lots
+    ]
+    tender = tender.model_copy(update={"lots": lots})
+    result = match_tender(store, tender, MatchOptions(top=5))
+    sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
+    return store.get_firms(sirens)
+
+
+@pytest.mark.parametrize("codes", [["80510000", "80561000"], []], ids=["coded", "in words"])
+def test_bouake_training_lot_goes_to_a_training_firm(
+    showcase_store: EmbeddedStore, codes: list[str]
+) -> None:
+    firms = training_lot_winners(showcase_store, codes)
+    assert firms
+    for firm in firms:
+        assert any(c.cpv.startswith(TRAINING) for c in firm.capabilities), firm.name
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tender_id=st.sampled_from(
+        ["bouake-hospital", "alexandria-light-rail", "maan-solar-farm", "tunisia-hospital-is"]
+    ),
+    small=st.integers(min_value=1, max_value=6),
+    extra=st.integers(min_value=1, max_value=CONSISTENT_TOP - 6),
+)
+def test_top_k_is_a_prefix_of_a_longer_top(
+    showcase_store: EmbeddedStore, tender_id: str, small: int, extra: int
+) -> None:
+    tender = showcase_tender(tender_id)
+    few = match_tender(showcase_store, tender, MatchOptions(top=small)).consortia
+    many = match_tender(showcase_store, tender, MatchOptions(top=small + extra)).consortia
+    assert [(c.score, [m.siren for m in c.members]) for c in few] == [
+        (c.score, [m.siren for m in c.members]) for c in many[:small]
+    ]
+
+
+def test_learnt_ranker_prefers_the_firm_that_did_the_work() -> None:
+    lot = Lot(id="L1", title="Formation des soignants", cpv=["80510000"], budget=100_000)
+    tender = showcase_tender().model_copy(update={"lots": [lot], "budget": 100_000})
+    firms = _firms()
+    features = lot_features(tender, [["80510000"]], firms, text_model(), cpv_suggester())
+    assert features.shape == (1, 3, len(FEATURES))
+    rows = np.vstack([features[0]] * 5)
+    ranker = FirmLotRanker().fit(rows, np.array([True, False, False] * 5))
+    scores = ranker.score(features[0])
+    assert scores[0] > scores[1] and scores[0] > scores[2]
+    assert set(ranker.weights()) == set(FEATURES)
