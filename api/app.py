@@ -12,15 +12,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from api.console import install_console
-from api.deps import StoreDep, app_store
-from api.examples import example_response
-from api.jobs import JobRunner
-from api.limits import LimitsMiddleware
-from api.logs import RequestLog, logger
-from api.openapi import document_problems
-from api.problems import NotReady, install_problem_handlers
-from api.routes import (
+from meute.api.console import install_console
+from meute.api.deps import StoreDep, app_store
+from meute.api.examples import example_response
+from meute.api.jobs import JobRunner
+from meute.api.limits import LimitsMiddleware
+from meute.api.logs import RequestLog, logger
+from meute.api.openapi import document_problems
+from meute.api.problems import NotReady, install_problem_handlers
+from meute.api.routes import (
     cpv,
     exports,
     firms,
@@ -31,11 +31,11 @@ from api.routes import (
     proposals,
     tenders,
 )
-from api.settings import Settings
-from graph.errors import StoreUnavailable
-from graph.store import GraphStore
-from scoring.suggest import cpv_suggester
-from scoring.text import text_model
+from meute.api.settings import Settings
+from meute.graph.errors import StoreUnavailable
+from meute.graph.store import GraphStore
+from meute.scoring.suggest import cpv_suggester
+from meute.scoring.text import text_model
 
 __all__ = ["create_app"]
 

@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import StoreDep
-from api.keys import (
+from meute.api.deps import StoreDep
+from meute.api.keys import (
     ApiKey,
     Principal,
     Role,
@@ -25,8 +25,8 @@ from api.keys import (
     revoke_key,
     session_principal,
 )
-from graph.errors import MeuteError, Problem
-from graph.store import GraphStore
+from meute.graph.errors import MeuteError, Problem
+from meute.graph.store import GraphStore
 
 __all__ = [
     "COOKIE",

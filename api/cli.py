@@ -16,25 +16,25 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from api.keys import Role
-from api.settings import Settings
-from graph.errors import (
+from meute.api.keys import Role
+from meute.api.settings import Settings
+from meute.graph.errors import (
     Infeasible,
     InvalidInput,
     MeuteError,
     NotFound,
     StoreUnavailable,
 )
-from graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
-from matcher.modes import Mode
-from matcher.phrases import Lang
+from meute.graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
+from meute.matcher.modes import Mode
+from meute.matcher.phrases import Lang
 
 if TYPE_CHECKING:  # the service, the matcher and the stores load in the commands that use them
-    from api.service import ImportDocument
-    from graph.decp import DecpImport, DecpReport
-    from graph.sirene import SireneReport
-    from graph.store import GraphStore, ImportReport
-    from graph.ted import TedImport
+    from meute.api.service import ImportDocument
+    from meute.graph.decp import DecpImport, DecpReport
+    from meute.graph.sirene import SireneReport
+    from meute.graph.store import GraphStore, ImportReport
+    from meute.graph.ted import TedImport
 
 __all__ = ["app"]
 
@@ -135,7 +135,7 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
 @app.command()
 def demo(top: Annotated[int, typer.Option(min=1, max=100)] = 5) -> None:
     """Load the synthetic showcase if the store is empty and match the Bouaké hospital tender."""
-    from api.service import import_document, match_tender, showcase_document, showcase_tender
+    from meute.api.service import import_document, match_tender, showcase_document, showcase_tender
 
     with _store() as store:
         if store.count_firms() == 0:
@@ -156,7 +156,7 @@ def match(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Propose ranked consortia for a tender file."""
-    from api.service import match_tender, parse_json_file
+    from meute.api.service import match_tender, parse_json_file
 
     with _store() as store:
         tender = parse_json_file(tender_file, Tender)
@@ -190,7 +190,7 @@ app.add_typer(import_app, name="import")
 def _import(store: GraphStore, document: ImportDocument, what: str) -> None:
     from rich.progress import Progress
 
-    from api.service import import_document
+    from meute.api.service import import_document
 
     with Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"importing {what}", total=document.size())
@@ -203,7 +203,7 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="JSON with firms, collaborations, tenders.")],
 ) -> None:
     """Import firms, collaborations and tenders from a JSON file (idempotent)."""
-    from api.service import ImportDocument, parse_json_file
+    from meute.api.service import ImportDocument, parse_json_file
 
     with _store() as store:
         _import(store, parse_json_file(file, ImportDocument), file.name)
@@ -262,7 +262,7 @@ def import_decp_files(
     """
     from rich.progress import Progress
 
-    from api.service import import_decp
+    from meute.api.service import import_decp
 
     with _store() as store, Progress(console=errors, transient=True) as progress:
         task = progress.add_task(f"importing {', '.join(f.name for f in files)}", total=None)
@@ -317,7 +317,7 @@ def import_sirene_files(
     """
     from rich.progress import Progress
 
-    from api.service import import_sirene
+    from meute.api.service import import_sirene
 
     with _store() as store, Progress(console=errors, transient=True) as progress:
         task = progress.add_task("importing SIRENE", total=None)
@@ -350,7 +350,7 @@ def import_ted(
     files: Annotated[list[Path], typer.Argument(help="TED award notice CSV files (or .csv.gz).")],
 ) -> None:
     """Import foreign tenders from TED award notices: one tender per notice (idempotent)."""
-    from api.service import ted_document
+    from meute.api.service import ted_document
 
     with _store() as store:
         document, ted = ted_document(files)
@@ -388,8 +388,8 @@ def partners(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Firms that complement a firm, for a tender or in general, ranked, each with why."""
-    from api.service import find_partners, parse_json_file
-    from matcher.propose import MatchOptions
+    from meute.api.service import find_partners, parse_json_file
+    from meute.matcher.propose import MatchOptions
 
     with _store() as store:
         parsed = parse_json_file(tender, Tender) if tender is not None else None
@@ -410,9 +410,9 @@ def pavilion(
     lang: LangOption = Lang.EN,
 ) -> None:
     """Shortlist the firms of a France pavilion at a trade fair (see README)."""
-    from api.exports import pavilion_csv, pavilion_xlsx
-    from api.service import parse_json_file, shortlist_pavilion
-    from matcher.propose import MatchOptions
+    from meute.api.exports import pavilion_csv, pavilion_xlsx
+    from meute.api.service import parse_json_file, shortlist_pavilion
+    from meute.matcher.propose import MatchOptions
 
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         errors.print(f"[bold red]error:[/] --out must end in .csv or .xlsx (got {out})")
@@ -449,7 +449,7 @@ def cpv_suggest(
 
     Exits with code 1 when no code shares a word with the text.
     """
-    from api.service import suggest_cpv
+    from meute.api.service import suggest_cpv
 
     try:
         suggestions = suggest_cpv(text, top)
@@ -465,7 +465,7 @@ def cpv_suggest(
         raise typer.Exit(1)  # nothing found, as grep does
     if as_json:
         return
-    from scoring.suggest import cpv_suggester
+    from meute.scoring.suggest import cpv_suggester
 
     if suggestions[0]["score"] < cpv_suggester().confidence:
         console.print("No confident CPV code for this text; the likeliest are:")
@@ -490,7 +490,7 @@ def keys_create(
     siren: Annotated[str | None, typer.Option(help="The firm of an sme key.")] = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    from api.keys import create_key
+    from meute.api.keys import create_key
 
     with _store() as store:
         key, token = create_key(store, role, name, siren)
@@ -501,7 +501,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key with its role, holder and state (never the key itself)."""
-    from api.keys import list_keys
+    from meute.api.keys import list_keys
 
     with _store() as store:
         keys = list_keys(store)
@@ -520,7 +520,7 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    from api.keys import revoke_key
+    from meute.api.keys import revoke_key
 
     with _store() as store:
         key = revoke_key(store, key_id)
@@ -536,7 +536,7 @@ def serve(
     import uvicorn
 
     # access_log off: Meute logs each request itself, with its id and latency
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, access_log=False)
+    uvicorn.run("meute.api.app:create_app", factory=True, host=host, port=port, access_log=False)
 
 
 @app.command()
@@ -546,7 +546,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Generate a plausible national-scale synthetic dataset (for benchmarks)."""
-    from graph.synth import generate, write_dataset
+    from meute.graph.synth import generate, write_dataset
 
     generated_firms, collaborations = generate(firms, seed=seed)
     write_dataset(generated_firms, collaborations, out)

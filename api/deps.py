@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from api.settings import Settings
-from graph.store import GraphStore
-from matcher.phrases import Lang
+from meute.api.settings import Settings
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import Lang
 
 __all__ = ["LangQuery", "SettingsDep", "StoreDep", "app_store", "get_store"]
 

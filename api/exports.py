@@ -34,8 +34,8 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from api.security import html_security_headers
-from graph.model import (
+from meute.api.security import html_security_headers
+from meute.graph.model import (
     Consortium,
     ExportMaturity,
     Fact,
@@ -492,7 +492,7 @@ def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> 
 @cache
 def _templates() -> Environment:
     return Environment(
-        loader=PackageLoader("api", "templates"), autoescape=True, undefined=StrictUndefined
+        loader=PackageLoader("meute.api", "templates"), autoescape=True, undefined=StrictUndefined
     )
 
 
@@ -502,7 +502,7 @@ def brief_html(content: Brief) -> str:
 
 
 def _font_file(name: str) -> Path:
-    return Path(str(resources.files("fixtures").joinpath("fonts", name)))
+    return Path(str(resources.files("meute.fixtures").joinpath("fonts", name)))
 
 
 class _BriefPdf(FPDF):

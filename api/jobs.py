@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from api.logs import logger
-from graph.errors import InvalidInput, MeuteError, NotFound, Problem, StoreUnavailable
-from graph.records import Records
-from graph.store import GraphStore
+from meute.api.logs import logger
+from meute.graph.errors import InvalidInput, MeuteError, NotFound, Problem, StoreUnavailable
+from meute.graph.records import Records
+from meute.graph.store import GraphStore
 
 __all__ = ["ImportJob", "JobProgress", "JobRunner", "JobStatus", "Report", "Work", "new_job_id"]
 

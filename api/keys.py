@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
-from graph.model import Name, Siren
-from graph.records import Records
+from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from meute.graph.model import Name, Siren
+from meute.graph.records import Records
 
 if TYPE_CHECKING:
-    from graph.store import GraphStore
+    from meute.graph.store import GraphStore
 
 __all__ = [
     "ApiKey",

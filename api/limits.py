@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import identify
-from api.deps import get_store
-from api.problems import meute_error_response, problem_response
-from api.settings import LimitSettings, Settings
-from graph.errors import MeuteError, Problem
+from meute.api.auth import identify
+from meute.api.deps import get_store
+from meute.api.problems import meute_error_response, problem_response
+from meute.api.settings import LimitSettings, Settings
+from meute.graph.errors import MeuteError, Problem
 
 __all__ = ["BodyTooLarge", "LimitsMiddleware"]
 

@@ -176,7 +176,7 @@ class RequestLog:
         except Exception:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not started:
-                from api.problems import problem_response
+                from meute.api.problems import problem_response
 
                 response = problem_response(
                     500, "Internal Server Error", "an unexpected error occurred; see the logs"

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.problems import MEDIA_TYPE, ProblemDetails
+from meute.api.problems import MEDIA_TYPE, ProblemDetails
 
 __all__ = ["document_problems"]
 

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
-from api.auth import Forbidden, Unauthorized
-from api.logs import current_request_id
-from graph.errors import (
+from meute.api.auth import Forbidden, Unauthorized
+from meute.api.logs import current_request_id
+from meute.graph.errors import (
     Infeasible,
     InvalidInput,
     MeuteError,

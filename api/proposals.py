@@ -11,11 +11,11 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from api.auth import Principal
-from api.service import shortlist_pavilion, stored_tender
-from graph import naf
-from graph.errors import Infeasible, InvalidInput, NotFound, Problem
-from graph.model import (
+from meute.api.auth import Principal
+from meute.api.service import shortlist_pavilion, stored_tender
+from meute.graph import naf
+from meute.graph.errors import Infeasible, InvalidInput, NotFound, Problem
+from meute.graph.model import (
     Evaluation,
     Firm,
     PavilionRequest,
@@ -24,12 +24,12 @@ from graph.model import (
     SavedPavilion,
     Tender,
 )
-from graph.records import Records
-from graph.store import GraphStore
-from matcher.phrases import phrase
-from matcher.problem import build_problem
-from matcher.propose import MatchOptions, evaluate, lot_codes
-from scoring.text import text_model
+from meute.graph.records import Records
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import phrase
+from meute.matcher.problem import build_problem
+from meute.matcher.propose import MatchOptions, evaluate, lot_codes
+from meute.scoring.text import text_model
 
 __all__ = [
     "ProgrammeReport",

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from api.logs import Timings, log_if_slow
-from graph.cpv import format_code, label
-from graph.decp import DecpImport, read_decp
-from graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
-from graph.facts import merge_firm, with_facts
-from graph.model import (
+from meute.api.logs import Timings, log_if_slow
+from meute.graph.cpv import format_code, label
+from meute.graph.decp import DecpImport, read_decp
+from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from meute.graph.facts import merge_firm, with_facts
+from meute.graph.model import (
     MAX_NAME,
     Collaboration,
     Consortium,
@@ -32,16 +32,16 @@ from graph.model import (
     Siren,
     Tender,
 )
-from graph.sirene import SireneReport, read_sirene
-from graph.store import GraphStore, ImportReport
-from graph.ted import TedImport, read_ted
-from matcher.partners import PartnerWeights, rank_partners
-from matcher.pavilion import select_pavilion, theme_codes
-from matcher.problem import MatchProblem, build_problem, shortlist
-from matcher.propose import MatchOptions, lot_codes, present, solve
-from scoring.complement import DivisionAffinity, division_profile
-from scoring.suggest import cpv_suggester
-from scoring.text import text_model
+from meute.graph.sirene import SireneReport, read_sirene
+from meute.graph.store import GraphStore, ImportReport
+from meute.graph.ted import TedImport, read_ted
+from meute.matcher.partners import PartnerWeights, rank_partners
+from meute.matcher.pavilion import select_pavilion, theme_codes
+from meute.matcher.problem import MatchProblem, build_problem, shortlist
+from meute.matcher.propose import MatchOptions, lot_codes, present, solve
+from meute.scoring.complement import DivisionAffinity, division_profile
+from meute.scoring.suggest import cpv_suggester
+from meute.scoring.text import text_model
 
 __all__ = [
     "ImportDocument",
@@ -414,7 +414,7 @@ def find_partners(
 
 
 def _showcase_file(*parts: str) -> Path:
-    return Path(str(resources.files("fixtures").joinpath("showcase", *parts)))
+    return Path(str(resources.files("meute.fixtures").joinpath("showcase", *parts)))
 
 
 def showcase_document() -> ImportDocument:

@@ -10,15 +10,15 @@ from platformdirs import user_data_dir
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.logs import LogFormat, configure_logging
-from graph.factory import open_store
-from matcher.modes import Mode
-from matcher.phrases import Lang
-from scoring.weights import RELEVANCE_FLOOR
+from meute.api.logs import LogFormat, configure_logging
+from meute.graph.factory import open_store
+from meute.matcher.modes import Mode
+from meute.matcher.phrases import Lang
+from meute.scoring.weights import RELEVANCE_FLOOR
 
 if TYPE_CHECKING:  # the matcher and the stores load only when a command needs them
-    from graph.store import GraphStore
-    from matcher.propose import MatchOptions
+    from meute.graph.store import GraphStore
+    from meute.matcher.propose import MatchOptions
 
 __all__ = ["LimitSettings", "SearchSettings", "Settings", "WeightSettings"]
 
@@ -136,8 +136,8 @@ class Settings(BaseSettings):
         self, top: int = 10, mode: Mode = Mode.FAST, lang: Lang = Lang.EN
     ) -> MatchOptions:
         """Matching options with the configured weights and search knobs, texts in ``lang``."""
-        from matcher.propose import MatchOptions
-        from scoring.consortium import ObjectiveWeights
+        from meute.matcher.propose import MatchOptions
+        from meute.scoring.consortium import ObjectiveWeights
 
         return MatchOptions(
             top=top,

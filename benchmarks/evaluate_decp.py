@@ -54,13 +54,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.service import ImportDocument, find_partners, import_document, match_tender
-from graph.decp import Contract, DecpImport, read_decp
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible
-from graph.model import MAX_NAME, MAX_TEXT, Lot, Region, Tender
-from matcher.partners import PartnerWeights
-from matcher.propose import MatchOptions
+from meute.api.service import ImportDocument, find_partners, import_document, match_tender
+from meute.graph.decp import Contract, DecpImport, read_decp
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible
+from meute.graph.model import MAX_NAME, MAX_TEXT, Lot, Region, Tender
+from meute.matcher.partners import PartnerWeights
+from meute.matcher.propose import MatchOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 DECP_FILES = tuple(sorted((ROOT / "fixtures" / "decp").glob("*.zip")))

@@ -27,17 +27,17 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from api.service import ImportDocument, import_document, match_tender, prepare_problem
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible
-from graph.model import Tender
-from graph.neo4j_store import Neo4jStore
-from graph.sectors import SECTORS
-from graph.store import GraphStore
-from graph.synth import generate
-from matcher.exact import solve_exact
-from matcher.propose import MatchOptions
-from matcher.search import fast_solve
+from meute.api.service import ImportDocument, import_document, match_tender, prepare_problem
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible
+from meute.graph.model import Tender
+from meute.graph.neo4j_store import Neo4jStore
+from meute.graph.sectors import SECTORS
+from meute.graph.store import GraphStore
+from meute.graph.synth import generate
+from meute.matcher.exact import solve_exact
+from meute.matcher.propose import MatchOptions
+from meute.matcher.search import fast_solve
 
 console = Console()
 

@@ -59,14 +59,14 @@ from evaluate_decp import (
     evaluate,
 )
 
-from graph.cpv import taxonomy
-from graph.decp import Contract, read_decp
-from graph.model import Firm
-from scoring.consortium import readiness_scores
-from scoring.fit import fit_matrix
-from scoring.learnt import FirmLotRanker, lot_features
-from scoring.suggest import CpvSuggester, fold_text
-from scoring.text import text_model
+from meute.graph.cpv import taxonomy
+from meute.graph.decp import Contract, read_decp
+from meute.graph.model import Firm
+from meute.scoring.consortium import readiness_scores
+from meute.scoring.fit import fit_matrix
+from meute.scoring.learnt import FirmLotRanker, lot_features
+from meute.scoring.suggest import CpvSuggester, fold_text
+from meute.scoring.text import text_model
 
 TABULAR = ROOT / "fixtures" / "decp" / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
 LEVELS = (2, 3, 4)

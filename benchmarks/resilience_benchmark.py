@@ -34,9 +34,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test suite's server process helper
 
-from api.auth import Role, create_key  # noqa: E402
-from api.service import import_document, showcase_document  # noqa: E402
-from graph.embedded import EmbeddedStore  # noqa: E402
+from meute.api.auth import Role, create_key  # noqa: E402
+from meute.api.service import import_document, showcase_document  # noqa: E402
+from meute.graph.embedded import EmbeddedStore  # noqa: E402
 from tests.server_process import ServerProcess  # noqa: E402
 
 MB = 1_000_000

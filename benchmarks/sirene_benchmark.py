@@ -26,8 +26,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from graph.model import luhn_valid
-from graph.sirene import ETABLISSEMENT_HEADER, HEADCOUNT_CODES, UNITE_LEGALE_HEADER
+from meute.graph.model import luhn_valid
+from meute.graph.sirene import ETABLISSEMENT_HEADER, HEADCOUNT_CODES, UNITE_LEGALE_HEADER
 
 console = Console()
 NAF = ["43.21A", "43.22A", "71.12B", "62.02A", "86.10Z", "28.22Z", "41.20A", "78.20Z"]
@@ -103,9 +103,9 @@ def write_files(folder: Path, rows: int, zipped: bool, seed: int) -> list[Path]:
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from api.service import import_sirene
-from graph.embedded import EmbeddedStore
-from graph.model import Firm, FactSource, provenance_of_all
+from meute.api.service import import_sirene
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import Firm, FactSource, provenance_of_all
 sys.path.insert(0, sys.argv[1])
 from sirene_benchmark import siren_of
 

@@ -24,13 +24,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api.service import ImportDocument, import_document
-from graph.embedded import EmbeddedStore
-from graph.model import Firm
-from graph.neo4j_store import Neo4jStore
-from graph.store import GraphStore
-from graph.synth import generate
-from matcher.propose import MatchOptions
+from meute.api.service import ImportDocument, import_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import Firm
+from meute.graph.neo4j_store import Neo4jStore
+from meute.graph.store import GraphStore
+from meute.graph.synth import generate
+from meute.matcher.propose import MatchOptions
 
 console = Console()
 

@@ -39,21 +39,21 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from api.service import (
+from meute.api.service import (
     ImportDocument,
     decp_document,
     import_document,
     prepare_problem,
     ted_document,
 )
-from graph.cpv import label
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible, InvalidInput
-from graph.model import Firm, Lot, Tender
-from graph.neo4j_store import Neo4jStore
-from graph.store import GraphStore
-from matcher.propose import MatchOptions, present, solve
-from scoring.fit import code_similarity
+from meute.graph.cpv import label
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible, InvalidInput
+from meute.graph.model import Firm, Lot, Tender
+from meute.graph.neo4j_store import Neo4jStore
+from meute.graph.store import GraphStore
+from meute.matcher.propose import MatchOptions, present, solve
+from meute.scoring.fit import code_similarity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MIN_LOTS = 3

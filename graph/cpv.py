@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from graph.errors import InvalidInput, Problem
+from meute.graph.errors import InvalidInput, Problem
 
 __all__ = [
     "CpvEntry",
@@ -51,7 +51,9 @@ class Taxonomy:
     @classmethod
     def load(cls) -> Taxonomy:
         """Read ``fixtures/cpv_2008.csv`` (EU CPV 2008, see ``fixtures/SOURCES.md``)."""
-        text = resources.files("fixtures").joinpath("cpv_2008.csv").read_text(encoding="utf-8")
+        text = (
+            resources.files("meute.fixtures").joinpath("cpv_2008.csv").read_text(encoding="utf-8")
+        )
         rows = csv.DictReader(text.splitlines())
         entries = [
             CpvEntry(row["code"][:8], row["code"][9], row["label_fr"], row["label_en"])

@@ -70,9 +70,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from graph import cpv
-from graph.errors import InvalidInput, Problem
-from graph.model import (
+from meute.graph import cpv
+from meute.graph.errors import InvalidInput, Problem
+from meute.graph.model import (
     MAX_NAME,
     MAX_TEXT,
     Capability,
@@ -983,7 +983,7 @@ def fixture_objet_codes() -> tuple[tuple[str, str], ...]:
     """Distinct (objet, CPV code) pairs of the DECP files shipped in ``fixtures/decp``: how
     real buyers describe what they buy, the training data of CPV suggestions.
     """
-    folder = resources.files("fixtures").joinpath("decp")
+    folder = resources.files("meute.fixtures").joinpath("decp")
     paths = sorted(Path(str(item)) for item in folder.iterdir() if item.name.endswith(".zip"))
     contracts = read_decp(paths).contracts
     return tuple(sorted({(c.objet.strip(), c.cpv) for c in contracts if c.cpv and c.objet.strip()}))

@@ -24,10 +24,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import networkx as nx
 from pydantic import BaseModel, Field, ValidationError
 
-from graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
-from graph.model import Collaboration, CollaborationKind, Firm, Tender
-from graph.records import RecordFile
-from graph.store import (
+from meute.graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
+from meute.graph.model import Collaboration, CollaborationKind, Firm, Tender
+from meute.graph.records import RecordFile
+from meute.graph.store import (
     NEIGHBOURHOOD_DIGITS,
     DivisionCooccurrence,
     FirmQuery,

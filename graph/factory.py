@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from graph.store import GraphStore
+    from meute.graph.store import GraphStore
 
 __all__ = ["Backend", "open_store"]
 
@@ -24,11 +24,11 @@ def open_store(
 ) -> GraphStore:
     """Open the store named by ``backend``; the caller closes it."""
     if backend == "neo4j":
-        from graph.neo4j_store import Neo4jStore  # the driver loads only for this backend
+        from meute.graph.neo4j_store import Neo4jStore  # the driver loads only for this backend
 
         return Neo4jStore(
             neo4j_uri or "", neo4j_user, neo4j_password, neo4j_database, neo4j_timeout
         )
-    from graph.embedded import EmbeddedStore  # networkx loads only for this backend
+    from meute.graph.embedded import EmbeddedStore  # networkx loads only for this backend
 
     return EmbeddedStore(data_dir)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graph.model import FACT_FIELDS, Fact, Firm, Provenance
+from meute.graph.model import FACT_FIELDS, Fact, Firm, Provenance
 
 __all__ = ["FactUpdate", "merge_firm", "with_facts"]
 

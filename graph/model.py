@@ -28,8 +28,8 @@ from pydantic import (
     model_validator,
 )
 
-from graph import cpv
-from graph.errors import InvalidInput, Problem
+from meute.graph import cpv
+from meute.graph.errors import InvalidInput, Problem
 
 __all__ = [
     "EUR_RATES",

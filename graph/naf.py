@@ -18,7 +18,7 @@ __all__ = ["label", "labels"]
 @cache
 def labels() -> dict[str, str]:
     """Every NAF code of the fixture (divisions to subclasses) with its label, loaded once."""
-    text = resources.files("fixtures").joinpath("naf_rev2.json").read_text(encoding="utf-8")
+    text = resources.files("meute.fixtures").joinpath("naf_rev2.json").read_text(encoding="utf-8")
     return {str(entry["id"]): str(entry["label"]) for entry in json.loads(text)}
 
 

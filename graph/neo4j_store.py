@@ -29,12 +29,12 @@ from typing import Any, TypeVar
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from graph import naf
-from graph.cpv import taxonomy
-from graph.errors import StoreUnavailable
-from graph.model import Collaboration, CollaborationKind, Firm, Tender
-from graph.records import readable
-from graph.store import (
+from meute.graph import naf
+from meute.graph.cpv import taxonomy
+from meute.graph.errors import StoreUnavailable
+from meute.graph.model import Collaboration, CollaborationKind, Firm, Tender
+from meute.graph.records import readable
+from meute.graph.store import (
     DivisionCooccurrence,
     FirmQuery,
     GraphStore,

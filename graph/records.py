@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
+from meute.graph.durable import atomic_write, file_stamp, remove_leftovers, writer_lock
 
 if TYPE_CHECKING:
-    from graph.store import GraphStore
+    from meute.graph.store import GraphStore
 
 __all__ = ["RecordFile", "Records", "readable"]
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from graph.model import Region
+from meute.graph.model import Region
 
 __all__ = [
     "FAMILY_NAMES",

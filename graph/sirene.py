@@ -38,10 +38,10 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from graph.decp import DEPARTMENT_REGION, department_of
-from graph.errors import InvalidInput, Problem
-from graph.facts import FactUpdate
-from graph.model import (
+from meute.graph.decp import DEPARTMENT_REGION, department_of
+from meute.graph.errors import InvalidInput, Problem
+from meute.graph.facts import FactUpdate
+from meute.graph.model import (
     CompanyCategory,
     Fact,
     FactSource,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from graph.cpv import normalise, significant
-from graph.errors import InvalidInput, Problem
-from graph.model import (
+from meute.graph.cpv import normalise, significant
+from meute.graph.errors import InvalidInput, Problem
+from meute.graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,

@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from graph import cpv
-from graph.model import (
+from meute.graph import cpv
+from meute.graph.model import (
     Capability,
     Collaboration,
     CollaborationKind,
@@ -47,7 +47,7 @@ from graph.model import (
     Region,
     provenance_of_all,
 )
-from graph.sectors import (
+from meute.graph.sectors import (
     FAMILY_NAMES,
     LEGAL_FORMS,
     LEGAL_FORMS_LARGE,

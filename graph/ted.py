@@ -46,9 +46,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from graph import cpv
-from graph.errors import InvalidInput, Problem, problems_from_validation
-from graph.model import MAX_NAME, MAX_TEXT, Lot, Notice, NoticeAward, Tender, TenderSource
+from meute.graph import cpv
+from meute.graph.errors import InvalidInput, Problem, problems_from_validation
+from meute.graph.model import MAX_NAME, MAX_TEXT, Lot, Notice, NoticeAward, Tender, TenderSource
 
 __all__ = ["TED_COLUMNS", "TedImport", "TedReport", "lot_identifier", "read_ted"]
 

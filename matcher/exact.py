@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse import coo_array
 
-from matcher.deadline import Deadline
-from matcher.problem import MatchProblem
+from meute.matcher.deadline import Deadline
+from meute.matcher.problem import MatchProblem
 
 if TYPE_CHECKING:  # scipy.optimize loads at the first exact solve, not with the server
     from scipy.optimize import LinearConstraint

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from graph.cpv import level
-from graph.model import Collaboration, Fact, Firm, Lot, Tender
-from matcher.phrases import (
+from meute.graph.cpv import level
+from meute.graph.model import Collaboration, Fact, Firm, Lot, Tender
+from meute.matcher.phrases import (
     Lang,
     collaboration_words,
     cpv_words,
@@ -17,7 +17,7 @@ from matcher.phrases import (
     region_words,
     sentence,
 )
-from scoring.fit import code_similarity
+from meute.scoring.fit import code_similarity
 
 __all__ = [
     "capability_evidence",

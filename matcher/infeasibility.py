@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from graph.errors import Infeasible, Problem
-from matcher.exact import solve_exact
-from matcher.phrases import Lang, phrase
-from matcher.problem import MatchProblem
+from meute.graph.errors import Infeasible, Problem
+from meute.matcher.exact import solve_exact
+from meute.matcher.phrases import Lang, phrase
+from meute.matcher.problem import MatchProblem
 
 __all__ = ["explain_infeasibility"]
 

@@ -27,21 +27,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.model import Collaboration, Firm, Partner, PartnerResult, Tender
-from matcher.explain import firm_maturity, firm_region, firm_size
-from matcher.phrases import (
+from meute.graph.model import Collaboration, Firm, Partner, PartnerResult, Tender
+from meute.matcher.explain import firm_maturity, firm_region, firm_size
+from meute.matcher.phrases import (
     Lang,
     collaboration_words,
     cpv_words,
     phrase,
     sentence,
 )
-from matcher.propose import lot_codes
-from scoring.complement import DivisionAffinity, division_profile, shared_partners
-from scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
-from scoring.fit import RELEVANCE_FLOOR, fit_matrix
-from scoring.text import text_model
-from scoring.weights import Weights
+from meute.matcher.propose import lot_codes
+from meute.scoring.complement import DivisionAffinity, division_profile, shared_partners
+from meute.scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
+from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
+from meute.scoring.text import text_model
+from meute.scoring.weights import Weights
 
 __all__ = ["SELF_COVER", "PartnerWeights", "rank_partners"]
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.cpv import format_code
-from graph.errors import Infeasible, InvalidInput, Problem
-from graph.model import (
+from meute.graph.cpv import format_code
+from meute.graph.errors import Infeasible, InvalidInput, Problem
+from meute.graph.model import (
     Firm,
     Lot,
     PavilionFirm,
@@ -44,13 +44,13 @@ from graph.model import (
     Tender,
     ThemeCoverage,
 )
-from matcher.explain import capability_evidence, export_experience, firm_region, firm_size
-from matcher.phrases import Lang, listing, phrase, sentence
-from matcher.propose import MatchOptions, lot_codes
-from scoring.consortium import readiness_scores
-from scoring.fit import RELEVANCE_FLOOR, coded_fit, fit_matrix
-from scoring.text import TextModel
-from scoring.weights import Weights
+from meute.matcher.explain import capability_evidence, export_experience, firm_region, firm_size
+from meute.matcher.phrases import Lang, listing, phrase, sentence
+from meute.matcher.propose import MatchOptions, lot_codes
+from meute.scoring.consortium import readiness_scores
+from meute.scoring.fit import RELEVANCE_FLOOR, coded_fit, fit_matrix
+from meute.scoring.text import TextModel
+from meute.scoring.weights import Weights
 
 __all__ = [
     "PavilionScore",

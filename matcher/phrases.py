@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from graph.cpv import label
-from graph.model import CollaborationKind, ExportMaturity, Region
+from meute.graph.cpv import label
+from meute.graph.model import CollaborationKind, ExportMaturity, Region
 
 __all__ = [
     "JOINS",

@@ -14,11 +14,11 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.errors import Infeasible, Problem
-from graph.model import Collaboration, Firm, Lot, Tender
-from matcher.phrases import Lang, phrase
-from scoring.columns import FirmColumns, estimated_turnover
-from scoring.consortium import (
+from meute.graph.errors import Infeasible, Problem
+from meute.graph.model import Collaboration, Firm, Lot, Tender
+from meute.matcher.phrases import Lang, phrase
+from meute.scoring.columns import FirmColumns, estimated_turnover
+from meute.scoring.consortium import (
     LINEAR_TERMS,
     ObjectiveWeights,
     ScoreTables,
@@ -27,8 +27,8 @@ from scoring.consortium import (
     objective,
     readiness_scores,
 )
-from scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
-from scoring.text import TextModel
+from meute.scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
+from meute.scoring.text import TextModel
 
 __all__ = ["MatchProblem", "build_problem", "shortlist"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from graph.errors import InvalidInput, Problem, TimedOut
-from graph.model import (
+from meute.graph.errors import InvalidInput, Problem, TimedOut
+from meute.graph.model import (
     Collaboration,
     Consortium,
     ConsortiumMember,
@@ -16,19 +16,19 @@ from graph.model import (
     MatchResult,
     Tender,
 )
-from matcher.deadline import Deadline
-from matcher.diversity import mean_pairwise_changes
-from matcher.exact import solve_exact
-from matcher.explain import why_member
-from matcher.infeasibility import explain_infeasibility
-from matcher.modes import Mode
-from matcher.phrases import Lang, phrase
-from matcher.problem import MatchProblem, build_problem
-from matcher.search import fast_solve
-from scoring.consortium import ObjectiveWeights
-from scoring.fit import RELEVANCE_FLOOR, FitWeights
-from scoring.suggest import cpv_suggester
-from scoring.text import TextModel, lot_text, text_model
+from meute.matcher.deadline import Deadline
+from meute.matcher.diversity import mean_pairwise_changes
+from meute.matcher.exact import solve_exact
+from meute.matcher.explain import why_member
+from meute.matcher.infeasibility import explain_infeasibility
+from meute.matcher.modes import Mode
+from meute.matcher.phrases import Lang, phrase
+from meute.matcher.problem import MatchProblem, build_problem
+from meute.matcher.search import fast_solve
+from meute.scoring.consortium import ObjectiveWeights
+from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights
+from meute.scoring.suggest import cpv_suggester
+from meute.scoring.text import TextModel, lot_text, text_model
 
 __all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
 

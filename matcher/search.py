@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from matcher.diversity import lot_changes
-from matcher.problem import MatchProblem
+from meute.matcher.diversity import lot_changes
+from meute.matcher.problem import MatchProblem
 
 __all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "beam_search", "fast_solve"]
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.model import ExportMaturity, Firm, HeadcountBand, Region
-from scoring.text import firm_text
+from meute.graph.model import ExportMaturity, Firm, HeadcountBand, Region
+from meute.scoring.text import firm_text
 
 __all__ = [
     "BAND_TURNOVER_EUR",

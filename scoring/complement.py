@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from graph.model import Collaboration, Firm
-from graph.store import DivisionCooccurrence
-from scoring.consortium import COLLABORATION_KIND_WEIGHT
+from meute.graph.model import Collaboration, Firm
+from meute.graph.store import DivisionCooccurrence
+from meute.scoring.consortium import COLLABORATION_KIND_WEIGHT
 
 __all__ = ["DivisionAffinity", "division_profile", "shared_partners"]
 

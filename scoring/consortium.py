@@ -33,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.model import Collaboration, CollaborationKind, ExportMaturity
-from graph.store import NEIGHBOURHOOD_DIGITS
-from scoring.columns import FirmColumns, Firms
-from scoring.weights import Weights
+from meute.graph.model import Collaboration, CollaborationKind, ExportMaturity
+from meute.graph.store import NEIGHBOURHOOD_DIGITS
+from meute.scoring.columns import FirmColumns, Firms
+from meute.scoring.weights import Weights
 
 __all__ = [
     "COLLABORATION_KIND_WEIGHT",

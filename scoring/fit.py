@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.cpv import significant
-from graph.model import Firm, Tender
-from scoring.columns import FirmColumns, Firms
-from scoring.language import text_comparable
-from scoring.text import TextModel, lot_text
-from scoring.weights import RELEVANCE_FLOOR, Weights
+from meute.graph.cpv import significant
+from meute.graph.model import Firm, Tender
+from meute.scoring.columns import FirmColumns, Firms
+from meute.scoring.language import text_comparable
+from meute.scoring.text import TextModel, lot_text
+from meute.scoring.weights import RELEVANCE_FLOOR, Weights
 
 __all__ = [
     "RELEVANCE_FLOOR",

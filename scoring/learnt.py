@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
-from graph.model import Firm, Tender
-from scoring.fit import fit_matrix
-from scoring.suggest import CpvSuggester
-from scoring.text import TextModel
+from meute.graph.model import Firm, Tender
+from meute.scoring.fit import fit_matrix
+from meute.scoring.suggest import CpvSuggester
+from meute.scoring.text import TextModel
 
 __all__ = ["FEATURES", "FirmLotRanker", "lot_features"]
 

@@ -31,9 +31,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix, hstack
 
-from graph.cpv import Taxonomy, taxonomy
-from graph.decp import fixture_objet_codes
-from scoring.text import code_kind, purchase_kind
+from meute.graph.cpv import Taxonomy, taxonomy
+from meute.graph.decp import fixture_objet_codes
+from meute.scoring.text import code_kind, purchase_kind
 
 __all__ = ["CpvSuggester", "Suggestion", "cpv_suggester", "fold_text"]
 

@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
-from graph import naf
-from graph.cpv import Taxonomy, taxonomy
-from graph.model import Firm, Lot
+from meute.graph import naf
+from meute.graph.cpv import Taxonomy, taxonomy
+from meute.graph.model import Firm, Lot
 
 __all__ = [
     "PurchaseKind",

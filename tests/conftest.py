@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import Role, create_key
-from api.service import import_document, showcase_document
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
+from meute.api.app import create_app
+from meute.api.auth import Role, create_key
+from meute.api.service import import_document, showcase_document
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from graph.neo4j_store import Neo4jStore
+from meute.graph.neo4j_store import Neo4jStore
 
 
 def open_test_store() -> Neo4jStore:

@@ -35,7 +35,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 60) -> None:
         """Start the server and wait until it answers /health."""
-        command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+        command = [sys.executable, "-m", "uvicorn", "meute.api.app:create_app", "--factory"]
         options = ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

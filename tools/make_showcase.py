@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a plain script
     sys.path.insert(0, str(ROOT))
 
-from graph import cpv
-from graph.model import ExportMaturity, Firm, Region, Tender
-from graph.sectors import CE_MARKING, ISO_9001, ISO_13485, ISO_22163, ISO_27001, sector
-from graph.store import neighbourhood_prefix
-from graph.synth import (
+from meute.graph import cpv
+from meute.graph.model import ExportMaturity, Firm, Region, Tender
+from meute.graph.sectors import CE_MARKING, ISO_9001, ISO_13485, ISO_22163, ISO_27001, sector
+from meute.graph.store import neighbourhood_prefix
+from meute.graph.synth import (
     METROPOLITAN_REGIONS,
     Population,
     SynthConfig,

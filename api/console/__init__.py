@@ -13,8 +13,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.console import firms, imports, pavilion, session, tenders, tracking
-from api.console.base import PREFIX, install_handlers
+from meute.api.console import firms, imports, pavilion, session, tenders, tracking
+from meute.api.console.base import PREFIX, install_handlers
 
 __all__ = ["install_console"]
 

@@ -19,20 +19,20 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import COOKIE, Principal, Role
-from api.deps import StoreDep
-from api.exports import (
+from meute.api.auth import COOKIE, Principal, Role
+from meute.api.deps import StoreDep
+from meute.api.exports import (
     FACT_SOURCE_LABELS,
     MATURITY_LABELS,
     SIZE_LABELS,
     TERM_LABELS,
     source_note,
 )
-from api.keys import session_principal
-from api.security import SECURITY_HEADERS
-from graph.errors import MeuteError, StoreUnavailable
-from graph.model import ProposalStatus, TenderSource
-from graph.store import GraphStore
+from meute.api.keys import session_principal
+from meute.api.security import SECURITY_HEADERS
+from meute.graph.errors import MeuteError, StoreUnavailable
+from meute.graph.model import ProposalStatus, TenderSource
+from meute.graph.store import GraphStore
 
 __all__ = [
     "LOGIN",
@@ -72,7 +72,7 @@ def french_number(value: float, digits: int = 0) -> str:
 
 templates = Jinja2Templates(
     env=Environment(
-        loader=PackageLoader("api", "templates/console"),
+        loader=PackageLoader("meute.api", "templates/console"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.auth import Forbidden, Principal
-from api.console.base import (
+from meute.api.auth import Forbidden, Principal
+from meute.api.console.base import (
     PREFIX,
     FormDep,
     OfficerDep,
@@ -21,15 +21,15 @@ from api.console.base import (
     RoleRefused,
     render,
 )
-from api.deps import StoreDep
-from api.routes.firms import visible
-from api.routes.partners import own_firm
-from api.service import declare_facts, find_partners
-from graph.errors import InvalidInput, problems_from_validation
-from graph.model import FactDeclaration, Firm
-from graph.store import GraphStore
-from matcher.phrases import Lang
-from matcher.propose import MatchOptions
+from meute.api.deps import StoreDep
+from meute.api.routes.firms import visible
+from meute.api.routes.partners import own_firm
+from meute.api.service import declare_facts, find_partners
+from meute.graph.errors import InvalidInput, problems_from_validation
+from meute.graph.model import FactDeclaration, Firm
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import MatchOptions
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

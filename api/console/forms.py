@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from graph.cpv import format_code
-from graph.model import EUR_RATES, Tender, TenderConstraints
+from meute.graph.cpv import format_code
+from meute.graph.model import EUR_RATES, Tender, TenderConstraints
 
 __all__ = ["CURRENCIES", "TenderForm", "blank_lot", "french_error", "split_list"]
 

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
-from api.deps import SettingsDep, StoreDep
-from api.jobs import JobStatus
-from api.routes.imports import job_runner, submit_files
-from graph.errors import NotFound
+from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.jobs import JobStatus
+from meute.api.routes.imports import job_runner, submit_files
+from meute.graph.errors import NotFound
 
 __all__ = ["router"]
 

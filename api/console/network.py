@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graph.model import Collaboration, Consortium, Tender
-from matcher.phrases import Lang, collaboration_words
+from meute.graph.model import Collaboration, Consortium, Tender
+from meute.matcher.phrases import Lang, collaboration_words
 
 __all__ = ["Network", "network"]
 

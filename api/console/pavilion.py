@@ -16,18 +16,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.auth import Principal
-from api.console.base import PREFIX, FormDep, OfficerDep, render
-from api.console.forms import french_error, split_list
-from api.deps import SettingsDep, StoreDep
-from api.exports import SheetFormat, pavilion_file
-from api.proposals import list_pavilions, save_pavilion
-from api.service import shortlist_pavilion
-from api.settings import Settings
-from graph.errors import Infeasible, InvalidInput
-from graph.model import PavilionRequest, PavilionResult
-from graph.store import GraphStore
-from matcher.phrases import Lang
+from meute.api.auth import Principal
+from meute.api.console.base import PREFIX, FormDep, OfficerDep, render
+from meute.api.console.forms import french_error, split_list
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.exports import SheetFormat, pavilion_file
+from meute.api.proposals import list_pavilions, save_pavilion
+from meute.api.service import shortlist_pavilion
+from meute.api.settings import Settings
+from meute.graph.errors import Infeasible, InvalidInput
+from meute.graph.model import PavilionRequest, PavilionResult
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import Lang
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import COOKIE, authenticate
-from api.console.base import LOGIN, PREFIX, AnyoneDep, home_path, render
-from api.deps import StoreDep
-from api.keys import close_session, open_session
+from meute.api.auth import COOKIE, authenticate
+from meute.api.console.base import LOGIN, PREFIX, AnyoneDep, home_path, render
+from meute.api.deps import StoreDep
+from meute.api.keys import close_session, open_session
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

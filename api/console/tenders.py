@@ -9,19 +9,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from api import service
-from api.auth import Principal
-from api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
-from api.console.forms import CURRENCIES, TenderForm, blank_lot
-from api.console.network import network
-from api.deps import SettingsDep, StoreDep
-from api.proposals import evaluate_assignment
-from api.service import match_with_alternatives
-from graph.errors import Infeasible, InvalidInput, NotFound
-from graph.model import Consortium, ConsortiumMember, Region, Tender, TenderSource
-from graph.store import GraphStore
-from matcher.phrases import Lang
-from matcher.propose import Mode
+from meute.api import service
+from meute.api.auth import Principal
+from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from meute.api.console.forms import CURRENCIES, TenderForm, blank_lot
+from meute.api.console.network import network
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.proposals import evaluate_assignment
+from meute.api.service import match_with_alternatives
+from meute.graph.errors import Infeasible, InvalidInput, NotFound
+from meute.graph.model import Consortium, ConsortiumMember, Region, Tender, TenderSource
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import Mode
 
 __all__ = ["assignment_of", "router", "stored_tender"]
 

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
-from api.auth import Principal
-from api.console.base import (
+from meute.api.auth import Principal
+from meute.api.console.base import (
     PREFIX,
     FormDep,
     OfficerDep,
@@ -17,13 +17,13 @@ from api.console.base import (
     error_page,
     render,
 )
-from api.console.tenders import assignment_of, stored_tender
-from api.deps import SettingsDep, StoreDep
-from api.proposals import list_proposals, programme_report, save_proposal, update_proposal
-from graph.errors import InvalidInput, NotFound
-from graph.model import NoteText, ProposalStatus
-from graph.store import GraphStore
-from matcher.phrases import Lang
+from meute.api.console.tenders import assignment_of, stored_tender
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.proposals import list_proposals, programme_report, save_proposal, update_proposal
+from meute.graph.errors import InvalidInput, NotFound
+from meute.graph.model import NoteText, ProposalStatus
+from meute.graph.store import GraphStore
+from meute.matcher.phrases import Lang
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

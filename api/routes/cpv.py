@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.routes.firms import ReaderDep
-from api.service import suggest_cpv
+from meute.api.routes.firms import ReaderDep
+from meute.api.service import suggest_cpv
 
 router = APIRouter(prefix="/cpv", tags=["cpv"])
 

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.auth import Role, require
-from api.deps import SettingsDep, StoreDep
-from api.examples import CONSORTIA_CSV_EXAMPLE
-from api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
-from api.routes.tenders import ModeQuery, TopQuery
-from api.service import tender_proposals
-from matcher.phrases import Lang
-from matcher.propose import Mode
+from meute.api.auth import Role, require
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.examples import CONSORTIA_CSV_EXAMPLE
+from meute.api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
+from meute.api.routes.tenders import ModeQuery, TopQuery
+from meute.api.service import tender_proposals
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import Mode
 
 router = APIRouter(
     prefix="/tenders/{tender_id}/consortia",

@@ -10,19 +10,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from api.auth import OfficerDep, Principal, Role, require
-from api.deps import StoreDep
-from api.examples import (
+from meute.api.auth import OfficerDep, Principal, Role, require
+from meute.api.deps import StoreDep
+from meute.api.examples import (
     FIRM_EXAMPLE,
     PUBLIC_FIRM_EXAMPLE,
     WRITE_REPORT_EXAMPLE,
     example_response,
     page,
 )
-from api.pages import LimitQuery, OffsetQuery, Page
-from api.service import declare_facts, stored_firm
-from graph.errors import InvalidInput, Problem
-from graph.model import (
+from meute.api.pages import LimitQuery, OffsetQuery, Page
+from meute.api.service import declare_facts, stored_firm
+from meute.graph.errors import InvalidInput, Problem
+from meute.graph.model import (
     ExportMaturity,
     FactDeclaration,
     Firm,
@@ -30,7 +30,7 @@ from graph.model import (
     PublicFirm,
     Region,
 )
-from graph.store import FirmQuery
+from meute.graph.store import FirmQuery
 
 # Firms per request; larger batches go through POST /imports.
 MAX_FIRMS = 10_000

@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api.auth import OfficerDep
-from api.deps import SettingsDep, StoreDep
-from api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
-from api.jobs import ImportJob, JobProgress, JobRunner, Report, Work, new_job_id
-from api.service import (
+from meute.api.auth import OfficerDep
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.examples import FIRM_EXAMPLE, IMPORT_JOB_EXAMPLE, example_response
+from meute.api.jobs import ImportJob, JobProgress, JobRunner, Report, Work, new_job_id
+from meute.api.service import (
     ImportDocument,
     import_document,
     import_sirene,
@@ -23,11 +23,11 @@ from api.service import (
     store_decp_document,
     ted_document,
 )
-from api.settings import LimitSettings
-from graph.decp import ArchiveLimits, check_archive
-from graph.errors import InvalidInput, Problem
-from graph.sirene import naf_prefixes
-from graph.store import GraphStore
+from meute.api.settings import LimitSettings
+from meute.graph.decp import ArchiveLimits, check_archive
+from meute.graph.errors import InvalidInput, Problem
+from meute.graph.sirene import naf_prefixes
+from meute.graph.store import GraphStore
 
 __all__ = ["job_runner", "router", "submit_files"]
 

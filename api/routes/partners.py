@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from api.auth import Forbidden, Principal, Role
-from api.deps import LangQuery, StoreDep
-from api.examples import PARTNER_RESULT_EXAMPLE, TENDER_EXAMPLE, example_response
-from api.routes.firms import ReaderDep
-from api.service import find_partners
-from graph.errors import Problem
-from graph.model import PartnerResult, Tender
-from matcher.phrases import Lang
-from matcher.propose import MatchOptions
+from meute.api.auth import Forbidden, Principal, Role
+from meute.api.deps import LangQuery, StoreDep
+from meute.api.examples import PARTNER_RESULT_EXAMPLE, TENDER_EXAMPLE, example_response
+from meute.api.routes.firms import ReaderDep
+from meute.api.service import find_partners
+from meute.graph.errors import Problem
+from meute.graph.model import PartnerResult, Tender
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import MatchOptions
 
 router = APIRouter(prefix="/firms/{siren}/partners", tags=["partners"])
 

@@ -6,21 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from api.auth import OfficerDep, Role, require
-from api.deps import LangQuery, SettingsDep, StoreDep
-from api.examples import (
+from meute.api.auth import OfficerDep, Role, require
+from meute.api.deps import LangQuery, SettingsDep, StoreDep
+from meute.api.examples import (
     PAVILION_CSV_EXAMPLE,
     PAVILION_EXAMPLE,
     PAVILION_RESULT_EXAMPLE,
     example_response,
     page,
 )
-from api.exports import SheetFormat, file_openapi, pavilion_file
-from api.pages import LimitQuery, OffsetQuery, Page
-from api.proposals import get_pavilion, list_pavilions, save_pavilion
-from api.service import shortlist_pavilion
-from graph.model import PavilionRequest, PavilionResult, SavedPavilion
-from matcher.phrases import Lang
+from meute.api.exports import SheetFormat, file_openapi, pavilion_file
+from meute.api.pages import LimitQuery, OffsetQuery, Page
+from meute.api.proposals import get_pavilion, list_pavilions, save_pavilion
+from meute.api.service import shortlist_pavilion
+from meute.graph.model import PavilionRequest, PavilionResult, SavedPavilion
+from meute.matcher.phrases import Lang
 
 router = APIRouter(
     prefix="/pavilions", tags=["pavilions"], dependencies=[Depends(require(Role.OFFICER))]

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth import Principal, Role, require
-from api.deps import SettingsDep, StoreDep
-from api.proposals import ProgrammeReport, programme_report
+from meute.api.auth import Principal, Role, require
+from meute.api.deps import SettingsDep, StoreDep
+from meute.api.proposals import ProgrammeReport, programme_report
 
 router = APIRouter(tags=["programme"])
 

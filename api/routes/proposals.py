@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import OfficerDep
-from api.deps import LangQuery, SettingsDep, StoreDep
-from api.examples import (
+from meute.api.auth import OfficerDep
+from meute.api.deps import LangQuery, SettingsDep, StoreDep
+from meute.api.examples import (
     CONSORTIA_CSV_EXAMPLE,
     EVALUATION_EXAMPLE,
     PROPOSAL_EXAMPLE,
     example_response,
     page,
 )
-from api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
-from api.pages import LimitQuery, OffsetQuery, Page
-from api.proposals import (
+from meute.api.exports import BriefFormat, SheetFormat, brief_file, consortia_file, file_openapi
+from meute.api.pages import LimitQuery, OffsetQuery, Page
+from meute.api.proposals import (
     evaluate_assignment,
     get_proposal,
     list_proposals,
@@ -26,10 +26,10 @@ from api.proposals import (
     save_proposal,
     update_proposal,
 )
-from api.routes.pavilions import SheetQuery
-from api.service import stored_tender
-from graph.model import Evaluation, NoteText, Proposal, ProposalStatus
-from matcher.phrases import Lang
+from meute.api.routes.pavilions import SheetQuery
+from meute.api.service import stored_tender
+from meute.graph.model import Evaluation, NoteText, Proposal, ProposalStatus
+from meute.matcher.phrases import Lang
 
 router = APIRouter(tags=["proposals"])
 

@@ -8,22 +8,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
-from api.auth import OfficerDep
-from api.deps import LangQuery, SettingsDep, StoreDep
-from api.disconnect import until_disconnected
-from api.examples import (
+from meute.api.auth import OfficerDep
+from meute.api.deps import LangQuery, SettingsDep, StoreDep
+from meute.api.disconnect import until_disconnected
+from meute.api.examples import (
     MATCH_RESULT_EXAMPLE,
     TENDER_EXAMPLE,
     WRITE_REPORT_EXAMPLE,
     example_response,
     page,
 )
-from api.pages import LimitQuery, OffsetQuery, Page
-from api.routes.firms import ReaderDep
-from api.service import match_tender, stored_tender
-from graph.model import MatchResult, Tender
-from matcher.phrases import Lang
-from matcher.propose import Mode
+from meute.api.pages import LimitQuery, OffsetQuery, Page
+from meute.api.routes.firms import ReaderDep
+from meute.api.service import match_tender, stored_tender
+from meute.graph.model import MatchResult, Tender
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import Mode
 
 router = APIRouter(tags=["tenders"])
 

@@ -20,13 +20,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from api.app import create_app
-from api.auth import Role, create_key
-from api.service import import_document, showcase_document
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from scoring.suggest import cpv_suggester
+from meute.api.app import create_app
+from meute.api.auth import Role, create_key
+from meute.api.service import import_document, showcase_document
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
+from meute.scoring.suggest import cpv_suggester
 from tests.neo4j_server import open_test_store
 
 CHROMIUM_ARGS = [

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
-from api.exports import TERM_LABELS
-from api.service import showcase_tender
-from graph.model import Tender
+from meute.api.exports import TERM_LABELS
+from meute.api.service import showcase_tender
+from meute.graph.model import Tender
 from tests.browser.conftest import LiveServer, log_in
 
 pytestmark = pytest.mark.browser

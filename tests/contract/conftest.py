@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from api.service import import_document, showcase_document
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
+from meute.api.service import import_document, showcase_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
 from tests.neo4j_server import open_test_store
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.settings import SearchSettings, Settings
-from graph.store import GraphStore
+from meute.api.settings import SearchSettings, Settings
+from meute.graph.store import GraphStore
 from tests.conftest import keyed_client
 
 TENDER = "bouake-hospital"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from api.service import decp_document, find_partners, import_document
-from graph.decp import DecpImport
-from graph.model import CollaborationKind
-from graph.store import GraphStore
+from meute.api.service import decp_document, find_partners, import_document
+from meute.graph.decp import DecpImport
+from meute.graph.model import CollaborationKind
+from meute.graph.store import GraphStore
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
 

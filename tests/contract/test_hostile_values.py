@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
-from api.settings import Settings
-from graph.embedded import UNREADABLE, EmbeddedStore
-from graph.model import Tender
-from graph.neo4j_store import Neo4jStore
-from graph.store import GraphStore
+from meute.api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
+from meute.api.settings import Settings
+from meute.graph.embedded import UNREADABLE, EmbeddedStore
+from meute.graph.model import Tender
+from meute.graph.neo4j_store import Neo4jStore
+from meute.graph.store import GraphStore
 from tests.conftest import keyed_client
 
 TENDER = "bouake-hospital"

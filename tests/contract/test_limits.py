@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
-from api.settings import LimitSettings, Settings
-from graph.store import GraphStore
+from meute.api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
+from meute.api.settings import LimitSettings, Settings
+from meute.graph.store import GraphStore
 from tests.conftest import keyed_client
 
 JSON = {"content-type": "application/json"}

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from api.service import import_decp, import_sirene
-from graph.embedded import EmbeddedStore
-from graph.model import CollaborationKind, CompanyCategory, Fact, FactSource, Region
-from graph.store import FirmQuery, GraphStore
+from meute.api.service import import_decp, import_sirene
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import CollaborationKind, CompanyCategory, Fact, FactSource, Region
+from meute.graph.store import FirmQuery, GraphStore
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 DECP_2019 = sorted((FIXTURES / "decp").glob("*.zip"))

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from graph.errors import InvalidInput
-from graph.model import Collaboration, ExportMaturity, HeadcountBand, Region, Tender
-from graph.store import FirmQuery, GraphStore
+from meute.graph.errors import InvalidInput
+from meute.graph.model import Collaboration, ExportMaturity, HeadcountBand, Region, Tender
+from meute.graph.store import FirmQuery, GraphStore
 from tests.unit.factories import make_firm, valid_siren
 
 HOSTILE = 'Bâtir "l\'Ouest" `x` }) DETACH DELETE n // <script>alert(1)</script>'

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from api.service import ImportDocument, import_document, ted_document
-from graph.store import GraphStore
-from graph.ted import TedImport
+from meute.api.service import ImportDocument, import_document, ted_document
+from meute.graph.store import GraphStore
+from meute.graph.ted import TedImport
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ted"
 

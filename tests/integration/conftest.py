@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from api.service import import_document, showcase_document
-from graph.embedded import EmbeddedStore
-from graph.neo4j_store import Neo4jStore
+from meute.api.service import import_document, showcase_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.neo4j_store import Neo4jStore
 from tests.neo4j_server import open_test_store
 
 ROOT = Path(__file__).resolve().parents[2]

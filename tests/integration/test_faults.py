@@ -13,13 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from neo4j import GraphDatabase
 
-from api.app import create_app
-from api.deps import app_store
-from api.keys import Role, create_key
-from api.settings import Settings
-from graph.model import Firm
-from graph.neo4j_store import Neo4jStore
-from graph.synth import generate, write_dataset
+from meute.api.app import create_app
+from meute.api.deps import app_store
+from meute.api.keys import Role, create_key
+from meute.api.settings import Settings
+from meute.graph.model import Firm
+from meute.graph.neo4j_store import Neo4jStore
+from meute.graph.synth import generate, write_dataset
 from tests.integration.conftest import ROOT, LocalServer
 
 pytestmark = pytest.mark.neo4j

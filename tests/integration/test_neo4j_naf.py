@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from neo4j import GraphDatabase
 
-from graph.neo4j_store import Neo4jStore
+from meute.graph.neo4j_store import Neo4jStore
 from tests.neo4j_server import open_test_store
 from tests.unit.factories import make_firm, valid_siren
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.service import match_tender, showcase_document
-from graph.embedded import EmbeddedStore
-from graph.model import MatchResult
-from graph.neo4j_store import Neo4jStore
-from matcher.propose import MatchOptions
+from meute.api.cli import app
+from meute.api.service import match_tender, showcase_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import MatchResult
+from meute.graph.neo4j_store import Neo4jStore
+from meute.matcher.propose import MatchOptions
 
 pytestmark = pytest.mark.neo4j
 TENDERS = [t.id for t in showcase_document().tenders]

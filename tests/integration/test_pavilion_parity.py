@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from api.examples import PAVILION_EXAMPLE
-from api.exports import pavilion_csv
-from api.service import shortlist_pavilion
-from graph.embedded import EmbeddedStore
-from graph.model import PavilionRequest
-from graph.neo4j_store import Neo4jStore
+from meute.api.examples import PAVILION_EXAMPLE
+from meute.api.exports import pavilion_csv
+from meute.api.service import shortlist_pavilion
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import PavilionRequest
+from meute.graph.neo4j_store import Neo4jStore
 
 pytestmark = pytest.mark.neo4j
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.embedded import EmbeddedStore
-from graph.neo4j_store import Neo4jStore
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.neo4j_store import Neo4jStore
 from tests.unit.test_relevance import TRAINING, health_pavilion, training_lot_winners
 
 pytestmark = pytest.mark.neo4j

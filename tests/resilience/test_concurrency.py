@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from api.auth import Role, create_key
-from api.examples import FIRM_EXAMPLE
-from api.service import import_document, showcase_document
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
+from meute.api.auth import Role, create_key
+from meute.api.examples import FIRM_EXAMPLE
+from meute.api.service import import_document, showcase_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
 from tests.neo4j_server import open_test_store
 from tests.server_process import ServerProcess
 from tests.unit.factories import valid_siren

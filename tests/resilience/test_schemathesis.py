@@ -13,11 +13,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api.app import create_app
-from api.auth import Role, create_key
-from api.service import import_document, showcase_document
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
+from meute.api.app import create_app
+from meute.api.auth import Role, create_key
+from meute.api.service import import_document, showcase_document
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
 
 STORE = EmbeddedStore(None)
 import_document(STORE, showcase_document())

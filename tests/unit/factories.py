@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph.model import Capability, Firm, HeadcountBand, Region, Tender
+from meute.graph.model import Capability, Firm, HeadcountBand, Region, Tender
 
 __all__ = ["hospital_tender", "make_firm", "valid_siren"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
+from meute.api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
 BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import Role, authenticate, create_key, list_keys, revoke_key
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.errors import InvalidInput, NotFound
+from meute.api.app import create_app
+from meute.api.auth import Role, authenticate, create_key, list_keys, revoke_key
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import InvalidInput, NotFound
 from tests.conftest import keyed_client
 
 OFFICER, SME, VIEWER = Role.OFFICER, Role.SME, Role.VIEWER

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from api.examples import PAVILION_EXAMPLE
-from api.exports import CONSORTIUM_HEADERS, PAVILION_HEADERS, XLSX_MEDIA_TYPE
-from api.service import import_document, showcase_document, showcase_tender
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
+from meute.api.examples import PAVILION_EXAMPLE
+from meute.api.exports import CONSORTIUM_HEADERS, PAVILION_HEADERS, XLSX_MEDIA_TYPE
+from meute.api.service import import_document, showcase_document, showcase_tender
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
 from tests.conftest import keyed_client
 from tests.unit.factories import valid_siren
 

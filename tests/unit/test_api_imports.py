@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.examples import FIRM_EXAMPLE
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
+from meute.api.examples import FIRM_EXAMPLE
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
 from tests.conftest import keyed_client
 from tests.neo4j_server import open_test_store
 from tests.unit.factories import valid_siren

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.examples import PAVILION_EXAMPLE
-from api.service import import_document, showcase_document, showcase_tender
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
+from meute.api.app import create_app
+from meute.api.examples import PAVILION_EXAMPLE
+from meute.api.service import import_document, showcase_document, showcase_tender
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
 from tests.conftest import keyed_client
 from tests.unit.test_phrases import assert_french
 

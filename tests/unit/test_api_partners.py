@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.examples import TENDER_EXAMPLE
-from graph.embedded import EmbeddedStore
+from meute.api.examples import TENDER_EXAMPLE
+from meute.graph.embedded import EmbeddedStore
 from tests.unit.factories import valid_siren
 
 

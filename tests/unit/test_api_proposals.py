@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from api.auth import Role
-from api.examples import PAVILION_EXAMPLE
-from api.service import import_document, showcase_document
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from scoring.consortium import ObjectiveWeights, objective
+from meute.api.auth import Role
+from meute.api.examples import PAVILION_EXAMPLE
+from meute.api.service import import_document, showcase_document
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
+from meute.scoring.consortium import ObjectiveWeights, objective
 from tests.conftest import keyed_client
 from tests.neo4j_server import open_test_store
 

@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from api.auth import authenticate
-from api.cli import app
-from api.examples import PAVILION_EXAMPLE
-from graph.embedded import EmbeddedStore
+from meute.api.auth import authenticate
+from meute.api.cli import app
+from meute.api.examples import PAVILION_EXAMPLE
+from meute.graph.embedded import EmbeddedStore
 
 runner = CliRunner()
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"

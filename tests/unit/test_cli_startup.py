@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from meute.api.cli import app
 
 runner = CliRunner()
 HEAVY = ("sklearn", "scipy", "fastapi", "neo4j", "openpyxl", "fpdf")
@@ -16,7 +16,7 @@ HEAVY = ("sklearn", "scipy", "fastapi", "neo4j", "openpyxl", "fpdf")
 PROBE = """
 import sys
 from typer.testing import CliRunner
-from api.cli import app
+from meute.api.cli import app
 result = CliRunner().invoke(app, sys.argv[1:])
 assert result.exit_code == 0, result.output
 print(" ".join(sorted({name.split(".")[0] for name in sys.modules} & set(%r))))

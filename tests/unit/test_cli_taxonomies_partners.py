@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.embedded import EmbeddedStore
+from meute.api.cli import app
+from meute.graph.embedded import EmbeddedStore
 from tests.unit.factories import valid_siren
 
 runner = CliRunner()

@@ -14,15 +14,15 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from api.app import create_app
-from api.auth import COOKIE, Role, create_key, revoke_key
-from api.console import firms, imports, pavilion, session, tenders, tracking
-from api.console.network import network
-from api.exports import TERM_LABELS
-from api.service import showcase_tender
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.model import Collaboration, Consortium, ConsortiumMember, Region
+from meute.api.app import create_app
+from meute.api.auth import COOKIE, Role, create_key, revoke_key
+from meute.api.console import firms, imports, pavilion, session, tenders, tracking
+from meute.api.console.network import network
+from meute.api.exports import TERM_LABELS
+from meute.api.service import showcase_tender
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import Collaboration, Consortium, ConsortiumMember, Region
 from tests.unit.factories import valid_siren
 
 BOUAKE = "bouake-hospital"

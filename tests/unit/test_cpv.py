@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph import cpv
-from graph.errors import InvalidInput
+from meute.graph import cpv
+from meute.graph.errors import InvalidInput
 
 TAXONOMY = cpv.taxonomy()
 ALL_CODES = sorted(TAXONOMY.entries)

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from api.disconnect import until_disconnected
-from api.service import import_document, prepare_problem, showcase_document
-from graph.embedded import EmbeddedStore
-from graph.errors import TimedOut
-from matcher.deadline import Deadline
-from matcher.exact import solve_exact
-from matcher.problem import MatchProblem
-from matcher.propose import MatchOptions, Mode, solve
+from meute.api.disconnect import until_disconnected
+from meute.api.service import import_document, prepare_problem, showcase_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import TimedOut
+from meute.matcher.deadline import Deadline
+from meute.matcher.exact import solve_exact
+from meute.matcher.problem import MatchProblem
+from meute.matcher.propose import MatchOptions, Mode, solve
 
 TENDER = "bouake-hospital"
 

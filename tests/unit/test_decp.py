@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from graph.decp import (
+from meute.graph.decp import (
     DecpImport,
     co_winning_kind,
     department_of,
@@ -20,8 +20,8 @@ from graph.decp import (
     region_of_place,
     repair_text,
 )
-from graph.errors import InvalidInput
-from graph.model import MAX_TEXT, CollaborationKind, HeadcountBand, Region, luhn_valid
+from meute.graph.errors import InvalidInput
+from meute.graph.model import MAX_TEXT, CollaborationKind, HeadcountBand, Region, luhn_valid
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
 INFO = FIXTURES / "decp_marches-publics.info_2019-03-07.json.zip"

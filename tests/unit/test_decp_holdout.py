@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.decp import read_decp
+from meute.graph.decp import read_decp
 from tests.unit.test_decp import A, B, C, record, titulaire, write
 
 

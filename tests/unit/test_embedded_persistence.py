@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph import durable, embedded
-from graph.embedded import EmbeddedStore
-from graph.model import Collaboration
+from meute.graph import durable, embedded
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import Collaboration
 from tests.unit.factories import make_firm, valid_siren
 
 

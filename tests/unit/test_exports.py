@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from api.exports import (
+from meute.api.exports import (
     CONSORTIUM_HEADERS,
     PAVILION_HEADERS,
     Brief,
@@ -22,7 +22,7 @@ from api.exports import (
     pavilion_csv,
     pavilion_xlsx,
 )
-from graph.model import (
+from meute.graph.model import (
     Consortium,
     ConsortiumMember,
     ExportMaturity,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from graph.facts import merge_firm, with_facts
-from graph.model import (
+from meute.graph.facts import merge_firm, with_facts
+from meute.graph.model import (
     CompanyCategory,
     Fact,
     FactSource,

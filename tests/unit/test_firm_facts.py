@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from api.auth import Role, create_key
-from api.service import (
+from meute.api.auth import Role, create_key
+from meute.api.service import (
     find_partners,
     import_decp,
     import_sirene,
@@ -26,10 +26,10 @@ from api.service import (
     shortlist_pavilion,
     showcase_tender,
 )
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible
-from graph.model import (
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible
+from meute.graph.model import (
     Fact,
     FactSource,
     Firm,
@@ -39,8 +39,8 @@ from graph.model import (
     Tender,
     TenderConstraints,
 )
-from graph.sirene import UNITE_LEGALE_HEADER
-from matcher.propose import MatchOptions
+from meute.graph.sirene import UNITE_LEGALE_HEADER
+from meute.matcher.propose import MatchOptions
 from tests.conftest import keyed_client
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -13,11 +13,11 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from api.auth import Role, create_key
-from api.service import ImportDocument, import_document
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from graph.synth import generate
+from meute.api.auth import Role, create_key
+from meute.api.service import ImportDocument, import_document
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.store import GraphStore
+from meute.graph.synth import generate
 from tests.neo4j_server import open_test_store
 from tests.server_process import ServerProcess
 
@@ -35,7 +35,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
 
 def _store(env: dict[str, str]) -> GraphStore:
     if env["MEUTE_GRAPH"] == "neo4j":
-        from graph.neo4j_store import Neo4jStore
+        from meute.graph.neo4j_store import Neo4jStore
 
         return Neo4jStore(
             env["MEUTE_NEO4J_URI"],

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph.model import Tender
-from matcher.phrases import Lang
-from matcher.propose import MatchOptions, propose
-from scoring.fit import fit_matrix
-from scoring.language import detect_language, text_comparable
-from scoring.text import text_model
+from meute.graph.model import Tender
+from meute.matcher.phrases import Lang
+from meute.matcher.propose import MatchOptions, propose
+from meute.scoring.fit import fit_matrix
+from meute.scoring.language import detect_language, text_comparable
+from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.errors import Infeasible
-from graph.model import Collaboration, Firm
-from matcher.diversity import lot_changes, mean_pairwise_changes
-from matcher.propose import MatchOptions, lot_codes, propose
-from scoring.consortium import ObjectiveWeights
+from meute.graph.errors import Infeasible
+from meute.graph.model import Collaboration, Firm
+from meute.matcher.diversity import lot_changes, mean_pairwise_changes
+from meute.matcher.propose import MatchOptions, lot_codes, propose
+from meute.scoring.consortium import ObjectiveWeights
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 BUILDERS = [

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from graph.errors import Problem, problems_from_validation
-from graph.model import (
+from meute.graph.errors import Problem, problems_from_validation
+from meute.graph.model import (
     MAX_NAME,
     Capability,
     Collaboration,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import examples
-from api.app import create_app
-from api.jobs import ImportJob
-from graph.embedded import EmbeddedStore
-from graph.model import (
+from meute.api import examples
+from meute.api.app import create_app
+from meute.api.jobs import ImportJob
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.model import (
     Evaluation,
     Firm,
     MatchResult,

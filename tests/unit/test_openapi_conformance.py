@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.keys import Role, create_key
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
+from meute.api.app import create_app
+from meute.api.keys import Role, create_key
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
 
 # Values for path parameters: a stored one first, then unknown and ill-formed ones.
 PATH_VALUES = {

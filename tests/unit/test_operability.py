@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.logs import configure_logging
-from api.settings import Settings
-from graph.embedded import EmbeddedStore
+from meute.api.app import create_app
+from meute.api.logs import configure_logging
+from meute.api.settings import Settings
+from meute.graph.embedded import EmbeddedStore
 from tests.conftest import keyed_client
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
@@ -43,7 +43,7 @@ def test_health_answers_before_the_store_is_loaded(
     showcase_store: EmbeddedStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     release = threading.Event()
-    monkeypatch.setattr("api.app.text_model", lambda: release.wait(30))
+    monkeypatch.setattr("meute.api.app.text_model", lambda: release.wait(30))
     with TestClient(create_app(showcase_store, Settings(data_dir=data_dir))) as client:
         health = client.get("/health").json()
         assert health["status"] == "ok" and health["ready"] is False
@@ -147,7 +147,7 @@ def test_slow_matches_are_logged_with_their_timings(
 
 
 def test_text_logs_are_one_readable_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from api.logs import logger
+    from meute.api.logs import logger
 
     configure_logging("text")
     configure_logging("text")  # configured twice, still logged once
@@ -186,8 +186,8 @@ def test_openapi_declares_the_security_schemes_and_problem_responses() -> None:
 def test_import_jobs_log_start_progress_and_failure_with_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from api.jobs import JobProgress, JobRunner, new_job_id
-    from graph.store import ImportReport
+    from meute.api.jobs import JobProgress, JobRunner, new_job_id
+    from meute.graph.store import ImportReport
 
     configure_logging("json")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from api.service import find_partners
-from graph.embedded import EmbeddedStore
-from graph.errors import InvalidInput, NotFound
-from graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm, Region, Tender
-from graph.store import DivisionCooccurrence
-from matcher.partners import PartnerWeights, rank_partners
-from scoring.complement import DivisionAffinity, division_profile, shared_partners
+from meute.api.service import find_partners
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import InvalidInput, NotFound
+from meute.graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm, Region, Tender
+from meute.graph.store import DivisionCooccurrence
+from meute.matcher.partners import PartnerWeights, rank_partners
+from meute.scoring.complement import DivisionAffinity, division_profile, shared_partners
 from tests.unit.factories import make_firm, valid_siren
 
 BUILDER, IMAGING, IMAGING_2, BUILDER_2, TRAINER, ARCHITECT, HUB = (

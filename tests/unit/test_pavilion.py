@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from graph.errors import Infeasible, InvalidInput, problems_from_validation
-from graph.model import ExportMaturity, Firm, PavilionRequest, PavilionResult, Region
-from matcher.pavilion import (
+from meute.graph.errors import Infeasible, InvalidInput, problems_from_validation
+from meute.graph.model import ExportMaturity, Firm, PavilionRequest, PavilionResult, Region
+from meute.matcher.pavilion import (
     PavilionScore,
     PavilionWeights,
     greedy_swap,
     select_pavilion,
     theme_codes,
 )
-from scoring.text import text_model
+from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
 MEDICAL = {"title": "Équipements médicaux", "cpv": ["33100000"]}

@@ -9,13 +9,13 @@ import string
 
 import pytest
 
-from api.proposals import evaluate_assignment
-from api.service import find_partners, match_tender, shortlist_pavilion, showcase_tender
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible
-from graph.model import PavilionRequest, Region
-from matcher.phrases import PHRASES, Lang, listing, phrase, region_words
-from matcher.propose import MatchOptions
+from meute.api.proposals import evaluate_assignment
+from meute.api.service import find_partners, match_tender, shortlist_pavilion, showcase_tender
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible
+from meute.graph.model import PavilionRequest, Region
+from meute.matcher.phrases import PHRASES, Lang, listing, phrase, region_words
+from meute.matcher.propose import MatchOptions
 
 # Words of the English templates that must never reach a French text.
 ENGLISH = ("Takes lot", "Leads", "delivers", "exporter", "based in", "fit ", "SME", "firm")

@@ -11,17 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.service import match_tender, shortlist_pavilion, showcase_tender
-from graph.embedded import EmbeddedStore
-from graph.errors import Infeasible
-from graph.model import Firm, Lot, PavilionRequest
-from graph.store import GraphStore
-from matcher.propose import MatchOptions, lot_codes
-from matcher.search import CONSISTENT_TOP
-from scoring.fit import fit_matrix
-from scoring.learnt import FEATURES, FirmLotRanker, lot_features
-from scoring.suggest import cpv_suggester
-from scoring.text import text_model
+from meute.api.service import match_tender, shortlist_pavilion, showcase_tender
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import Infeasible
+from meute.graph.model import Firm, Lot, PavilionRequest
+from meute.graph.store import GraphStore
+from meute.matcher.propose import MatchOptions, lot_codes
+from meute.matcher.search import CONSISTENT_TOP
+from meute.scoring.fit import fit_matrix
+from meute.scoring.learnt import FEATURES, FirmLotRanker, lot_features
+from meute.scoring.suggest import cpv_suggester
+from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
 HEALTH_THEMES = [
@@ -97,7 +97,7 @@ def test_lot_below_the_floor_is_reported_with_its_reason(showcase_store: Embedde
 
 
 def test_relevance_floor_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.settings import Settings
+    from meute.api.settings import Settings
 
     monkeypatch.setenv("MEUTE_SEARCH__RELEVANCE_FLOOR", "0.45")
     assert Settings().match_options().relevance_floor == 0.45

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from graph import cpv
-from graph.model import (
+from meute.graph import cpv
+from meute.graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,
@@ -20,8 +20,8 @@ from graph.model import (
     Lot,
     Tender,
 )
-from scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover
-from scoring.consortium import (
+from meute.scoring.columns import BAND_TURNOVER_EUR, FirmColumns, estimated_turnover
+from meute.scoring.consortium import (
     COLLABORATION_KIND_WEIGHT,
     LINEAR_TERMS,
     MATURITY_SCORE,
@@ -32,7 +32,7 @@ from scoring.consortium import (
     objective,
     readiness_scores,
 )
-from scoring.fit import (
+from meute.scoring.fit import (
     LEVEL_DECAY,
     FitWeights,
     capacity_score,
@@ -44,7 +44,7 @@ from scoring.fit import (
     evidence_score,
     fit_matrix,
 )
-from scoring.text import TextModel, firm_text, lot_text, text_model
+from meute.scoring.text import TextModel, firm_text, lot_text, text_model
 from tests.unit.factories import make_firm, valid_siren
 
 TERMS = (

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from graph import cpv
-from graph.model import Collaboration, ExportMaturity, Firm, Tender
-from graph.store import neighbourhood_prefix
-from graph.synth import METROPOLITAN_REGIONS
+from meute.graph import cpv
+from meute.graph.model import Collaboration, ExportMaturity, Firm, Tender
+from meute.graph.store import neighbourhood_prefix
+from meute.graph.synth import METROPOLITAN_REGIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOWCASE = ROOT / "fixtures" / "showcase"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from api.service import import_sirene
-from graph.embedded import EmbeddedStore
-from graph.errors import InvalidInput
-from graph.model import (
+from meute.api.service import import_sirene
+from meute.graph.embedded import EmbeddedStore
+from meute.graph.errors import InvalidInput
+from meute.graph.model import (
     CompanyCategory,
     Fact,
     FactSource,
@@ -22,7 +22,7 @@ from graph.model import (
     Region,
     provenance_of_all,
 )
-from graph.sirene import ETABLISSEMENT_HEADER, UNITE_LEGALE_HEADER, read_sirene
+from meute.graph.sirene import ETABLISSEMENT_HEADER, UNITE_LEGALE_HEADER, read_sirene
 from tests.unit.factories import valid_siren
 
 SIRENE = Path(__file__).resolve().parents[2] / "fixtures" / "sirene"

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.service import showcase_document
-from graph.errors import Infeasible
-from graph.model import (
+from meute.api.service import showcase_document
+from meute.graph.errors import Infeasible
+from meute.graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,
@@ -33,15 +33,15 @@ from graph.model import (
     Tender,
     TenderConstraints,
 )
-from matcher import propose as propose_module
-from matcher.diversity import lot_changes, mean_pairwise_changes
-from matcher.exact import solve_exact
-from matcher.infeasibility import explain_infeasibility
-from matcher.problem import MatchProblem, build_problem
-from matcher.propose import MatchOptions, Mode, lot_codes, propose
-from matcher.search import Evaluator, beam_search, fast_solve
-from scoring.fit import fit_matrix
-from scoring.text import text_model
+from meute.matcher import propose as propose_module
+from meute.matcher.diversity import lot_changes, mean_pairwise_changes
+from meute.matcher.exact import solve_exact
+from meute.matcher.infeasibility import explain_infeasibility
+from meute.matcher.problem import MatchProblem, build_problem
+from meute.matcher.propose import MatchOptions, Mode, lot_codes, propose
+from meute.matcher.search import Evaluator, beam_search, fast_solve
+from meute.scoring.fit import fit_matrix
+from meute.scoring.text import text_model
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 Assignment = tuple[int, ...]

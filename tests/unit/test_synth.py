@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import cpv
-from graph.model import (
+from meute.graph import cpv
+from meute.graph.model import (
     Collaboration,
     CollaborationKind,
     ExportMaturity,
@@ -24,8 +24,8 @@ from graph.model import (
     Region,
     luhn_valid,
 )
-from graph.sectors import PLACE_NAMES, SECTORS, SECTORS_BY_KEY, national_shares
-from graph.synth import (
+from meute.graph.sectors import PLACE_NAMES, SECTORS, SECTORS_BY_KEY, national_shares
+from meute.graph.synth import (
     METROPOLITAN_REGIONS,
     SynthConfig,
     degree_counts,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import cpv, naf
-from scoring.text import TextModel, code_kind, firm_text, purchase_kind, text_model
+from meute.graph import cpv, naf
+from meute.scoring.text import TextModel, code_kind, firm_text, purchase_kind, text_model
 from tests.unit.factories import make_firm
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase" / "firms.json"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.errors import InvalidInput
-from graph.model import TenderSource
-from graph.ted import TED_COLUMNS, TedImport, lot_identifier, read_ted
+from meute.api.cli import app
+from meute.graph.errors import InvalidInput
+from meute.graph.model import TenderSource
+from meute.graph.ted import TED_COLUMNS, TedImport, lot_identifier, read_ted
 
 TED = Path(__file__).resolve().parents[2] / "fixtures" / "ted"
 
