@@ -1,6 +1,6 @@
 """A real foreign workload: every TED notice of 3 lots or more matched against the real DECP graph.
 
-    .venv/bin/python benchmarks/ted_workload.py [--floor 0.5] [--top 10]
+    .venv/bin/python benchmarks/ted_workload.py [--top 10]
 
 Reads the TED samples (``fixtures/ted/*/*.csv.gz``) as ``meute import ted`` does, keeps the
 notices of 3 lots or more, builds the graph from every ``fixtures/decp`` file that the DECP
@@ -11,9 +11,8 @@ with the same graph), through the same use case as the CLI and the API. It print
 - the notices kept, and those of 3 lots or more that the import refused (with the reason);
 - every tender's outcome: ranked consortia, or an explained infeasibility; a crash is counted
   (and must be 0);
-- **lots covered**: share of lots whose best candidate's relevance reaches the floor; the floor
-  is the matcher's relevance floor when its options have one, else ``--floor`` (provisional,
-  until the matcher has its own);
+- **lots covered**: share of lots whose best candidate's relevance reaches the matcher's
+  relevance floor (``MEUTE_SEARCH__RELEVANCE_FLOOR``; firms below it are never proposed);
 - **complete consortia**: share of tenders whose best consortium covers every lot, and every
   lot above the floor;
 - **CPV agreement**: for each lot of a best consortium, whether the capability that backs its
@@ -27,7 +26,6 @@ with the same graph), through the same use case as the CLI and the API. It print
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import time
@@ -66,15 +64,6 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def matcher_floor(options: MatchOptions) -> float | None:
-    """The matcher's own relevance floor, if its options have one (a field named *floor*)."""
-    for option in dataclasses.fields(options):
-        if "floor" in option.name:
-            value = getattr(options, option.name)
-            return float(value) if value is not None else None
-    return None
-
-
 @dataclass
 class Outcome:
     """What matching one tender on one store gave."""
@@ -95,8 +84,8 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
     started = time.perf_counter()
     try:
         problem, collaborations = prepare_problem(store, tender, options)
-        chosen = solve(problem, options)
-        result = present(problem, chosen, collaborations, options.lang)
+        chosen, timed_out = solve(problem, options)
+        result = present(problem, chosen, timed_out, collaborations, options.lang)
     except Infeasible as error:
         seconds = time.perf_counter() - started
         lots = [p.field[5:-1] for p in error.problems if p.field.startswith("lots[")]
@@ -189,13 +178,10 @@ def share(part: int, whole: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--floor", type=float, default=0.5, help="provisional relevance floor")
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
     options = MatchOptions(top=args.top)
-    own_floor = matcher_floor(options)
-    floor = own_floor if own_floor is not None else args.floor
-    floor_origin = "the matcher's" if own_floor is not None else "--floor, provisional"
+    floor = options.relevance_floor
     started = time.perf_counter()
 
     _, ted = ted_document(sorted((FIXTURES / "ted").glob("*/*.csv.gz")))
@@ -265,9 +251,7 @@ def main() -> None:
     table.add_row(
         "lots some firm can take (a capability near their codes)", share(len(near), lots_total)
     )
-    table.add_row(
-        f"lots covered above the floor {floor} ({floor_origin})", share(covered, lots_total)
-    )
+    table.add_row(f"lots covered above the relevance floor {floor}", share(covered, lots_total))
     unused = ", ".join(f"{code} {count}" for code, count in languages.most_common())
     table.add_row(
         "lots matched on codes alone (words in another language)",
