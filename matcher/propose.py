@@ -27,7 +27,7 @@ from meute.matcher.problem import MatchProblem, build_problem
 from meute.matcher.search import fast_solve
 from meute.scoring.consortium import ObjectiveWeights
 from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights
-from meute.scoring.suggest import cpv_suggester
+from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import TextModel, lot_text, text_model
 
 __all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
@@ -81,7 +81,7 @@ def lot_codes(
 
     Suggestions come from the model learnt on real awards (:func:`scoring.suggest.cpv_suggester`);
     a lot for which it has no confident code gets the codes whose labels are closest to its words
-    (``model``, by default :func:`scoring.text.text_model`).
+    (``model``, by default :func:`scoring.text.text_model`), the deepest of each branch.
     """
     codes = {}
     for lot in tender.lots:
@@ -94,7 +94,7 @@ def lot_codes(
             codes[lot.id] = [suggestion.code for suggestion in learnt]
         else:
             closest = (model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes)
-            codes[lot.id] = [code for code, _ in closest]
+            codes[lot.id] = deepest_codes([code for code, _ in closest])
     return codes
 
 

@@ -35,7 +35,7 @@ from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.decp import fixture_objet_codes
 from meute.scoring.text import code_kind, purchase_kind
 
-__all__ = ["CpvSuggester", "Suggestion", "cpv_suggester", "fold_text"]
+__all__ = ["CpvSuggester", "Suggestion", "cpv_suggester", "deepest_codes", "fold_text"]
 
 # Number of nearest training texts that vote for codes within a division.
 NEIGHBOURS = 15
@@ -61,6 +61,18 @@ def fold_text(text: str) -> str:
     text = text.casefold().replace("œ", "oe").replace("æ", "ae")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", text)
+
+
+def deepest_codes(codes: Sequence[str]) -> list[str]:
+    """``codes`` without those under which a finer one of ``codes`` lies (the deepest of each
+    branch, in their order): a division such as 85 (health *and* social work) is too broad to
+    stand beside the precise codes found under it.
+    """
+    return [
+        code
+        for code in codes
+        if not any(other != code and other.startswith(code.rstrip("0")) for other in codes)
+    ]
 
 
 def _prefixes(code: str) -> list[str]:
@@ -183,12 +195,7 @@ class CpvSuggester:
             return []
         found = self.code_probabilities(text)
         confident = {code: p for code, p in found.items() if p >= self.confidence}
-        # Keep a code only if no finer confident code lies under it (the deepest of its branch).
-        deepest = [
-            code
-            for code in confident
-            if not any(other != code and other.startswith(code.rstrip("0")) for other in confident)
-        ]
+        deepest = deepest_codes(list(confident))
         deepest.sort(key=lambda code: (-confident[code], -len(code.rstrip("0")), code))
         return [Suggestion(code, round(confident[code], 4)) for code in deepest[:top]]
 

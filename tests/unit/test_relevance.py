@@ -16,11 +16,12 @@ from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
 from meute.graph.model import Firm, Lot, PavilionRequest
 from meute.graph.store import GraphStore
+from meute.matcher.pavilion import theme_codes
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import FEATURES, FirmLotRanker, lot_features
-from meute.scoring.suggest import cpv_suggester
+from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
@@ -189,3 +190,19 @@ def test_learnt_ranker_prefers_the_firm_that_did_the_work() -> None:
     scores = ranker.score(features[0])
     assert scores[0] > scores[1] and scores[0] > scores[2]
     assert set(ranker.weights()) == set(FEATURES)
+
+
+def test_deepest_codes_drop_a_branch_root_under_which_a_finer_code_lies() -> None:
+    codes = ["85100000", "85140000", "85000000", "80530000"]
+    assert deepest_codes(codes) == ["85140000", "80530000"]
+
+
+def test_a_theme_the_learnt_model_cannot_place_gets_no_whole_division() -> None:
+    # "e-santé" has no confident learnt code; the label fallback found 85000000 (health *and*
+    # social work) beside finer codes, which put childcare firms on a health pavilion.
+    request = PavilionRequest.model_validate(
+        {"fair": "Salon", "country": "CI", "stands": 2, "themes": [{"title": "e-santé"}]}
+    )
+    assert cpv_suggester().suggest("e-santé") == []
+    [codes] = theme_codes(request)
+    assert codes and all(len(code.rstrip("0")) > 2 for code in codes)
