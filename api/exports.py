@@ -34,6 +34,16 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from meute.api.scores import (
+    CONSORTIUM_TERMS,
+    PAVILION_TERMS,
+    TERM_LABELS,
+    Term,
+    legend,
+    on_100,
+    rank_sentences,
+    shown_on_100,
+)
 from meute.api.security import html_security_headers
 from meute.graph.model import (
     Consortium,
@@ -46,6 +56,9 @@ from meute.graph.model import (
     Provenance,
     Tender,
 )
+from meute.matcher.pavilion import PavilionWeights
+from meute.scoring.consortium import ObjectiveWeights
+from meute.scoring.weights import Weights
 
 __all__ = [
     "CONSORTIUM_HEADERS",
@@ -128,19 +141,6 @@ CONSORTIUM_HEADERS = (
     "Pourquoi",
     "Contact",
 )
-# French names of the score terms, consortium and pavilion alike.
-TERM_LABELS = {
-    "coverage": "Couverture",
-    "fit": "Adéquation",
-    "evidence": "Références",
-    "capacity": "Capacité financière",
-    "cohesion": "Cohésion (travaux communs)",
-    "complementarity": "Complémentarité",
-    "readiness": "Préparation à l'export",
-    "sme": "Part des PME",
-    "regions": "Diversité régionale",
-    "size": "Taille du groupement",
-}
 MATURITY_LABELS = {
     ExportMaturity.FIRST_TIME: "Primo-exportateur",
     ExportMaturity.OCCASIONAL: "Exportateur occasionnel",
@@ -252,7 +252,7 @@ def _pavilion_rows(result: PavilionResult) -> list[list[Cell]]:
             + (marked(" — PME", Fact.SME, firm.estimated) if firm.is_sme else ""),
             marked(MATURITY_LABELS[firm.maturity], Fact.MATURITY, firm.estimated),
             ", ".join(firm.themes),
-            firm.score,
+            on_100(firm.score),
             firm.why,
             firm.contact_email or "",
         ]
@@ -272,7 +272,7 @@ def _consortium_rows(
     return [
         [
             consortium.rank,
-            consortium.score,
+            on_100(consortium.score),
             member.siren,
             member.name,
             ", ".join(titles[lot] for lot in member.lots),
@@ -299,7 +299,7 @@ def _csv(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _decimal(cell)
+                _decimal(cell, 1)
                 if isinstance(cell, float)
                 else f"'{cell}"
                 if isinstance(cell, str) and cell.startswith(FORMULA_START)
@@ -329,7 +329,7 @@ def _xlsx(sheets: Sequence[_Sheet]) -> bytes:
                     cell.data_type = "s"  # never a formula, whatever it starts with
                     cell.alignment = Alignment(wrap_text=len(cell.value) > 60, vertical="top")
                 elif isinstance(cell.value, float):
-                    cell.number_format = "0.000"
+                    cell.number_format = "0.0"  # scores, out of 100
         for column in worksheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             worksheet.column_dimensions[column[0].column_letter].width = min(60, max(8, width + 2))
@@ -337,6 +337,14 @@ def _xlsx(sheets: Sequence[_Sheet]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _legend_sheet(weights: Weights, terms: Mapping[str, Term]) -> _Sheet:
+    """Each score term with its weight and meaning (scores are out of 100)."""
+    rows: list[list[Cell]] = [
+        [row.label, row.weight, row.meaning] for row in legend(weights, terms)
+    ]
+    return _Sheet("Légende", ("Critère (sur 100)", "Poids (%)", "Signification"), rows)
 
 
 def pavilion_csv(result: PavilionResult) -> bytes:
@@ -351,13 +359,13 @@ def pavilion_xlsx(result: PavilionResult) -> bytes:
         for theme in result.themes
     ]
     terms: list[list[Cell]] = [
-        [TERM_LABELS.get(name, name), value] for name, value in result.breakdown.items()
+        [TERM_LABELS.get(name, name), on_100(value)] for name, value in result.breakdown.items()
     ]
     summary: list[list[Cell]] = [
         ["Salon", result.fair],
         ["Pays hôte", result.country],
         ["Stands", len(result.firms)],
-        ["Score", result.score],
+        ["Score", on_100(result.score)],
         *terms,
         ["Entreprises candidates", result.candidates_considered],
     ]
@@ -366,6 +374,7 @@ def pavilion_xlsx(result: PavilionResult) -> bytes:
             _Sheet("Pavillon", PAVILION_HEADERS, _pavilion_rows(result)),
             _Sheet("Thèmes", ("Thème", "Codes CPV", "Codes suggérés", "Entreprises"), themes),
             _Sheet("Synthèse", ("Indicateur", "Valeur"), summary),
+            _legend_sheet(PavilionWeights(), PAVILION_TERMS),
         ]
     )
 
@@ -381,22 +390,42 @@ def consortia_csv(
 
 
 def consortia_xlsx(
-    tender: Tender, consortia: Sequence[Consortium], firms: Mapping[str, Firm]
+    tender: Tender,
+    consortia: Sequence[Consortium],
+    firms: Mapping[str, Firm],
+    weights: Weights | None = None,
 ) -> bytes:
-    """Members (sheet "Consortiums") and each consortium's score terms ("Détail du score")."""
+    """Members (sheet "Consortiums"), each consortium's score terms and what decided its rank
+    ("Détail du score"), and the legend of the terms ("Légende"), scores out of 100.
+
+    ``weights`` are those the consortia were scored with (the defaults if not given).
+    """
+    weights = weights or ObjectiveWeights()
     terms = list(consortia[0].breakdown) if consortia else []
-    breakdown = [
-        [consortium.rank, consortium.score, *(consortium.breakdown[name] for name in terms)]
-        for consortium in consortia
+    reasons = rank_sentences([c.breakdown for c in consortia], weights)
+    breakdown: list[list[Cell]] = [
+        [
+            consortium.rank,
+            on_100(consortium.score),
+            *(on_100(consortium.breakdown[name]) for name in terms),
+            reason,
+        ]
+        for consortium, reason in zip(consortia, reasons, strict=True)
     ]
     return _xlsx(
         [
             _Sheet("Consortiums", CONSORTIUM_HEADERS, _consortium_rows(tender, consortia, firms)),
             _Sheet(
                 "Détail du score",
-                ("Rang", "Score", *(TERM_LABELS.get(name, name) for name in terms)),
+                (
+                    "Rang",
+                    "Score",
+                    *(TERM_LABELS.get(name, name) for name in terms),
+                    "Ce qui a décidé du rang",
+                ),
                 breakdown,
             ),
+            _legend_sheet(weights, CONSORTIUM_TERMS),
         ]
     )
 
@@ -430,12 +459,20 @@ class Brief:
     score: str
     members: list[BriefMember]
     lots: list[tuple[str, str, str, str]]  # id, title, budget, holder
-    breakdown: list[tuple[str, str]]  # label, value
+    breakdown: list[tuple[str, str, str, str]]  # term, points out of 100, weight, meaning
     generated: str
 
 
-def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> Brief:
-    """The brief of one consortium proposed for ``tender``; ``firms`` gives members' records."""
+def brief(
+    tender: Tender,
+    consortium: Consortium,
+    firms: Mapping[str, Firm],
+    weights: Weights | None = None,
+) -> Brief:
+    """The brief of one consortium proposed for ``tender``; ``firms`` gives members' records,
+    ``weights`` those it was scored with (the defaults if not given), for the score's legend.
+    """
+    weighted = {row.name: row for row in legend(weights or ObjectiveWeights(), CONSORTIUM_TERMS)}
     titles = _lot_labels(tender)
     holder = {lot: member.name for member in consortium.members for lot in member.lots}
     members = []
@@ -470,7 +507,7 @@ def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> 
         budget=_amount(tender.budget, tender.currency),
         deadline=tender.deadline.strftime("%d/%m/%Y") if tender.deadline else "non précisée",
         rank=consortium.rank,
-        score=_decimal(consortium.score, 2),
+        score=f"{shown_on_100(consortium.score)}{NBSP}/{NBSP}100",
         members=members,
         lots=[
             (
@@ -482,8 +519,14 @@ def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> 
             for lot in tender.lots
         ],
         breakdown=[
-            (TERM_LABELS.get(name, name), _decimal(value, 2))
+            (
+                weighted[name].label,
+                shown_on_100(value),
+                f"{_decimal(weighted[name].weight, 0)}{NBSP}%",
+                weighted[name].meaning,
+            )
             for name, value in consortium.breakdown.items()
+            if name in weighted
         ],
         generated=dt.date.today().strftime("%d/%m/%Y"),
     )
@@ -564,7 +607,7 @@ def brief_pdf(content: Brief) -> bytes:
         f"Acheteur{NBSP}: {content.buyer} · Pays{NBSP}: {content.country} · "
         f"Budget{NBSP}: {content.budget} · Date limite{NBSP}: {content.deadline}"
     )
-    pdf.paragraph(f"Score du consortium{NBSP}: {content.score} (sur 1)", bold=True)
+    pdf.paragraph(f"Score du consortium{NBSP}: {content.score}", bold=True)
     pdf.section("Membres")
     pdf.rows(
         ("Raison sociale", "SIREN", "Lots", "Rôle", "PME", "Région", "Contact"),
@@ -589,7 +632,7 @@ def brief_pdf(content: Brief) -> bytes:
     pdf.section("Lots")
     pdf.rows(("Lot", "Intitulé", "Budget", "Titulaire"), content.lots, (12, 80, 32, 58))
     pdf.section("Détail du score")
-    pdf.rows(("Critère", "Valeur"), content.breakdown, (70, 20))
+    pdf.rows(("Critère", "Sur 100", "Poids", "Signification"), content.breakdown, (42, 16, 14, 110))
     pdf.ln(3)
     pdf.paragraph(f"Généré par Meute le {content.generated} — {content.tender_id}", size=7)
     return bytes(pdf.output())
@@ -607,10 +650,14 @@ def consortia_file(
     firms: Mapping[str, Firm],
     format: SheetFormat,
     stem: str,
+    weights: Weights | None = None,
 ) -> Response:
-    """Consortia as a CSV or XLSX file to download."""
-    write = consortia_csv if format is SheetFormat.CSV else consortia_xlsx
-    return file_response(write(tender, consortia, firms), stem, format.value)
+    """Consortia as a CSV or XLSX file to download (``weights`` for the XLSX's legend)."""
+    if format is SheetFormat.CSV:
+        content = consortia_csv(tender, consortia, firms)
+    else:
+        content = consortia_xlsx(tender, consortia, firms, weights)
+    return file_response(content, stem, format.value)
 
 
 def brief_file(
@@ -619,9 +666,10 @@ def brief_file(
     firms: Mapping[str, Firm],
     format: BriefFormat,
     stem: str,
+    weights: Weights | None = None,
 ) -> Response:
     """A consortium's one-page brief as HTML or PDF, shown in the browser."""
-    content = brief(tender, consortium, firms)
+    content = brief(tender, consortium, firms, weights)
     if format is BriefFormat.HTML:
         page = brief_html(content)
         response = file_response(page.encode("utf-8"), stem, "html", inline=True)

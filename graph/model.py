@@ -293,6 +293,7 @@ class Fact(StrEnum):
     MATURITY = "maturity"
     STATUS = "status"
     CONTACT = "contact"
+    PHONE = "phone"
     CERTIFICATIONS = "certifications"
 
 
@@ -308,10 +309,11 @@ FACT_FIELDS: dict[Fact, tuple[str, ...]] = {
     Fact.MATURITY: ("maturity",),
     Fact.STATUS: ("active", "creation_date"),
     Fact.CONTACT: ("contact_email",),
+    Fact.PHONE: ("contact_phone",),
     Fact.CERTIFICATIONS: ("certifications",),
 }
 """The firm fields each fact sets; ``sme`` has none: it is derived (see ``Firm.is_sme``)."""
-PRIVATE_FACTS = frozenset({Fact.TURNOVER, Fact.EXPORT_SHARE, Fact.CONTACT})
+PRIVATE_FACTS = frozenset({Fact.TURNOVER, Fact.EXPORT_SHARE, Fact.CONTACT, Fact.PHONE})
 
 
 class Provenance(_Model):
@@ -336,6 +338,8 @@ def provenance_of_all(source: FactSource, date: dt.date | None = None) -> dict[F
     return dict.fromkeys(Fact, origin)
 
 
+# A telephone number as people write it: digits, spaces, dots, dashes, brackets, a leading +.
+PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,28}$"
 SME_BANDS = frozenset({HeadcountBand.MICRO, HeadcountBand.SMALL, HeadcountBand.MEDIUM})
 SME_MAX_TURNOVER_EUR = 50_000_000
 DECLARED = Provenance(source=FactSource.DECLARED)
@@ -392,6 +396,7 @@ class Firm(FirmProfile):
     turnover_eur: float | None = Field(None, ge=0.0)
     export_share: float = Field(0.0, ge=0.0, le=1.0)
     contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    contact_phone: str | None = Field(None, max_length=30, pattern=PHONE_PATTERN)
 
     @model_validator(mode="before")
     @classmethod
@@ -446,6 +451,7 @@ class FactDeclaration(_Model):
     export_share: float | None = Field(None, ge=0.0, le=1.0)
     maturity: ExportMaturity | None = None
     contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    contact_phone: str | None = Field(None, max_length=30, pattern=PHONE_PATTERN)
     certifications: list[Certification] | None = Field(None, max_length=50)
     region: Region | None = None
     naf: str | None = Field(None, pattern=r"^\d{2}\.\d{2}[A-Z]$")

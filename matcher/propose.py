@@ -30,7 +30,16 @@ from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import TextModel, lot_text, text_model
 
-__all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
+__all__ = [
+    "MatchOptions",
+    "Mode",
+    "evaluate",
+    "lot_codes",
+    "present",
+    "propose",
+    "solve",
+    "suggested_lot_codes",
+]
 
 
 @dataclass(frozen=True)
@@ -77,25 +86,33 @@ class MatchOptions:
 def lot_codes(
     tender: Tender, options: MatchOptions = MatchOptions(), model: TextModel | None = None
 ) -> dict[str, list[str]]:
-    """The CPV codes matched for each lot: its own, or those suggested from its text.
-
-    Suggestions come from the model learnt on real awards (:func:`scoring.suggest.cpv_suggester`);
-    a lot for which it has no confident code gets the codes whose labels are closest to its words
-    (``model``, by default :func:`scoring.text.text_model`), the deepest of each branch.
+    """The CPV codes matched for each lot: its own, or those suggested from its text
+    (:func:`suggested_lot_codes`).
     """
-    codes = {}
-    for lot in tender.lots:
-        if lot.cpv:
-            codes[lot.id] = list(lot.cpv)
-            continue
-        text = f"{lot.title} {lot.description}"
-        learnt = cpv_suggester().suggest(text, options.suggested_codes)
-        if learnt:
-            codes[lot.id] = [suggestion.code for suggestion in learnt]
-        else:
-            closest = (model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes)
-            codes[lot.id] = deepest_codes([code for code, _ in closest])
-    return codes
+    return {
+        lot.id: list(lot.cpv)
+        if lot.cpv
+        else [code for code, _ in suggested_lot_codes(lot, options, model)]
+        for lot in tender.lots
+    }
+
+
+def suggested_lot_codes(
+    lot: Lot, options: MatchOptions = MatchOptions(), model: TextModel | None = None
+) -> list[tuple[str, float]]:
+    """The CPV codes a lot without codes is matched on, each with its confidence in [0, 1].
+
+    Suggestions come from the model learnt on real awards (:func:`scoring.suggest.cpv_suggester`,
+    a probability); a lot for which it has no confident code gets the codes whose labels are
+    closest to its words (``model``, by default :func:`scoring.text.text_model`, a similarity),
+    the deepest of each branch.
+    """
+    text = f"{lot.title} {lot.description}"
+    learnt = cpv_suggester().suggest(text, options.suggested_codes)
+    if learnt:
+        return [(suggestion.code, suggestion.probability) for suggestion in learnt]
+    closest = dict((model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes))
+    return [(code, closest[code]) for code in deepest_codes(list(closest))]
 
 
 def solve(

@@ -13,7 +13,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from meute.api.console import firms, imports, pavilion, session, tenders, tracking
+from meute.api.console import (
+    codes,
+    directory,
+    firms,
+    imports,
+    pavilion,
+    session,
+    tenders,
+    tracking,
+)
 from meute.api.console.base import PREFIX, install_handlers
 
 __all__ = ["install_console"]
@@ -21,7 +30,7 @@ __all__ = ["install_console"]
 
 def install_console(app: FastAPI) -> None:
     """Serve the console's pages and static files, its login redirect and its error pages."""
-    for module in (session, tenders, imports, firms, tracking, pavilion):
+    for module in (session, tenders, imports, directory, firms, tracking, pavilion, codes):
         app.include_router(module.router)
     static = Path(__file__).resolve().parents[1] / "static"
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")

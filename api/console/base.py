@@ -9,6 +9,7 @@ text from users or the data is shown inert.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,14 +26,15 @@ from meute.api.exports import (
     FACT_SOURCE_LABELS,
     MATURITY_LABELS,
     SIZE_LABELS,
-    TERM_LABELS,
     source_note,
 )
 from meute.api.keys import session_principal
+from meute.api.scores import PAVILION_TERMS, TERM_LABELS, explained, legend, shown_on_100
 from meute.api.security import SECURITY_HEADERS
 from meute.graph.errors import MeuteError, StoreUnavailable
 from meute.graph.model import ProposalStatus, TenderSource
 from meute.graph.store import GraphStore
+from meute.matcher.pavilion import PavilionWeights
 
 __all__ = [
     "LOGIN",
@@ -70,6 +72,19 @@ def french_number(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
+@cache
+def _country_names() -> dict[str, str]:
+    """ISO 3166 alpha-2 code -> French name of the country (CLDR, through Babel)."""
+    from babel import Locale  # loads with the first page that names a country
+
+    return {str(code): str(name) for code, name in Locale("fr").territories.items()}
+
+
+def country_name(code: str) -> str:
+    """A country's French name from its ISO code: CI -> « Côte d’Ivoire » (the code if unknown)."""
+    return _country_names().get(code.upper(), code)
+
+
 templates = Jinja2Templates(
     env=Environment(
         loader=PackageLoader("meute.api", "templates/console"),
@@ -80,6 +95,8 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters["nombre"] = french_number
+templates.env.filters["sur_100"] = shown_on_100
+templates.env.filters["pays"] = country_name
 templates.env.globals.update(
     Role=Role,
     TERM_LABELS=TERM_LABELS,
@@ -91,6 +108,10 @@ templates.env.globals.update(
     ROLE_LABELS=ROLE_LABELS,
     SOURCE_LABELS=SOURCE_LABELS,
     KIND_LABELS=KIND_LABELS,
+    expliquer=explained,
+    legende_de=legend,
+    PAVILION_TERMS=PAVILION_TERMS,
+    PAVILION_WEIGHTS=PavilionWeights(),
 )
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from meute.api.auth import Forbidden, Principal
+from meute.api.auth import Forbidden, Principal, Role
 from meute.api.console.base import (
     PREFIX,
     FormDep,
@@ -21,12 +21,16 @@ from meute.api.console.base import (
     RoleRefused,
     render,
 )
+from meute.api.console.directory import open_tenders
 from meute.api.deps import StoreDep
+from meute.api.exports import FACT_SOURCE_LABELS
 from meute.api.routes.firms import visible
 from meute.api.routes.partners import own_firm
 from meute.api.service import declare_facts, find_partners
+from meute.graph import naf
+from meute.graph.cpv import format_code, label
 from meute.graph.errors import InvalidInput, problems_from_validation
-from meute.graph.model import FactDeclaration, Firm
+from meute.graph.model import FactDeclaration, FactSource, Firm, PublicFirm
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
 from meute.matcher.propose import MatchOptions
@@ -41,11 +45,48 @@ def _stored_firm(store: GraphStore, principal: Principal, siren: str) -> Firm:
     return firm
 
 
+def evidence_source(firm: Firm | PublicFirm) -> str:
+    """Where a firm's capabilities and their contracts come from, in French: award data (DECP)
+    for a firm read from it, the synthetic data of the demonstration, else declared.
+    """
+    sources = {origin.source for origin in firm.provenance.values()}
+    if FactSource.SYNTHETIC in sources:
+        return FACT_SOURCE_LABELS[FactSource.SYNTHETIC]
+    if sources & {FactSource.DECP, FactSource.DECP_INFERRED}:
+        return FACT_SOURCE_LABELS[FactSource.DECP]
+    return FACT_SOURCE_LABELS[FactSource.DECLARED]
+
+
+def _firm_page(
+    request: Request,
+    store: GraphStore,
+    principal: Principal,
+    firm: Firm | PublicFirm,
+    errors: list[str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    capabilities = sorted(firm.capabilities, key=lambda c: (-c.strength, -c.contracts, c.cpv))
+    return render(
+        request,
+        "entreprise.html",
+        principal,
+        status_code,
+        firm=firm,
+        errors=errors,
+        capabilities=[(c, format_code(c.cpv), label(c.cpv, "fr")) for c in capabilities],
+        evidence=evidence_source(firm),
+        naf_label=naf.label(firm.naf),
+        tenders=open_tenders(store, dt.date.today()) if principal.role is Role.OFFICER else [],
+    )
+
+
 @router.get("/entreprises/{siren}", response_class=HTMLResponse)
 def firm_page(request: Request, siren: str, store: StoreDep, principal: ReaderDep) -> HTMLResponse:
-    """A firm: in full for officers and for itself, its public profile for other SMEs."""
+    """A firm: in full for officers and for itself, its public profile for other SMEs; every
+    code with its label, its contacts as links, and for officers « Proposer pour un lot ».
+    """
     firm = _stored_firm(store, principal, siren)
-    return render(request, "entreprise.html", principal, firm=visible(firm, principal), errors=[])
+    return _firm_page(request, store, principal, visible(firm, principal), [])
 
 
 # The form's fields, as French labels for the error messages.
@@ -55,6 +96,7 @@ DECLARED_FIELDS = {
     "export_countries": "Pays d'export",
     "maturity": "Maturité export",
     "contact_email": "Contact",
+    "contact_phone": "Téléphone",
     "certifications": "Certifications",
 }
 LISTS = ("export_countries", "certifications")
@@ -98,7 +140,7 @@ def declare_page(
             else "Remplissez au moins un champ."
             for p in problems
         ]
-        return render(request, "entreprise.html", principal, 422, firm=firm, errors=errors)
+        return _firm_page(request, store, principal, firm, errors, 422)
     return RedirectResponse(f"{PREFIX}/entreprises/{siren}", status_code=303)
 
 

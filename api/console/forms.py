@@ -16,10 +16,19 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from meute.graph.cpv import format_code
+from meute.graph import cpv
+from meute.graph.errors import InvalidInput
 from meute.graph.model import EUR_RATES, Tender, TenderConstraints
 
-__all__ = ["CURRENCIES", "TenderForm", "blank_lot", "french_error", "split_list"]
+__all__ = [
+    "CURRENCIES",
+    "CodeChoice",
+    "TenderForm",
+    "blank_lot",
+    "cpv_label",
+    "french_error",
+    "split_list",
+]
 
 CURRENCIES = sorted(EUR_RATES)
 TENDER_FIELDS = ("id", "title", "buyer", "country", "budget", "currency", "deadline")
@@ -116,6 +125,14 @@ TYPE_MESSAGES = {
 }
 
 
+def cpv_label(code: str) -> str | None:
+    """The French label of a CPV code as typed, or None when it is not a CPV 2008 code."""
+    try:
+        return cpv.label(cpv.normalise(code), "fr")
+    except InvalidInput:
+        return None
+
+
 def blank_lot() -> dict[str, str]:
     """The fields of an empty lot."""
     return dict.fromkeys(LOT_FIELDS, "")
@@ -136,6 +153,15 @@ def split_list(text: str, separators: str = r"[,;\s]+") -> list[str]:
     return [part.strip() for part in re.split(separators, text) if part.strip()]
 
 
+@dataclass(frozen=True)
+class CodeChoice:
+    """A CPV code offered to the officer: formatted, its French label, the engine's confidence."""
+
+    code: str
+    label: str
+    confidence: float
+
+
 @dataclass
 class TenderForm:
     """What the form holds, as typed, and the errors found in it by form key."""
@@ -146,6 +172,8 @@ class TenderForm:
         default_factory=lambda: dict.fromkeys(CONSTRAINT_FIELDS, "")
     )
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # Lot index -> the codes the engine would use for a lot left without any, to confirm.
+    proposed: dict[int, list[CodeChoice]] = field(default_factory=dict)
 
     @classmethod
     def from_form(cls, form: FormData) -> TenderForm:
@@ -183,7 +211,7 @@ class TenderForm:
                     "id": lot.id,
                     "title": lot.title,
                     "description": lot.description,
-                    "cpv": ", ".join(format_code(code) for code in lot.cpv),
+                    "cpv": ", ".join(cpv.format_code(code) for code in lot.cpv),
                     "budget": _plain(lot.budget) if lot.budget is not None else "",
                     "required_certifications": ", ".join(lot.required_certifications),
                 }
@@ -246,6 +274,11 @@ class TenderForm:
                 key, message = french_error(item)
                 self.errors.setdefault(key, []).append(message)
             return None
+
+    @staticmethod
+    def codes(lot: Mapping[str, str]) -> list[tuple[str, str | None]]:
+        """The CPV codes typed for a lot, each with its French label (None if not a code)."""
+        return [(code, cpv_label(code)) for code in split_list(lot["cpv"])]
 
     def errors_under(self, prefix: str) -> bool:
         """True when a field whose key starts with ``prefix`` has an error."""

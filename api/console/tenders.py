@@ -12,23 +12,27 @@ from starlette.datastructures import FormData
 from meute.api import service
 from meute.api.auth import Principal
 from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from meute.api.console.codes import unconfirmed_lots
 from meute.api.console.forms import CURRENCIES, TenderForm, blank_lot
 from meute.api.console.network import network
 from meute.api.deps import SettingsDep, StoreDep
 from meute.api.proposals import evaluate_assignment
+from meute.api.scores import explained, legend, rank_sentences
 from meute.api.service import match_with_alternatives
 from meute.graph.errors import Infeasible, InvalidInput, NotFound
 from meute.graph.model import Consortium, ConsortiumMember, Region, Tender, TenderSource
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
-from meute.matcher.propose import Mode
+from meute.matcher.propose import MatchOptions, Mode
 
-__all__ = ["assignment_of", "router", "stored_tender"]
+__all__ = ["assignment_of", "evaluation_view", "router", "stored_tender"]
 
 TENDERS_PER_PAGE = 50
 # Candidate firms offered for each lot when swapping a member.
 SWAP_CHOICES = 12
 ASSIGNMENT_FIELD = "affectation."
+# The proposal's own terms, sent with a swap to show what each term gained or lost.
+REFERENCE_FIELD = "reference."
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
@@ -76,12 +80,12 @@ def _tender_form(
 
 @router.post("/appels-d-offres/nouveau", response_model=None)
 def submit_tender(
-    request: Request, form: FormDep, store: StoreDep, principal: OfficerDep
+    request: Request, form: FormDep, store: StoreDep, settings: SettingsDep, principal: OfficerDep
 ) -> Response:
     """Store the tender and show its consortia, or show the form again with its errors."""
     entered = TenderForm.from_form(form)
     tender = entered.tender()
-    if tender is None:
+    if tender is None or unconfirmed_lots(entered, tender, settings.match_options(lang=Lang.FR)):
         return _tender_form(request, principal, entered, 422)
     # A tender changed here keeps where it came from (a TED notice stays one); a new one is
     # typed in the console.
@@ -113,16 +117,18 @@ def consortia_page(
 ) -> HTMLResponse:
     """Ranked consortia for a stored tender: breakdown, members, network, swap, save."""
     tender = stored_tender(store, principal, tender_id)
+    options = settings.match_options(top, mode, Lang.FR)
     context: dict[str, Any] = {
         "tender": tender,
         "lot_titles": tender.lot_titles(),
         "top": top,
         "mode": mode.value,
+        "weights": options.weights,
+        "legende": legend(options.weights),
+        "deadline": settings.search.deadline,
     }
     try:
-        result, alternatives = match_with_alternatives(
-            store, tender, settings.match_options(top, mode, Lang.FR), SWAP_CHOICES
-        )
+        result, alternatives = match_with_alternatives(store, tender, options, SWAP_CHOICES)
     except Infeasible as error:
         return render(request, "consortiums.html", principal, result=None, error=error, **context)
     members = {member.siren for c in result.consortia for member in c.members}
@@ -135,7 +141,9 @@ def consortia_page(
         error=None,
         pictures=[network(tender, c, collaborations) for c in result.consortia],
         assignments=[_firm_by_lot(c) for c in result.consortia],
+        reasons=rank_sentences([c.breakdown for c in result.consortia], options.weights),
         assignment_field=ASSIGNMENT_FIELD,
+        reference_field=REFERENCE_FIELD,
         alternatives=alternatives,
         **context,
     )
@@ -163,11 +171,37 @@ def evaluation_page(
     settings: SettingsDep,
     principal: OfficerDep,
 ) -> HTMLResponse:
-    """A consortium as the officer composed it (a member swapped): its score and breakdown."""
+    """A consortium as the officer composed it (a member swapped): its score and breakdown,
+    and what each term gained or lost against the proposal it came from.
+    """
     tender = stored_tender(store, principal, tender_id)
-    firm_by_lot = assignment_of(form)
+    reference = _float(form.get("reference"))
+    before = {
+        name.removeprefix(REFERENCE_FIELD): value
+        for name, raw in form.multi_items()
+        if name.startswith(REFERENCE_FIELD) and (value := _float(raw)) is not None
+    }
+    options = settings.match_options(lang=Lang.FR)
+    return evaluation_view(
+        request, principal, store, tender, assignment_of(form), options, reference, before
+    )
+
+
+def evaluation_view(
+    request: Request,
+    principal: Principal,
+    store: GraphStore,
+    tender: Tender,
+    firm_by_lot: dict[str, str],
+    options: MatchOptions,
+    reference: float | None,
+    before: dict[str, float],
+    **context: Any,
+) -> HTMLResponse:
+    """The page of a consortium given lot by lot: its score, each term against the ``before``
+    terms of the proposal it changes (if given), its network; or why it was refused.
+    """
     try:
-        options = settings.match_options(lang=Lang.FR)
         evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
     except InvalidInput as error:
         return render(
@@ -178,10 +212,10 @@ def evaluation_page(
             tender=tender,
             evaluation=None,
             refused=_refused_lots(error, tender),
+            **context,
         )
     consortium = evaluation.consortium
     collaborations = store.collaborations_among([member.siren for member in consortium.members])
-    reference = _float(form.get("reference"))
     return render(
         request,
         "evaluation.html",
@@ -194,7 +228,9 @@ def evaluation_page(
         assignment=firm_by_lot,
         assignment_field=ASSIGNMENT_FIELD,
         reference=reference,
+        terms=explained(consortium.breakdown, options.weights, reference=before or None),
         refused=[],
+        **context,
     )
 
 

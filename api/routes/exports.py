@@ -51,9 +51,11 @@ def export_consortia(
     """The consortia of ``GET /tenders/{tender_id}/consortia``, as a file explained in French
     (404 if unknown).
     """
-    found = tender_proposals(store, tender_id, settings.match_options(top, mode, Lang.FR))
+    options = settings.match_options(top, mode, Lang.FR)
+    found = tender_proposals(store, tender_id, options)
+    stem = f"consortiums {tender_id}"
     return consortia_file(
-        found.tender, found.result.consortia, found.firms, format, f"consortiums {tender_id}"
+        found.tender, found.result.consortia, found.firms, format, stem, options.weights
     )
 
 
@@ -80,6 +82,9 @@ def consortium_brief(
     """The brief of the consortium of this rank among those ``GET /tenders/{tender_id}/consortia``
     lists with the same ``top`` and ``mode`` (404 naming ``rank`` if there are fewer).
     """
-    found = tender_proposals(store, tender_id, settings.match_options(top, mode, Lang.FR))
+    options = settings.match_options(top, mode, Lang.FR)
+    found = tender_proposals(store, tender_id, options)
     stem = f"fiche consortium {rank} {tender_id}"
-    return brief_file(found.tender, found.consortium(rank), found.firms, format, stem)
+    return brief_file(
+        found.tender, found.consortium(rank), found.firms, format, stem, options.weights
+    )

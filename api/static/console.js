@@ -15,14 +15,16 @@ function addCode(input, code) {
   input.dispatchEvent(new Event("change", { bubbles: true }));
 }
 
-function showSuggestions(box, cpvInput, suggestions) {
+function showSuggestions(box, suggestions) {
   const buttons = suggestions.map((suggestion) => {
     const button = document.createElement("button");
     button.type = "button";
     button.dataset.code = suggestion.code;
-    button.textContent = `${suggestion.code} · ${suggestion.label_fr}`;
+    button.dataset.libelle = suggestion.label_fr;
+    button.dataset.confiance = String(suggestion.score);
+    const confidence = Math.round(suggestion.score * 100);
+    button.textContent = `${suggestion.code} · ${suggestion.label_fr} (confiance ${confidence} %)`;
     button.title = "Ajouter ce code CPV au lot";
-    button.addEventListener("click", () => addCode(cpvInput, suggestion.code));
     return button;
   });
   box.replaceChildren(...buttons);
@@ -53,7 +55,7 @@ function wireLot(lot) {
         signal: pending.signal,
       });
       if (response.ok) {
-        showSuggestions(box, cpvInput, await response.json());
+        showSuggestions(box, await response.json());
       }
     } catch (error) {
       if (error.name !== "AbortError") {
@@ -62,6 +64,13 @@ function wireLot(lot) {
     }
   }
 
+  // Suggestions listed by the script or by the server (the engine's codes to confirm).
+  box.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-code]");
+    if (button) {
+      addCode(cpvInput, button.dataset.code);
+    }
+  });
   sources.forEach((field) =>
     field.addEventListener("input", () => {
       clearTimeout(timer);

@@ -22,6 +22,7 @@ from meute.api.exports import (
     pavilion_csv,
     pavilion_xlsx,
 )
+from meute.api.scores import CONSORTIUM_TERMS
 from meute.graph.model import (
     Consortium,
     ConsortiumMember,
@@ -33,6 +34,7 @@ from meute.graph.model import (
     Region,
     ThemeCoverage,
 )
+from meute.scoring.consortium import ObjectiveWeights
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 HOSTILE = "<script>alert(1)</script>"
@@ -84,7 +86,7 @@ def test_pavilion_csv_opens_in_french_excel() -> None:
     assert rows[1][:4] == ["1", valid_siren(1), ACCENTED, "Auvergne-Rhône-Alpes"]
     assert rows[1][4] == "Petite entreprise (10 à 49 salariés) — PME"
     assert rows[1][5] == "Exportateur régulier"
-    assert rows[1][7] == "0,813"  # decimal comma
+    assert rows[1][7] == "81,3"  # out of 100, decimal comma
     assert rows[1][9] == "contact@œuvres.example.fr"
     # A name that a spreadsheet would run as a formula is written as text.
     assert rows[2][2] == "'" + FORMULA and rows[2][3] == "La Réunion" and rows[2][9] == ""
@@ -92,12 +94,12 @@ def test_pavilion_csv_opens_in_french_excel() -> None:
 
 def test_pavilion_xlsx_reads_back() -> None:
     workbook = load_workbook(io.BytesIO(pavilion_xlsx(pavilion_result())))
-    assert workbook.sheetnames == ["Pavillon", "Thèmes", "Synthèse"]
+    assert workbook.sheetnames == ["Pavillon", "Thèmes", "Synthèse", "Légende"]
     sheet = workbook["Pavillon"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == PAVILION_HEADERS
     assert rows[1][:3] == (1, valid_siren(1), ACCENTED)
-    assert rows[1][7] == pytest.approx(0.8126)
+    assert rows[1][7] == pytest.approx(81.3)
     assert sheet["C3"].value == FORMULA and sheet["C3"].data_type == "s"
     assert list(workbook["Thèmes"].iter_rows(values_only=True))[1] == (
         "Éclairage public",
@@ -107,7 +109,14 @@ def test_pavilion_xlsx_reads_back() -> None:
     )
     summary = dict(workbook["Synthèse"].iter_rows(min_row=2, values_only=True))
     assert summary["Salon"] == "Salon de l’éclairage, Dakar"
-    assert summary["Couverture"] == pytest.approx(0.7)
+    assert summary["Couverture"] == pytest.approx(70.0)
+    assert summary["Score"] == pytest.approx(78.0)
+    legend = list(workbook["Légende"].iter_rows(values_only=True))
+    assert [row[:2] for row in legend[1:]] == [
+        ("Couverture", 60.0),
+        ("Préparation à l'export", 30.0),
+        ("Diversité régionale", 10.0),
+    ]
 
 
 def consortium(name: str = ACCENTED) -> tuple[Consortium, dict[str, Firm]]:
@@ -154,7 +163,7 @@ def test_consortia_csv_one_row_per_member() -> None:
     assert tuple(rows[0]) == CONSORTIUM_HEADERS
     assert rows[1] == [
         "1",
-        "0,742",
+        "74,2",
         valid_siren(1),
         ACCENTED,
         "L1 Construction, L3 Training",
@@ -171,12 +180,43 @@ def test_consortia_csv_one_row_per_member() -> None:
 def test_consortia_xlsx_has_the_score_breakdown() -> None:
     proposal, firms = consortium()
     workbook = load_workbook(io.BytesIO(consortia_xlsx(hospital_tender(), [proposal], firms)))
-    assert workbook.sheetnames == ["Consortiums", "Détail du score"]
+    assert workbook.sheetnames == ["Consortiums", "Détail du score", "Légende"]
     members = list(workbook["Consortiums"].iter_rows(values_only=True))
     assert members[0] == CONSORTIUM_HEADERS and members[1][3] == ACCENTED and len(members) == 3
     terms = list(workbook["Détail du score"].iter_rows(values_only=True))
-    assert terms[0] == ("Rang", "Score", "Couverture", "Adéquation", "Cohésion (travaux communs)")
-    assert terms[1] == pytest.approx((1, 0.7415, 1.0, 0.7712, 0.5))
+    assert terms[0] == (
+        "Rang",
+        "Score",
+        "Couverture",
+        "Adéquation",
+        "Cohésion (travaux communs)",
+        "Ce qui a décidé du rang",
+    )
+    assert terms[1][:5] == pytest.approx((1, 74.2, 100.0, 77.1, 50.0))
+    legend = {row[0]: row[1:] for row in workbook["Légende"].iter_rows(min_row=2, values_only=True)}
+    weights = ObjectiveWeights().as_dict()
+    assert set(legend) == {CONSORTIUM_TERMS[name].label for name in weights}
+    for name, weight in weights.items():
+        assert legend[CONSORTIUM_TERMS[name].label] == (
+            pytest.approx(100 * weight / sum(weights.values())),
+            CONSORTIUM_TERMS[name].meaning,
+        )
+
+
+def test_consortia_xlsx_says_which_terms_decided_each_rank() -> None:
+    proposal, firms = consortium()
+    terms = {"coverage": 1.0, "fit": 0.7, "cohesion": 0.1}
+    behind = proposal.model_copy(update={"rank": 2, "score": 0.70, "breakdown": terms})
+    workbook = load_workbook(
+        io.BytesIO(consortia_xlsx(hospital_tender(), [proposal, behind], firms))
+    )
+    rows = list(workbook["Détail du score"].iter_rows(min_row=2, values_only=True))
+    # Cohesion: 0.4 x 15 % = 6 points; fit: 0.0712 x 35 % = 2.5 points; coverage is equal.
+    assert rows[0][-1] == (
+        "Classé n° 1 : devant le n° 2 surtout par cohésion (travaux communs) (+6,0) "
+        "et adéquation (+2,5) (points sur 100)."
+    )
+    assert rows[1][-1].startswith("Classé n° 2 : derrière le n° 1 surtout par cohésion")
 
 
 def hostile_brief() -> Brief:
@@ -192,7 +232,9 @@ def test_html_brief_shows_scripts_inert() -> None:
     assert "Fiche consortium n° 1" in page and "Chef de file" in page
     assert "45\u00a0000\u00a0000\u00a0€" in page  # the tender budget, French style
     assert 'href="mailto:direction@example.fr"' in page
-    assert "Cohésion (travaux communs)" in page and "0,77" in page
+    assert "Cohésion (travaux communs)" in page and "77,1" in page
+    assert "74,2\u00a0/\u00a0100" in page  # one scale: out of 100, as on screen
+    assert CONSORTIUM_TERMS["cohesion"].meaning.replace("'", "&#39;") in page
 
 
 def pdf_text(data: bytes) -> str:

@@ -1,0 +1,46 @@
+"""CPV codes the officer confirms: their labels, and the codes the engine would use for a lot
+left without any (with their confidence), so that none is chosen silently.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from meute.api.console.base import PREFIX, OfficerDep
+from meute.api.console.forms import CodeChoice, TenderForm, cpv_label, split_list
+from meute.graph.cpv import format_code, label
+from meute.graph.model import Tender
+from meute.matcher.propose import MatchOptions, suggested_lot_codes
+
+__all__ = ["router", "unconfirmed_lots"]
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+UNCONFIRMED = (
+    "aucun code CPV confirmé : acceptez ceux que le moteur propose d'après l'intitulé et la "
+    "description (ci-dessous), ou ajoutez les vôtres"
+)
+
+
+@router.get("/cpv/libelles")
+def cpv_labels(
+    _: OfficerDep, codes: Annotated[str, Query(max_length=2000)] = ""
+) -> dict[str, str | None]:
+    """The French label of each code of a list typed in a form (null for a code not in CPV)."""
+    return {code: cpv_label(code) for code in split_list(codes)[:50]}
+
+
+def unconfirmed_lots(form: TenderForm, tender: Tender, options: MatchOptions) -> bool:
+    """Mark each lot without codes on ``form``, with the codes the engine would use for it;
+    True when there is one (the tender is then not stored until the officer confirms codes).
+    """
+    for index, lot in enumerate(tender.lots):
+        if lot.cpv:
+            continue
+        form.errors.setdefault(f"lots.{index}.cpv", []).append(UNCONFIRMED)
+        form.proposed[index] = [
+            CodeChoice(format_code(code), label(code, "fr"), confidence)
+            for code, confidence in suggested_lot_codes(lot, options)
+        ]
+    return bool(form.proposed)
