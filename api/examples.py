@@ -132,13 +132,35 @@ CONSORTIUM_EXAMPLE: dict[str, Any] = {
     },
     "members": _MEMBERS,
 }
+# What the API adds for display: scores out of 100, the deciding terms, the legend.
+SHOWN_CONSORTIUM_EXAMPLE: dict[str, Any] = CONSORTIUM_EXAMPLE | {
+    "score_100": 74.2,
+    "breakdown_100": {
+        name: round(100 * value, 1) for name, value in CONSORTIUM_EXAMPLE["breakdown"].items()
+    },
+    "decisive_terms": [],
+}
+LEGEND_EXAMPLE: list[dict[str, Any]] = [
+    {
+        "name": "fit",
+        "weight": 35.0,
+        "label_fr": "Adéquation",
+        "meaning_fr": "Pertinence de chaque titulaire pour son lot : codes CPV proches et mots "
+        "en commun.",
+    }
+]
 MATCH_RESULT_EXAMPLE: dict[str, Any] = {
     "tender_id": "bouake-hospital",
-    "consortia": [CONSORTIUM_EXAMPLE],
+    "consortia": [SHOWN_CONSORTIUM_EXAMPLE],
     "candidates_considered": 106,
     "diversity": 0.0,
+    "legend": LEGEND_EXAMPLE,
 }
-EVALUATION_EXAMPLE: dict[str, Any] = {"consortium": CONSORTIUM_EXAMPLE, "violations": []}
+EVALUATION_EXAMPLE: dict[str, Any] = {
+    "consortium": SHOWN_CONSORTIUM_EXAMPLE,
+    "violations": [],
+    "legend": LEGEND_EXAMPLE,
+}
 PARTNER_RESULT_EXAMPLE: dict[str, Any] = {
     "siren": "595818766",
     "tender_id": None,

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
+
+from meute.graph.model import Consortium, Evaluation, MatchResult
 from meute.scoring.contributions import RankReasons, contributions, rank_reasons, term_changes
 from meute.scoring.weights import Weights
 
@@ -20,7 +23,11 @@ __all__ = [
     "TERM_LABELS",
     "ExplainedTerm",
     "LegendRow",
+    "ShownConsortium",
+    "ShownEvaluation",
+    "ShownMatchResult",
     "Term",
+    "TermLegend",
     "explained",
     "legend",
     "on_100",
@@ -177,3 +184,78 @@ def rank_sentences(breakdowns: Sequence[Mapping[str, float]], weights: Weights) 
     """
     reasons = rank_reasons(breakdowns, weights.as_dict())
     return [_sentence(rank, found) for rank, found in enumerate(reasons, start=1)]
+
+
+class TermLegend(BaseModel):
+    """A score term for people: its share of the score and what it measures (in French)."""
+
+    name: str
+    weight: float = Field(description="Share of the score, in % (the weights normalised).")
+    label_fr: str
+    meaning_fr: str
+
+
+class ShownConsortium(Consortium):
+    """A consortium with display fields beside the raw ones (``score`` and ``breakdown`` in
+    [0, 1], for machines): the score and each term out of 100, and the terms that decided its
+    rank among the consortia returned with it.
+    """
+
+    score_100: float = Field(description="The score out of 100, one decimal, as shown.")
+    breakdown_100: dict[str, float] = Field(description="Each term out of 100, one decimal.")
+    decisive_terms: list[str] = Field(
+        default_factory=list,
+        description="The terms (at most three) whose points put it ahead of the next "
+        "consortium or behind the previous one, largest difference first.",
+    )
+
+    @classmethod
+    def of(cls, consortium: Consortium, decisive: Sequence[str] = ()) -> ShownConsortium:
+        """``consortium`` with its display fields."""
+        return cls(
+            **consortium.model_dump(),
+            score_100=on_100(consortium.score),
+            breakdown_100={name: on_100(value) for name, value in consortium.breakdown.items()},
+            decisive_terms=list(decisive),
+        )
+
+
+def _legend_json(weights: Weights) -> list[TermLegend]:
+    return [
+        TermLegend(name=row.name, weight=row.weight, label_fr=row.label, meaning_fr=row.meaning)
+        for row in legend(weights)
+    ]
+
+
+class ShownMatchResult(MatchResult):
+    """Ranked consortia with their display fields and the legend of the score's terms."""
+
+    consortia: list[ShownConsortium]  # type: ignore[assignment]  # the display fields added
+    legend: list[TermLegend] = Field(description="Each term's weight and meaning.")
+
+    @classmethod
+    def of(cls, result: MatchResult, weights: Weights) -> ShownMatchResult:
+        """``result`` with display fields, its consortia scored with ``weights``."""
+        reasons = rank_reasons([c.breakdown for c in result.consortia], weights.as_dict())
+        consortia = [
+            ShownConsortium.of(c, [name for name, _ in found.ahead + found.behind])
+            for c, found in zip(result.consortia, reasons, strict=True)
+        ]
+        fields = result.model_dump(exclude={"consortia"})
+        return cls(**fields, consortia=consortia, legend=_legend_json(weights))
+
+
+class ShownEvaluation(Evaluation):
+    """A consortium scored as given, with its display fields and the legend of the terms."""
+
+    consortium: ShownConsortium  # with the display fields
+    legend: list[TermLegend] = Field(description="Each term's weight and meaning.")
+
+    @classmethod
+    def of(cls, evaluation: Evaluation, weights: Weights) -> ShownEvaluation:
+        """``evaluation`` with display fields."""
+        return cls(
+            consortium=ShownConsortium.of(evaluation.consortium),
+            violations=evaluation.violations,
+            legend=_legend_json(weights),
+        )

@@ -27,8 +27,9 @@ from meute.api.proposals import (
     update_proposal,
 )
 from meute.api.routes.pavilions import SheetQuery
+from meute.api.scores import ShownEvaluation
 from meute.api.service import stored_tender
-from meute.graph.model import Evaluation, NoteText, Proposal, ProposalStatus
+from meute.graph.model import NoteText, Proposal, ProposalStatus
 from meute.matcher.phrases import Lang
 
 router = APIRouter(tags=["proposals"])
@@ -64,7 +65,7 @@ class ProposalChange(BaseModel):
 
 @router.post(
     "/tenders/{tender_id}/consortia/evaluate",
-    response_model=Evaluation,
+    response_model=ShownEvaluation,
     summary="Score a consortium as given (e.g. after swapping a member)",
     responses=example_response(EVALUATION_EXAMPLE),
 )
@@ -78,12 +79,14 @@ def evaluate(
     settings: SettingsDep,
     _: OfficerDep,
     lang: LangQuery = Lang.EN,
-) -> Evaluation:
+) -> ShownEvaluation:
     """Score, breakdown, leader and reasons of this consortium, and what it breaks (in
     ``lang``).
     """
     tender = stored_tender(store, tender_id)
-    return evaluate_assignment(store, tender, body.assignment, settings.match_options(lang=lang))
+    options = settings.match_options(lang=lang)
+    evaluation = evaluate_assignment(store, tender, body.assignment, options)
+    return ShownEvaluation.of(evaluation, options.weights)
 
 
 @router.post(

@@ -20,6 +20,7 @@ from meute.api.examples import (
 )
 from meute.api.pages import LimitQuery, OffsetQuery, Page
 from meute.api.routes.firms import ReaderDep
+from meute.api.scores import ShownMatchResult
 from meute.api.service import match_tender, stored_tender
 from meute.graph.model import MatchResult, Tender
 from meute.matcher.phrases import Lang
@@ -68,7 +69,7 @@ def post_tender(tender: TenderBody, store: StoreDep, _: OfficerDep) -> dict[str,
 
 @router.get(
     "/tenders/{tender_id}/consortia",
-    response_model=MatchResult,
+    response_model=ShownMatchResult,
     summary="Consortia for a tender",
     responses=example_response(MATCH_RESULT_EXAMPLE),
 )
@@ -81,23 +82,24 @@ async def tender_consortia(
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
     lang: LangQuery = Lang.EN,
-) -> MatchResult:
-    """Ranked consortia for a stored tender, explained in ``lang``.
+) -> ShownMatchResult:
+    """Ranked consortia for a stored tender, explained in ``lang``, scores also out of 100.
 
     The search stops at the configured deadline (``timed_out``: the best found so far) or when
     the client disconnects.
     """
+    options = settings.match_options(top, mode, lang)
 
     def work(cancelled: Callable[[], bool]) -> MatchResult:
-        options = replace(settings.match_options(top, mode, lang), cancelled=cancelled)
-        return match_tender(store, stored_tender(store, tender_id), options)
+        tender = stored_tender(store, tender_id)
+        return match_tender(store, tender, replace(options, cancelled=cancelled))
 
-    return await until_disconnected(request, work)
+    return ShownMatchResult.of(await until_disconnected(request, work), options.weights)
 
 
 @router.post(
     "/match",
-    response_model=MatchResult,
+    response_model=ShownMatchResult,
     summary="Consortia for a tender in the body",
     responses=example_response(MATCH_RESULT_EXAMPLE),
 )
@@ -110,13 +112,13 @@ async def match(
     top: TopQuery = 10,
     mode: ModeQuery = Mode.FAST,
     lang: LangQuery = Lang.EN,
-) -> MatchResult:
+) -> ShownMatchResult:
     """Ranked consortia for a tender given in the body, explained in ``lang``; nothing is
     stored. Bounded as ``GET /tenders/{tender_id}/consortia``.
     """
+    options = settings.match_options(top, mode, lang)
 
     def work(cancelled: Callable[[], bool]) -> MatchResult:
-        options = replace(settings.match_options(top, mode, lang), cancelled=cancelled)
-        return match_tender(store, tender, options)
+        return match_tender(store, tender, replace(options, cancelled=cancelled))
 
-    return await until_disconnected(request, work)
+    return ShownMatchResult.of(await until_disconnected(request, work), options.weights)

@@ -16,7 +16,16 @@ from httpx2 import Response
 
 from meute.api.app import create_app
 from meute.api.auth import COOKIE, Role, create_key, revoke_key
-from meute.api.console import firms, imports, pavilion, session, tenders, tracking
+from meute.api.console import (
+    codes,
+    directory,
+    firms,
+    imports,
+    pavilion,
+    session,
+    tenders,
+    tracking,
+)
 from meute.api.console.network import network
 from meute.api.exports import TERM_LABELS
 from meute.api.service import showcase_tender
@@ -479,7 +488,10 @@ CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/console/appels-d-offres/nouveau"): OFFICER_ONLY,
     ("GET", "/console/appels-d-offres/{tender_id}/consortiums"): OFFICER_ONLY,
     ("POST", "/console/appels-d-offres/{tender_id}/evaluation"): OFFICER_ONLY,
+    ("GET", "/console/entreprises"): OFFICER_ONLY,
     ("GET", "/console/entreprises/{siren}"): READERS,
+    ("POST", "/console/entreprises/{siren}/proposer"): OFFICER_ONLY,
+    ("GET", "/console/cpv/libelles"): OFFICER_ONLY,
     ("GET", "/console/entreprises/{siren}/partenaires"): READERS,
     ("POST", "/console/entreprises/{siren}/faits"): OFFICER_ONLY,
     ("POST", "/console/propositions"): OFFICER_ONLY,
@@ -501,7 +513,7 @@ def test_every_console_page_needs_a_key_and_the_right_role(
 ) -> None:
     routes = {
         (method, route.path)
-        for module in (session, tenders, imports, firms, tracking, pavilion)
+        for module in (session, tenders, imports, directory, firms, tracking, pavilion, codes)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

@@ -7,11 +7,10 @@ from typing import Any
 from meute.api import examples
 from meute.api.app import create_app
 from meute.api.jobs import ImportJob
+from meute.api.scores import ShownEvaluation, ShownMatchResult
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.model import (
-    Evaluation,
     Firm,
-    MatchResult,
     PartnerResult,
     PavilionRequest,
     PavilionResult,
@@ -43,8 +42,8 @@ def test_examples_are_valid_documents() -> None:
     Firm.model_validate(examples.FIRM_EXAMPLE)
     PublicFirm.model_validate(examples.PUBLIC_FIRM_EXAMPLE)
     Tender.model_validate(examples.TENDER_EXAMPLE)
-    MatchResult.model_validate(examples.MATCH_RESULT_EXAMPLE)
-    Evaluation.model_validate(examples.EVALUATION_EXAMPLE)
+    ShownMatchResult.model_validate(examples.MATCH_RESULT_EXAMPLE)
+    ShownEvaluation.model_validate(examples.EVALUATION_EXAMPLE)
     PartnerResult.model_validate(examples.PARTNER_RESULT_EXAMPLE)
     Proposal.model_validate(examples.PROPOSAL_EXAMPLE)
     ImportJob.model_validate(examples.IMPORT_JOB_EXAMPLE)
