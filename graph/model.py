@@ -293,7 +293,6 @@ class Fact(StrEnum):
     MATURITY = "maturity"
     STATUS = "status"
     CONTACT = "contact"
-    PHONE = "phone"
     CERTIFICATIONS = "certifications"
 
 
@@ -308,12 +307,11 @@ FACT_FIELDS: dict[Fact, tuple[str, ...]] = {
     Fact.EXPORT_SHARE: ("export_share",),
     Fact.MATURITY: ("maturity",),
     Fact.STATUS: ("active", "creation_date"),
-    Fact.CONTACT: ("contact_email",),
-    Fact.PHONE: ("contact_phone",),
+    Fact.CONTACT: ("contact_email", "contact_phone"),
     Fact.CERTIFICATIONS: ("certifications",),
 }
 """The firm fields each fact sets; ``sme`` has none: it is derived (see ``Firm.is_sme``)."""
-PRIVATE_FACTS = frozenset({Fact.TURNOVER, Fact.EXPORT_SHARE, Fact.CONTACT, Fact.PHONE})
+PRIVATE_FACTS = frozenset({Fact.TURNOVER, Fact.EXPORT_SHARE, Fact.CONTACT})
 
 
 class Provenance(_Model):
@@ -460,7 +458,7 @@ class FactDeclaration(_Model):
         """The declared fields, by the fact each sets."""
         given = self.model_fields_set
         return {
-            fact: {name: getattr(self, name) for name in names}
+            fact: {name: getattr(self, name) for name in names if name in given}
             for fact, names in FACT_FIELDS.items()
             if any(name in given for name in names)
         }

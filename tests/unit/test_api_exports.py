@@ -108,7 +108,10 @@ def test_shortlist_exports_match_the_json(client: TestClient) -> None:
 
 
 def test_consortia_exports(client: TestClient) -> None:
-    consortia = client.get("/tenders/bouake-hospital/consortia?top=3").json()["consortia"]
+    answer = client.get("/tenders/bouake-hospital/consortia?top=3").json()
+    consortia = answer["consortia"]
+    legend = {row["name"]: row for row in answer["legend"]}
+    assert legend["fit"]["weight"] == 35.0 and legend["size"]["label_fr"] == "Taille du groupement"
     response = client.get("/tenders/bouake-hospital/consortia/export?format=csv&top=3")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (
@@ -124,9 +127,16 @@ def test_consortia_exports(client: TestClient) -> None:
     assert response.headers["content-type"] == XLSX_MEDIA_TYPE
     workbook = load_workbook(io.BytesIO(response.content))
     scores = list(workbook["Détail du score"].iter_rows(min_row=2, values_only=True))
-    assert [row[:2] for row in scores] == [
-        (c["rank"], pytest.approx(c["score"])) for c in consortia
+    # One scale: the API's display field, the CSV and the XLSX all say the score out of 100.
+    assert [row[:2] for row in scores] == [(c["rank"], c["score_100"]) for c in consortia]
+    assert [c["score_100"] for c in consortia] == [round(100 * c["score"], 1) for c in consortia]
+    by_rank = {row[0]: row[1] for row in rows[1:]}
+    assert [by_rank[str(c["rank"])] for c in consortia] == [
+        f"{c['score_100']:.1f}".replace(".", ",") for c in consortia
     ]
+    for c in consortia:
+        assert c["breakdown_100"] == {k: round(100 * v, 1) for k, v in c["breakdown"].items()}
+    assert consortia[0]["decisive_terms"]  # the first is ahead of the second by some terms
 
 
 def test_brief_html_and_pdf(client: TestClient) -> None:
