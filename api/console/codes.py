@@ -4,17 +4,19 @@ left without any (with their confidence), so that none is chosen silently.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from meute.api.console.base import PREFIX, OfficerDep
 from meute.api.console.forms import CodeChoice, TenderForm, cpv_label, split_list
-from meute.graph.cpv import format_code, label
-from meute.graph.model import Tender
+from meute.graph.cpv import format_code, label, normalise
+from meute.graph.model import PavilionRequest, PavilionResult, Tender
+from meute.matcher.pavilion import themes_tender
 from meute.matcher.propose import MatchOptions, suggested_lot_codes
 
-__all__ = ["router", "unconfirmed_lots"]
+__all__ = ["ThemeCodes", "router", "theme_codes", "unconfirmed_lots"]
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 UNCONFIRMED = (
@@ -44,3 +46,37 @@ def unconfirmed_lots(form: TenderForm, tender: Tender, options: MatchOptions) ->
             for code, confidence in suggested_lot_codes(lot, options)
         ]
     return bool(form.proposed)
+
+
+@dataclass(frozen=True)
+class ThemeCodes:
+    """The codes a pavilion theme was matched on: given, or suggested from its words (with the
+    engine's confidence), how many firms of the shortlist fit it, and its line for the form.
+    """
+
+    title: str
+    codes: list[CodeChoice]
+    suggested: bool
+    firms: int
+
+    @property
+    def line(self) -> str:
+        """The theme as the form takes it with its codes: « Titre : 33111000-1, 33112000-8 »."""
+        return f"{self.title} : {', '.join(choice.code for choice in self.codes)}"
+
+
+def theme_codes(
+    request: PavilionRequest, result: PavilionResult, options: MatchOptions
+) -> list[ThemeCodes]:
+    """Each theme of a shortlist with the CPV codes it was matched on, to confirm or correct."""
+    lots = themes_tender(request).lots
+    shown = []
+    for lot, coverage in zip(lots, result.themes, strict=True):
+        confidence = dict(suggested_lot_codes(lot, options)) if coverage.suggested else {}
+        codes = [normalise(code) for code in coverage.cpv]
+        choices = [
+            CodeChoice(format_code(code), label(code, "fr"), confidence.get(code, 1.0))
+            for code in codes
+        ]
+        shown.append(ThemeCodes(coverage.title, choices, coverage.suggested, coverage.firms))
+    return shown

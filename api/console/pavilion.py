@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from meute.api.auth import Principal
 from meute.api.console.base import PREFIX, FormDep, OfficerDep, render
+from meute.api.console.codes import theme_codes
 from meute.api.console.forms import french_error, split_list
 from meute.api.deps import SettingsDep, StoreDep
 from meute.api.exports import SheetFormat, pavilion_file
@@ -28,6 +29,7 @@ from meute.graph.errors import Infeasible, InvalidInput
 from meute.graph.model import PavilionRequest, PavilionResult
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
+from meute.matcher.propose import MatchOptions
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -95,8 +97,17 @@ def _page(
 ) -> HTMLResponse:
     status = 422 if form.errors else 200
     saved = list_pavilions(store)
+    asked = form.request() if result is not None else None
+    themes = theme_codes(asked, result, MatchOptions(lang=Lang.FR)) if result and asked else []
     return render(
-        request, "pavillon.html", principal, status, form=form, result=result, saved=saved
+        request,
+        "pavillon.html",
+        principal,
+        status,
+        form=form,
+        result=result,
+        saved=saved,
+        themes=themes,
     )
 
 

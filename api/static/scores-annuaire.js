@@ -127,7 +127,19 @@ function wireSearchProgress() {
   });
 }
 
+function wireThemeCodes() {
+  const button = document.querySelector("[data-reprendre-codes]");
+  const themes = document.querySelector("textarea[data-themes]");
+  if (button && themes) {
+    button.addEventListener("click", () => {
+      themes.value = button.dataset.lignes;
+      themes.focus();
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   wireCodes();
+  wireThemeCodes();
   wireSearchProgress();
 });

@@ -216,3 +216,32 @@ def test_a_lot_without_codes_is_not_stored_until_codes_are_confirmed(
 def test_labels_of_typed_codes(officer: TestClient) -> None:
     answer = officer.get("/console/cpv/libelles", params={"codes": "33111000, 99999999"})
     assert answer.json() == {"33111000": label("33111000", "fr"), "99999999": None}
+
+
+def test_the_pavilion_shows_each_themes_codes_to_confirm(officer: TestClient) -> None:
+    form = {
+        "fair": "Africa Health Expo",
+        "country": "CI",
+        "stands": "4",
+        "themes": "Imagerie : imagerie médicale\nStérilisation : 33191000-5",
+    }
+    page = officer.post("/console/pavillon", data=form)
+    assert page.status_code == 200
+    rows = re.findall(r'<tr data-theme="([^"]+)">(.*?)</tr>', page.text, re.S)
+    assert [title for title, _ in rows] == ["Imagerie", "Stérilisation"]
+    imaging, sterilising = (shown_text(row) for _, row in rows)
+    assert re.search(r"3311\d{4}-\d · .* confiance \d+ % .*déduits de vos mots", imaging)
+    assert f"33191000-5 · {label('33191000', 'fr')} saisis" in sterilising
+    lines = re.search(r'data-lignes="([^"]*)"', page.text)
+    assert lines is not None
+    typed = html.unescape(lines.group(1)).split("\n")
+    assert typed[1] == "Stérilisation : 33191000-5" and typed[0].startswith("Imagerie : 3311")
+    # Taken back into the form, the codes give the same shortlist.
+    again = officer.post("/console/pavillon", data=form | {"themes": "\n".join(typed)})
+    assert re.findall(r'<tr data-siren="(\d+)"', again.text) == re.findall(
+        r'<tr data-siren="(\d+)"', page.text
+    )
+
+
+def shown_text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
