@@ -229,6 +229,7 @@ def evaluation_view(
         assignment_field=ASSIGNMENT_FIELD,
         reference=reference,
         terms=explained(consortium.breakdown, options.weights, reference=before or None),
+        legende=legend(options.weights),
         refused=[],
         **context,
     )
