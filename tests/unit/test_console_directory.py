@@ -171,6 +171,9 @@ def test_consortia_show_the_legend_the_deciding_terms_and_scores_out_of_100(
     assert "Adéquation 35 %" in text
     assert re.search(r"Classé n° 1 : devant le n° 2 surtout par [a-zé' ()]+ \(\+\d+,\d\)", text)
     assert re.findall(r"data-score>(\d+,\d)<", page.text)
+    # The search's progress, shown by the script while the next search runs.
+    assert re.search(r'<p class="attente" data-attente role="status" hidden>', page.text)
+    assert "au plus 60 s" in text
 
 
 def test_a_lot_without_codes_is_not_stored_until_codes_are_confirmed(
