@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import sqlite3
 import tempfile
@@ -77,6 +78,7 @@ def main() -> None:
         store.candidates(lots, 1000)
     with timed("every firm rebuilt (a filter over all firms)"):
         store.get_firms(store.sirens())
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

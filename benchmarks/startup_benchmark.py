@@ -101,6 +101,7 @@ def main() -> None:
             ),
         }
     print(f"store: {data_dir}; median of {args.runs} runs, whole process, wall clock")
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     for name, seconds in figures.items():
         print(f"{name:<58} {seconds:7.2f} s")
 

@@ -34,11 +34,18 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from meute import __version__
 from meute.graph.durable import atomic_write, remove_leftovers
-from meute.graph.model import Collaboration, CollaborationKind, Firm, Tender
+from meute.graph.model import (
+    Collaboration,
+    CollaborationKind,
+    Fact,
+    Firm,
+    Provenance,
+    Tender,
+)
 from meute.graph.records import RecordFile
 from meute.graph.store import (
     NEIGHBOURHOOD_DIGITS,
@@ -52,7 +59,7 @@ from meute.graph.store import (
 )
 from meute.graph.trusted import schema_stamp, trusted_builder
 
-__all__ = ["EmbeddedStore", "read_index"]
+__all__ = ["EmbeddedStore", "firm_json", "read_index"]
 
 DATABASE = "graph.db"
 SNAPSHOT = "graph.json"  # what versions before the database wrote; migrated when opened
@@ -91,6 +98,7 @@ stamp = excluded.stamp, revision = excluded.revision, doc = excluded.doc
 """
 INSERT_COLLABORATION = "INSERT OR REPLACE INTO collaborations VALUES (?, ?, ?, ?, ?, ?, ?)"
 COLLABORATION_FIELDS = ("firm_a", "firm_b", "kind", "year", "source")
+EXCLUDE_PROVENANCE = {"provenance"}
 
 
 @functools.cache
@@ -156,9 +164,29 @@ def _codes(firm: Firm) -> Codes:
     return [(capability.cpv, capability.strength) for capability in firm.capabilities]
 
 
+PROVENANCES = TypeAdapter(dict[Fact, Provenance])
+_provenance_json: dict[tuple[tuple[Any, ...], ...], str] = {}
+
+
+def firm_json(firm: Firm) -> str:
+    """The firm's JSON: what ``firm.model_dump_json()`` holds, with the provenance last.
+
+    Serialising the dozen provenances of a firm was most of the cost of writing it, and firms
+    share a few of them: each different set is serialised once (up to 10,000 of them).
+    """
+    key = tuple((fact, p.source, p.date, p.author) for fact, p in firm.provenance.items())
+    provenance = _provenance_json.get(key)
+    if provenance is None:
+        provenance = PROVENANCES.dump_json(firm.provenance).decode("utf-8")
+        if len(_provenance_json) < 10_000:
+            _provenance_json[key] = provenance
+    head = firm.model_dump_json(exclude=EXCLUDE_PROVENANCE)
+    return f'{head[:-1]},"provenance":{provenance}}}'
+
+
 def _firm_row(firm: Firm, revision: int) -> tuple[str, str, int, str, str]:
     codes = json.dumps(_codes(firm), separators=(",", ":"))
-    return (firm.siren, current_stamp(), revision, codes, firm.model_dump_json())
+    return (firm.siren, current_stamp(), revision, codes, firm_json(firm))
 
 
 def _collaboration_row(collaboration: Collaboration, revision: int) -> tuple[Any, ...]:

@@ -17,8 +17,16 @@ from typing import Any
 import pytest
 
 from meute.api.examples import TENDER_EXAMPLE
+from meute.api.service import showcase_document
 from meute.graph import embedded
-from meute.graph.embedded import DATABASE, MIGRATED, SNAPSHOT, UNREADABLE, EmbeddedStore
+from meute.graph.embedded import (
+    DATABASE,
+    MIGRATED,
+    SNAPSHOT,
+    UNREADABLE,
+    EmbeddedStore,
+    firm_json,
+)
 from meute.graph.model import Collaboration, Firm, Tender
 from meute.graph.synth import generate
 from tests.unit.factories import make_firm, valid_siren
@@ -30,6 +38,20 @@ def _rows(data_dir: Path, query: str) -> list[Any]:
         return db.execute(query).fetchall()
     finally:
         db.close()
+
+
+def test_a_firm_is_written_as_its_model_dumps_it() -> None:
+    firms, _ = generate(500, seed=2)
+    declared = make_firm(siren=valid_siren(3))
+    sourced = Firm.model_validate(
+        {
+            **declared.model_dump(),
+            "provenance": {"name": {"source": "sirene", "date": "2026-01-05"}},
+        }
+    )
+    for firm in [*showcase_document().firms, *firms, declared, sourced, sourced]:
+        assert json.loads(firm_json(firm)) == json.loads(firm.model_dump_json())
+        assert Firm.model_validate_json(firm_json(firm)) == firm
 
 
 def test_rows_it_wrote_are_read_back_without_validation(
