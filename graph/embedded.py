@@ -286,9 +286,9 @@ class EmbeddedStore(GraphStore):
         self._partners: dict[str, dict[str, set[CollaborationKey]]] = {}
 
     def close(self) -> None:
-        """Close the database (the next use opens it again)."""
+        """Close the database (the next use opens it again); an in-memory store stays open."""
         with self._lock:
-            if self._db is not None:
+            if self._db is not None and self.data_dir is not None:
                 self._db.close()
                 self._db = None
                 self._data_version = None
@@ -408,7 +408,8 @@ class EmbeddedStore(GraphStore):
         ):
             self._tenders[key] = tender(json.loads(doc))
         self._validate_foreign(db, since)
-        self._add_collaborations(links)
+        sirens = self._sirens  # a firm found unreadable just now takes its collaborations along
+        self._add_collaborations(link for link in links if {link[0], link[1]} <= sirens)
 
     def _validate_foreign(self, db: sqlite3.Connection, since: int) -> None:
         """Validate the rows another version wrote: rewrite the readable ones in today's format,
@@ -458,22 +459,30 @@ class EmbeddedStore(GraphStore):
                 kept.append(link)
             else:
                 unreadable.setdefault("collaborations", []).append(link.model_dump(mode="json"))
+        for siren in gone:  # this version's collaborations of a firm that could not be read
+            unreadable.setdefault("collaborations", []).extend(
+                dict(zip(COLLABORATION_FIELDS, row, strict=True))
+                for row in db.execute(
+                    f"SELECT {', '.join(COLLABORATION_FIELDS)} FROM collaborations"
+                    " WHERE (firm_a = ? OR firm_b = ?) AND stamp = ?",
+                    (siren, siren, stamp),
+                )
+            )
         with self._transaction(db):  # the rows are now this version's
             revision = self._next_revision(db) - 1
             db.executemany(UPSERT_FIRM, (_firm_row(firm, revision) for firm in firms))
             db.executemany(UPSERT_TENDER, (self._tender_row(t, revision) for t in tenders))
             db.executemany(INSERT_COLLABORATION, (_collaboration_row(c, revision) for c in kept))
             for name, key in (("firms", "siren"), ("tenders", "id")):
-                for row in rows[name]:
-                    db.execute(
-                        f"DELETE FROM {name} WHERE {key} = ? AND stamp != ?",
-                        (row[0], stamp),
-                    )
-            db.execute("DELETE FROM collaborations WHERE stamp != ?", (stamp,))
-            for siren in gone:
-                db.execute(
-                    "DELETE FROM collaborations WHERE firm_a = ? OR firm_b = ?", (siren, siren)
+                db.executemany(
+                    f"DELETE FROM {name} WHERE {key} = ? AND stamp != ?",
+                    ((row[0], stamp) for row in rows[name]),
                 )
+            db.execute("DELETE FROM collaborations WHERE stamp != ?", (stamp,))
+            db.executemany(
+                "DELETE FROM collaborations WHERE firm_a = ? OR firm_b = ?",
+                ((siren, siren) for siren in gone),
+            )
         if unreadable and self.data_dir is not None:
             _set_aside(self.data_dir, unreadable)
         self._add_collaborations(link.key for link in kept)

@@ -77,7 +77,10 @@ def test_rows_it_wrote_are_read_back_without_validation(
     assert reopened.collaborations_of(sirens) == sorted(collaborations, key=lambda c: c.key)
 
 
-def test_rows_another_version_wrote_are_validated_then_rewritten(tmp_path: Path) -> None:
+@pytest.mark.parametrize("links_by", ["an older version", "this version"])
+def test_rows_another_version_wrote_are_validated_then_rewritten(
+    tmp_path: Path, links_by: str
+) -> None:
     good, bad = make_firm(siren=valid_siren(1)), make_firm(siren=valid_siren(2))
     link = Collaboration(firm_a=good.siren, firm_b=bad.siren, kind="joint_bid", year=2022)
     with EmbeddedStore(tmp_path) as store:
@@ -88,7 +91,8 @@ def test_rows_another_version_wrote_are_validated_then_rewritten(tmp_path: Path)
     with db:
         db.execute("UPDATE firms SET stamp = 'an older version'")
         db.execute("UPDATE firms SET doc = ? WHERE siren = ?", (json.dumps(broken), bad.siren))
-        db.execute("UPDATE collaborations SET stamp = 'an older version'")
+        if links_by != "this version":
+            db.execute("UPDATE collaborations SET stamp = ?", (links_by,))
     db.close()
 
     reopened = EmbeddedStore(tmp_path)
