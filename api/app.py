@@ -47,7 +47,7 @@ def _warm_up(state: Any) -> None:  # Any: Starlette's State
     start = time.perf_counter()
     logger.info("loading the store and the text model", extra={"store": state.store_name})
     try:
-        firms = app_store(state).count_firms()  # reads the whole embedded snapshot
+        firms = app_store(state).count_firms()  # opens the store (the embedded one: its index)
         text_model()
         cpv_suggester()  # fitted on the real awards of the fixtures (a few seconds)
     except StoreUnavailable as error:

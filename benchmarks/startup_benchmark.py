@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -17,7 +18,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 MEUTE = Path(sys.executable).with_name("meute")
@@ -27,10 +27,19 @@ def _env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "MEUTE_DATA_DIR": str(data_dir), "MEUTE_GRAPH": "embedded"}
 
 
-def _command(data_dir: Path, *args: str) -> float:
-    start = time.perf_counter()
+def _command(data_dir: Path, *args: str) -> tuple[float, float]:
+    """Wall clock and CPU time (user + system) of one whole command."""
+    start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([MEUTE, *args], env=_env(data_dir), check=True, capture_output=True)
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return time.perf_counter() - start, cpu
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -51,8 +60,10 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _serve(data_dir: Path) -> tuple[float, float]:
-    """Seconds from spawning ``meute serve`` to its first ``/health``, then ``/health/ready``."""
+def _serve(data_dir: Path) -> list[tuple[float, float]]:
+    """Seconds from spawning ``meute serve`` to its first ``/health``, then ``/health/ready``:
+    wall clock and the server's CPU time.
+    """
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
@@ -69,15 +80,18 @@ def _serve(data_dir: Path) -> tuple[float, float]:
                 if time.perf_counter() - start > 600:
                     raise RuntimeError(f"{path} did not answer within 10 minutes")
                 time.sleep(0.02)
-            times.append(time.perf_counter() - start)
-        return times[0], times[1]
+            times.append((time.perf_counter() - start, _cpu_seconds(server.pid)))
+        return times
     finally:
         server.terminate()
         server.wait(timeout=60)
 
 
-def _median(runs: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(runs))
+def _medians(figures: list[tuple[float, float]]) -> tuple[float, float]:
+    return (
+        statistics.median(wall for wall, _ in figures),
+        statistics.median(cpu for _, cpu in figures),
+    )
 
 
 def main() -> None:
@@ -93,16 +107,19 @@ def main() -> None:
         _command(data_dir, "keys", "list")  # warm the file system cache
         serves = [_serve(data_dir) for _ in range(args.runs)]
         figures = {
-            "meute --help": _median(args.runs, lambda: _command(data_dir, "--help")),
-            "meute keys list": _median(args.runs, lambda: _command(data_dir, "keys", "list")),
-            "meute serve: first /health": statistics.median(s[0] for s in serves),
-            "meute serve: /health/ready (store and text model loaded)": statistics.median(
-                s[1] for s in serves
+            "meute --help": _medians([_command(data_dir, "--help") for _ in range(args.runs)]),
+            "meute keys list": _medians(
+                [_command(data_dir, "keys", "list") for _ in range(args.runs)]
+            ),
+            "meute serve: first /health": _medians([s[0] for s in serves]),
+            "meute serve: /health/ready (store and text model loaded)": _medians(
+                [s[1] for s in serves]
             ),
         }
-    print(f"store: {data_dir}; median of {args.runs} runs, whole process, wall clock")
-    for name, seconds in figures.items():
-        print(f"{name:<58} {seconds:7.2f} s")
+    print(f"store: {data_dir}; median of {args.runs} runs, whole process: wall clock, CPU")
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    for name, (wall, cpu) in figures.items():
+        print(f"{name:<58} {wall:7.2f} s {cpu:7.2f} s CPU")
 
 
 if __name__ == "__main__":

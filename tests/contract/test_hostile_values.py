@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 
 from meute.api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
 from meute.api.settings import Settings
-from meute.graph.embedded import UNREADABLE, EmbeddedStore
+from meute.graph.embedded import DATABASE, UNREADABLE, EmbeddedStore
 from meute.graph.model import Tender
 from meute.graph.neo4j_store import Neo4jStore
 from meute.graph.store import GraphStore
@@ -121,10 +122,13 @@ def _poison_tender(store: GraphStore, tender_id: str) -> None:
         )
         return
     assert isinstance(store, EmbeddedStore) and store.data_dir is not None
-    path = store.data_dir / "graph.json"
-    snapshot = json.loads(path.read_bytes())
-    snapshot["tenders"].append(document)
-    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    db = sqlite3.connect(store.data_dir / DATABASE)  # a row stamped by another version
+    with db:
+        db.execute(
+            "INSERT INTO tenders VALUES (?, 'an older version', 0, ?)",
+            (tender_id, json.dumps(document)),
+        )
+    db.close()
 
 
 def test_an_unreadable_legacy_record_is_skipped_and_the_rest_served(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from meute.graph import durable, embedded
+from meute.graph import embedded
 from meute.graph.embedded import EmbeddedStore
-from meute.graph.model import Collaboration
+from meute.graph.model import Collaboration, Firm
 from tests.unit.factories import make_firm, valid_siren
 
 
@@ -26,25 +27,23 @@ def test_restart_keeps_everything(tmp_path: Path) -> None:
     assert [f.siren for f in reopened.candidates(["45215140"])] == [a.siren]
 
 
-def test_failed_write_keeps_previous_snapshot(
+def test_failed_write_keeps_the_previous_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = EmbeddedStore(tmp_path)
     first = make_firm(siren=valid_siren(1))
     store.upsert_firms([first])
-    before = (tmp_path / "graph.json").read_bytes()
 
     def crash(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(durable.os, "replace", crash)
+    # the rows are written, then the write fails before its commit
+    monkeypatch.setattr(EmbeddedStore, "_apply_firms", crash)
     with pytest.raises(OSError, match="disk full"):
         store.upsert_firms([make_firm(siren=valid_siren(2))])
-    assert (tmp_path / "graph.json").read_bytes() == before
-    assert not list(tmp_path.glob(".graph-*.tmp"))
-    # memory was rolled back to what is on disk
-    assert store.count_firms() == 1
     monkeypatch.undo()
+    assert store.count_firms() == 1  # memory was rolled back to what is on disk
+    assert [f.siren for f in EmbeddedStore(tmp_path).list_firms()] == [first.siren]
     assert EmbeddedStore(tmp_path).get_firm(first.siren) == first
 
 
@@ -62,23 +61,31 @@ def test_a_second_process_sees_writes(tmp_path: Path) -> None:
     }
 
 
-def test_snapshot_is_plain_json(tmp_path: Path) -> None:
-    EmbeddedStore(tmp_path).upsert_firms([make_firm(siren=valid_siren(1))])
-    data = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))
-    assert data["format_version"] == embedded.FORMAT_VERSION
-    assert [f["siren"] for f in data["firms"]] == [valid_siren(1)]
+def test_rows_hold_plain_json(tmp_path: Path) -> None:
+    firm = make_firm(siren=valid_siren(1), capabilities=["45215140"])
+    EmbeddedStore(tmp_path).upsert_firms([firm])
+    db = sqlite3.connect(tmp_path / embedded.DATABASE)
+    (version,) = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+    rows = db.execute("SELECT siren, codes, doc FROM firms").fetchall()
+    db.close()
+    assert int(version) == embedded.FORMAT_VERSION
+    assert [(siren, json.loads(codes)) for siren, codes, _ in rows] == [
+        (firm.siren, [["45215140", firm.capabilities[0].strength]])
+    ]
+    assert Firm.model_validate_json(rows[0][2]) == firm
 
 
 def test_records_survive_a_restart_and_do_not_rewrite_the_graph(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path)
     store.upsert_firms([make_firm(siren=valid_siren(1))])
-    snapshot = (tmp_path / "graph.json").stat()
+    graph_files = sorted(tmp_path.glob("graph.db*"))
+    before = [path.stat().st_mtime_ns for path in graph_files]
     store.put_record("proposal", "p1", '{"status": "proposed"}')
     other = EmbeddedStore(tmp_path)  # another process sees the write
     assert other.get_record("proposal", "p1") == '{"status": "proposed"}'
     other.put_record("proposal", "p1", '{"status": "contacted"}')
     assert store.get_record("proposal", "p1") == '{"status": "contacted"}'
-    assert (tmp_path / "graph.json").stat().st_ino == snapshot.st_ino
+    assert [path.stat().st_mtime_ns for path in graph_files] == before
     assert EmbeddedStore(tmp_path).list_records("proposal") == ['{"status": "contacted"}']
 
 
