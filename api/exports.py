@@ -34,6 +34,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from meute.api.clock import paris_time
 from meute.api.security import html_security_headers
 from meute.graph.model import (
     Consortium,
@@ -485,7 +486,7 @@ def brief(tender: Tender, consortium: Consortium, firms: Mapping[str, Firm]) -> 
             (TERM_LABELS.get(name, name), _decimal(value, 2))
             for name, value in consortium.breakdown.items()
         ],
-        generated=dt.date.today().strftime("%d/%m/%Y"),
+        generated=paris_time(dt.datetime.now(dt.UTC)).strftime("%d/%m/%Y"),
     )
 
 

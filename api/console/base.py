@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from meute.api.auth import COOKIE, Principal, Role
+from meute.api.clock import paris_time, quarter_label
 from meute.api.deps import StoreDep
 from meute.api.exports import (
     FACT_SOURCE_LABELS,
@@ -29,9 +30,10 @@ from meute.api.exports import (
     source_note,
 )
 from meute.api.keys import session_principal
+from meute.api.programme_files import ACCOMPANIED_LABELS, PROPOSAL_STATUS_LABELS
 from meute.api.security import SECURITY_HEADERS
 from meute.graph.errors import MeuteError, StoreUnavailable
-from meute.graph.model import ProposalStatus, TenderSource
+from meute.graph.model import MemberStatus, TenderSource
 from meute.graph.store import GraphStore
 
 __all__ = [
@@ -52,13 +54,12 @@ __all__ = [
 
 PREFIX = "/console"
 LOGIN = f"{PREFIX}/connexion"
-STATUS_LABELS = {
-    ProposalStatus.PROPOSED: "proposé",
-    ProposalStatus.CONTACTED: "contacté",
-    ProposalStatus.FORMED: "formé",
-    ProposalStatus.SUBMITTED: "soumis",
-    ProposalStatus.WON: "gagné",
-    ProposalStatus.LOST: "perdu",
+STATUS_LABELS = PROPOSAL_STATUS_LABELS
+MEMBER_STATUS_LABELS = {
+    MemberStatus.TO_CONTACT: "à contacter",
+    MemberStatus.CONTACTED: "contactée",
+    MemberStatus.ACCEPTED: "accepte",
+    MemberStatus.DECLINED: "décline",
 }
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
 SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
@@ -80,6 +81,8 @@ templates = Jinja2Templates(
     )
 )
 templates.env.filters["nombre"] = french_number
+templates.env.filters["heure"] = lambda moment: f"{paris_time(moment):%d/%m/%Y à %H:%M}"
+templates.env.filters["trimestre"] = quarter_label
 templates.env.globals.update(
     Role=Role,
     TERM_LABELS=TERM_LABELS,
@@ -88,6 +91,8 @@ templates.env.globals.update(
     FACT_SOURCE_LABELS=FACT_SOURCE_LABELS,
     source_note=source_note,
     STATUS_LABELS=STATUS_LABELS,
+    MEMBER_STATUS_LABELS=MEMBER_STATUS_LABELS,
+    ACCOMPANIED_LABELS=ACCOMPANIED_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     SOURCE_LABELS=SOURCE_LABELS,
     KIND_LABELS=KIND_LABELS,
