@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from meute.api.auth import Principal
 from meute.api.clock import quarter
-from meute.api.service import shortlist_pavilion, stored_tender
+from meute.api.service import prepare_problem, shortlist_pavilion, stored_tender
 from meute.api.settings import Accompanied
 from meute.graph import naf
 from meute.graph.errors import Infeasible, InvalidInput, NotFound, Problem
@@ -52,6 +52,7 @@ __all__ = [
     "rename_pavilion",
     "rename_proposal",
     "replace_member",
+    "replacement_candidates",
     "save_pavilion",
     "save_proposal",
     "update_pavilion",
@@ -258,19 +259,37 @@ def replace_member(
     now = dt.datetime.now(dt.UTC)
     current = {m.siren: m for m in proposal.members if m.replaced_by is None and m.siren != siren}
     replaced = [m for m in proposal.members if m.replaced_by is not None]
-    replaced.append(declined.model_copy(update={"replaced_by": replacement}))
+    replaced.append(declined.model_copy(update={"replaced_by": replacement, "replaced_at": now}))
     members = [
         current[m.siren].model_copy(update={"lots": m.lots})
         if m.siren in current
         else _follow_up(m).model_copy(update={"since": now})
         for m in consortium.members
     ]
-    event = f"{declined.name} ({siren}) replaced by {replacement}"
-    updated = proposal.advance(author.name, now, None, event).model_copy(
+    updated = proposal.model_copy(
         update={"consortium": consortium, "members": [*members, *replaced]}
     )
     _proposals(store).put(updated.id, updated)
     return updated
+
+
+def replacement_candidates(
+    store: GraphStore, proposal: Proposal, siren: str, options: MatchOptions, count: int = 5
+) -> list[Firm]:
+    """The ``count`` firms best placed to take every lot of member ``siren``, best first.
+
+    Current members and firms already replaced on this proposal are left out.
+    """
+    tender = stored_tender(store, proposal.tender_id)
+    problem, _ = prepare_problem(store, tender, options)
+    lots = [lot.id for lot in tender.lots]
+    indices = [lots.index(lot) for lot in proposal.member(siren).lots if lot in lots]
+    if not indices:
+        return []
+    able = set.intersection(*(set(problem.lot_candidates(i)) for i in indices))
+    taken = {m.siren for m in proposal.members}
+    ranked = [problem.firms[i] for i in problem.lot_candidates(indices[0]) if i in able]
+    return [firm for firm in ranked if firm.siren not in taken][:count]
 
 
 def proposal_files(store: GraphStore, proposal: Proposal) -> tuple[Tender, dict[str, Firm]]:

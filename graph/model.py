@@ -767,6 +767,7 @@ class MemberFollowUp(_Model):
     )
     since: dt.datetime | None = Field(None, description="When the status was last set.")
     replaced_by: str | None = Field(None, description="SIREN of the firm that took its lots.")
+    replaced_at: dt.datetime | None = None
     events: list[MemberEvent] = Field(default_factory=list)
 
     @property

@@ -61,6 +61,20 @@ MEMBER_STATUS_LABELS = {
     MemberStatus.ACCEPTED: "accepte",
     MemberStatus.DECLINED: "décline",
 }
+# What a page says after a save, by the ``ok`` of the address the save redirects to.
+CONFIRMATIONS = {
+    "appel": "Appel d'offres enregistré.",
+    "faits": "Informations de l'entreprise enregistrées.",
+    "proposition": "Proposition enregistrée.",
+    "suivi": "Suivi de la proposition enregistré.",
+    "nom": "Proposition renommée.",
+    "membre": "Suivi du membre enregistré.",
+    "remplacement": "Membre remplacé : le consortium a été réévalué, l'historique est conservé.",
+    "pavillon": "Pavillon enregistré.",
+    "pavillon-modifie": "Modifications du pavillon enregistrées.",
+    "pavillon-renomme": "Pavillon renommé.",
+    "pavillon-duplique": "Pavillon dupliqué : vous modifiez la copie.",
+}
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
 SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
 KIND_LABELS = {"works": "travaux", "supplies": "fournitures", "services": "services"}
@@ -94,6 +108,7 @@ templates.env.globals.update(
     MEMBER_STATUS_LABELS=MEMBER_STATUS_LABELS,
     ACCOMPANIED_LABELS=ACCOMPANIED_LABELS,
     ROLE_LABELS=ROLE_LABELS,
+    CONFIRMATIONS=CONFIRMATIONS,
     SOURCE_LABELS=SOURCE_LABELS,
     KIND_LABELS=KIND_LABELS,
 )

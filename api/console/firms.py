@@ -99,7 +99,7 @@ def declare_page(
             for p in problems
         ]
         return render(request, "entreprise.html", principal, 422, firm=firm, errors=errors)
-    return RedirectResponse(f"{PREFIX}/entreprises/{siren}", status_code=303)
+    return RedirectResponse(f"{PREFIX}/entreprises/{siren}?ok=faits", status_code=303)
 
 
 @router.get("/entreprises/{siren}/partenaires", response_class=HTMLResponse)

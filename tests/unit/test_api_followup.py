@@ -88,7 +88,7 @@ def test_a_member_who_declined_is_replaced_and_the_others_keep_their_history(
     assert follow[(kept, None)]["events"][0]["note"] == "Partant"
     assert follow[(replacement, None)]["status"] == "to_contact"
     assert after["consortium"]["score"] != pytest.approx(proposal["consortium"]["score"])
-    assert leaving in after["events"][-1]["note"]
+    assert gone["replaced_at"] and after["events"] == proposal["events"]
     # The firm replaced is no longer followed.
     again = officer.patch(f"{url}/members/{leaving}", json={"status": "accepted"})
     assert again.status_code == 422
