@@ -42,6 +42,7 @@ from meute.api.proposals import (
 )
 from meute.api.service import shortlist_pavilion
 from meute.api.settings import Settings
+from meute.graph.cpv import format_code
 from meute.graph.errors import Infeasible, InvalidInput, NotFound
 from meute.graph.model import (
     Name,
@@ -63,7 +64,7 @@ CODE = re.compile(r"^\d{8}(-\d)?$")
 def _theme_line(theme: PavilionTheme) -> str:
     """A theme as the officer types it (the inverse of :func:`_theme`)."""
     if theme.cpv:
-        return f"{theme.title} : {', '.join(theme.cpv)}"
+        return f"{theme.title} : {', '.join(map(format_code, theme.cpv))}"
     return f"{theme.title} : {theme.description}" if theme.description else theme.title
 
 
