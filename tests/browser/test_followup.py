@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def test_a_member_declines_is_replaced_and_the_committee_exports_the_programme(
     first.get_by_label("Nom (facultatif)").fill("Bouaké, piste bretonne")
     first.get_by_role("button", name="Enregistrer comme proposition").click()
     page.wait_for_url("**/console/propositions?ok=proposition#proposition-*")
+    proposal_id = page.url.split("#proposition-")[1]
     expect(page.locator("[data-confirmation]")).to_have_text("Proposition enregistrée.")
     proposal = page.locator("article[data-proposition]").first
     expect(proposal.locator("[data-nom]")).to_have_text("Bouaké, piste bretonne")
@@ -100,9 +102,6 @@ def test_a_member_declines_is_replaced_and_the_committee_exports_the_programme(
     expect(line.locator("th")).to_have_text(quarter_label(now))
     expect(line.locator("td.nombre")).to_have_text(["2", "2"])
     expect(committee.locator("[data-regle]")).to_contain_text("accepté")
-    if request.node.callspec.params["live_server"] == "embedded":
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        committee.screenshot(path=SCREENSHOT, full_page=True)
 
     with committee.expect_download() as xlsx:
         committee.get_by_role("link", name="Exporter (XLSX)").click()
@@ -115,4 +114,28 @@ def test_a_member_declines_is_replaced_and_the_committee_exports_the_programme(
     text = "".join(p.extract_text() for p in PdfReader(pdf.value.path()).pages)
     assert "Suivi du programme" in text and quarter_label(now) in text
     assert "2 entreprises accompagnées" in text
+
+    # Proposals saved before per-member follow-up (formed consortia, earlier quarters) still
+    # read: their firms count from the quarter their consortium was formed.
+    stored = json.loads(live_server.store.get_record("proposal", proposal_id) or "{}")
+    earlier = [dt.datetime.now(dt.UTC) - dt.timedelta(days=days) for days in (200, 100)]
+    for number, formed in enumerate(earlier):
+        old = {
+            key: stored[key] for key in ("tender_id", "tender_title", "consortium", "created_by")
+        }
+        at = formed.isoformat()
+        events = [{"at": at, "author": "Claire", "status": s} for s in ("contacted", "formed")]
+        old |= {"id": f"ancienne{number}", "status": "formed", "created_at": at, "events": events}
+        live_server.store.put_record("proposal", old["id"], json.dumps(old))
+    committee.reload()
+    shown = committee.locator("[data-trimestres] tr[data-trimestre]")
+    keys = [row.get_attribute("data-trimestre") for row in shown.all()]
+    assert keys[0] == quarter(earlier[0]) and quarter(earlier[1]) in keys and keys[-1] == now
+    members = len(stored["consortium"]["members"])  # the old records name the current members
+    expect(committee.locator("[data-atteintes]")).to_have_text(str(members))
+    if request.node.callspec.params["live_server"] == "embedded":
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        committee.screenshot(path=SCREENSHOT, full_page=True)
     context.close()
+    page.goto(f"{live_server.url}/console/propositions")
+    expect(page.locator("article[data-proposition='ancienne0'] .source.estime")).to_have_count(3)
