@@ -181,6 +181,7 @@ PROPOSAL_EXAMPLE: dict[str, Any] = {
     "id": "3f9c2a7b1d04",
     "tender_id": "bouake-hospital",
     "tender_title": TENDER_EXAMPLE["title"],
+    "name": "Bouaké, groupement breton",
     "consortium": CONSORTIUM_EXAMPLE,
     "status": "contacted",
     "created_at": "2026-11-26T09:00:00Z",
@@ -192,6 +193,25 @@ PROPOSAL_EXAMPLE: dict[str, Any] = {
             "status": "contacted",
             "note": "Chef de file joint par téléphone.",
         }
+    ],
+    "members": [
+        {
+            "siren": member["siren"],
+            "name": member["name"],
+            "lots": member["lots"],
+            "status": "accepted" if member["leader"] else "to_contact",
+            "since": "2026-11-27T14:30:00Z" if member["leader"] else None,
+            "events": [
+                {
+                    "at": "2026-11-27T14:30:00Z",
+                    "author": "Claire, CCI Bretagne",
+                    "status": "accepted",
+                }
+            ]
+            if member["leader"]
+            else [],
+        }
+        for member in CONSORTIUM_EXAMPLE["members"]
     ],
 }
 IMPORT_JOB_EXAMPLE: dict[str, Any] = {

@@ -34,6 +34,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from meute.api.clock import paris_time
 from meute.api.scores import (
     CONSORTIUM_TERMS,
     PAVILION_TERMS,
@@ -528,7 +529,7 @@ def brief(
             for name, value in consortium.breakdown.items()
             if name in weighted
         ],
-        generated=dt.date.today().strftime("%d/%m/%Y"),
+        generated=paris_time(dt.datetime.now(dt.UTC)).strftime("%d/%m/%Y"),
     )
 
 

@@ -7,17 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from meute.api.auth import Principal
-from meute.api.service import shortlist_pavilion, stored_tender
+from meute.api.clock import quarter
+from meute.api.service import prepare_problem, shortlist_pavilion, stored_tender
+from meute.api.settings import Accompanied
 from meute.graph import naf
 from meute.graph.errors import Infeasible, InvalidInput, NotFound, Problem
 from meute.graph.model import (
+    Consortium,
+    ConsortiumMember,
     Evaluation,
     Firm,
+    MemberFollowUp,
+    MemberStatus,
     PavilionRequest,
     Proposal,
     ProposalStatus,
@@ -33,21 +39,31 @@ from meute.scoring.text import text_model
 
 __all__ = [
     "ProgrammeReport",
+    "QuarterCount",
+    "duplicate_pavilion",
     "evaluate_assignment",
+    "follow_member",
     "get_pavilion",
     "get_proposal",
     "list_pavilions",
     "list_proposals",
     "programme_report",
     "proposal_files",
+    "rename_pavilion",
+    "rename_proposal",
+    "replace_member",
+    "replacement_candidates",
     "save_pavilion",
     "save_proposal",
+    "update_pavilion",
     "update_proposal",
 ]
 
-# A firm counts as reached by the programme once a proposal naming it has gone past "proposed",
-# or once it is on a saved pavilion shortlist.
-REACHED = frozenset(ProposalStatus) - {ProposalStatus.PROPOSED}
+# The member statuses at which a firm counts as accompanied by the programme, by setting.
+ACCOMPANIED = {
+    Accompanied.ACCEPTED: frozenset({MemberStatus.ACCEPTED}),
+    Accompanied.CONTACTED: frozenset({MemberStatus.CONTACTED, MemberStatus.ACCEPTED}),
+}
 
 
 def _proposals(store: GraphStore) -> Records[Proposal]:
@@ -114,25 +130,43 @@ def save_proposal(
     options: MatchOptions,
     author: Principal,
     note: str | None = None,
+    name: str | None = None,
 ) -> Proposal:
-    """Evaluate and save a consortium for a stored tender; one breaking a constraint is refused."""
-    evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
-    if evaluation.violations:
-        problems = [Problem("assignment", None, broken) for broken in evaluation.violations]
-        raise InvalidInput("the consortium breaks hard constraints", problems)
+    """Evaluate and save a consortium for a stored tender; one breaking a constraint is refused.
+
+    It is called ``name``, or by the tender's title; each member starts « to contact ».
+    """
+    consortium = _feasible(store, tender, firm_by_lot, options)
     now = dt.datetime.now(dt.UTC)
     proposal = Proposal(
         id=_new_id(),
         tender_id=tender.id,
         tender_title=tender.title,
-        consortium=evaluation.consortium,
+        name=name or tender.title,
+        consortium=consortium,
         created_at=now,
         created_by=author.name,
+        members=[_follow_up(member) for member in consortium.members],
     )
     if note is not None:
         proposal = proposal.advance(author.name, now, None, note)
     _proposals(store).put(proposal.id, proposal)
     return proposal
+
+
+def _feasible(
+    store: GraphStore, tender: Tender, firm_by_lot: Mapping[str, str], options: MatchOptions
+) -> Consortium:
+    """The consortium of ``firm_by_lot``, scored; InvalidInput when it breaks a constraint."""
+    evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
+    if evaluation.violations:
+        problems = [Problem("assignment", None, broken) for broken in evaluation.violations]
+        raise InvalidInput("the consortium breaks hard constraints", problems)
+    return evaluation.consortium
+
+
+def _follow_up(member: ConsortiumMember) -> MemberFollowUp:
+    return MemberFollowUp(siren=member.siren, name=member.name, lots=member.lots)
 
 
 def get_proposal(store: GraphStore, proposal_id: str) -> Proposal:
@@ -171,6 +205,93 @@ def update_proposal(
     return proposal
 
 
+def rename_proposal(store: GraphStore, proposal_id: str, name: str) -> Proposal:
+    """Give a saved proposal a new name."""
+    proposal = get_proposal(store, proposal_id)
+    renamed = Proposal.model_validate({**proposal.model_dump(), "name": name})
+    _proposals(store).put(renamed.id, renamed)
+    return renamed
+
+
+def follow_member(
+    store: GraphStore,
+    proposal_id: str,
+    siren: str,
+    author: Principal,
+    status: MemberStatus | None,
+    note: str | None,
+) -> Proposal:
+    """Set one member's status (to contact, contacted, accepted, declined) and/or add a note."""
+    proposal = get_proposal(store, proposal_id)
+    follow_up = proposal.member(siren).advance(author.name, dt.datetime.now(dt.UTC), status, note)
+    updated = proposal.with_member(follow_up)
+    _proposals(store).put(updated.id, updated)
+    return updated
+
+
+def replace_member(
+    store: GraphStore,
+    proposal_id: str,
+    siren: str,
+    replacement: str,
+    options: MatchOptions,
+    author: Principal,
+) -> Proposal:
+    """Give the lots of a member who declined to ``replacement``, the consortium rescored.
+
+    The other members keep their follow-up; the one replaced keeps its own, marked as replaced.
+    A consortium breaking a constraint is refused and nothing is changed.
+    """
+    proposal = get_proposal(store, proposal_id)
+    declined = proposal.member(siren)
+    if declined.status is not MemberStatus.DECLINED:
+        raise InvalidInput(
+            "only a member who declined can be replaced",
+            [Problem("siren", siren, f"status is {declined.status}, not declined")],
+        )
+    tender = stored_tender(store, proposal.tender_id)
+    firm_by_lot = {
+        lot: replacement if member.siren == siren else member.siren
+        for member in proposal.consortium.members
+        for lot in member.lots
+    }
+    consortium = _feasible(store, tender, firm_by_lot, options)
+    now = dt.datetime.now(dt.UTC)
+    current = {m.siren: m for m in proposal.members if m.replaced_by is None and m.siren != siren}
+    replaced = [m for m in proposal.members if m.replaced_by is not None]
+    replaced.append(declined.model_copy(update={"replaced_by": replacement, "replaced_at": now}))
+    members = [
+        current[m.siren].model_copy(update={"lots": m.lots})
+        if m.siren in current
+        else _follow_up(m).model_copy(update={"since": now})
+        for m in consortium.members
+    ]
+    updated = proposal.model_copy(
+        update={"consortium": consortium, "members": [*members, *replaced]}
+    )
+    _proposals(store).put(updated.id, updated)
+    return updated
+
+
+def replacement_candidates(
+    store: GraphStore, proposal: Proposal, siren: str, options: MatchOptions, count: int = 5
+) -> list[Firm]:
+    """The ``count`` firms best placed to take every lot of member ``siren``, best first.
+
+    Current members and firms already replaced on this proposal are left out.
+    """
+    tender = stored_tender(store, proposal.tender_id)
+    problem, _ = prepare_problem(store, tender, options)
+    lots = [lot.id for lot in tender.lots]
+    indices = [lots.index(lot) for lot in proposal.member(siren).lots if lot in lots]
+    if not indices:
+        return []
+    able = set.intersection(*(set(problem.lot_candidates(i)) for i in indices))
+    taken = {m.siren for m in proposal.members}
+    ranked = [problem.firms[i] for i in problem.lot_candidates(indices[0]) if i in able]
+    return [firm for firm in ranked if firm.siren not in taken][:count]
+
+
 def proposal_files(store: GraphStore, proposal: Proposal) -> tuple[Tender, dict[str, Firm]]:
     """The tender of a saved proposal and its members' records, for exports."""
     tender = stored_tender(store, proposal.tender_id)
@@ -179,11 +300,16 @@ def proposal_files(store: GraphStore, proposal: Proposal) -> tuple[Tender, dict[
 
 
 def save_pavilion(
-    store: GraphStore, request: PavilionRequest, options: MatchOptions, author: Principal
+    store: GraphStore,
+    request: PavilionRequest,
+    options: MatchOptions,
+    author: Principal,
+    name: str | None = None,
 ) -> SavedPavilion:
-    """Shortlist a pavilion and keep it; its firms count as reached by the programme."""
+    """Shortlist a pavilion and keep it, called ``name`` or by the fair's name."""
     saved = SavedPavilion(
         id=_new_id(),
+        name=name or request.fair,
         request=request,
         result=shortlist_pavilion(store, request, options),
         created_at=dt.datetime.now(dt.UTC),
@@ -191,6 +317,64 @@ def save_pavilion(
     )
     _pavilions(store).put(saved.id, saved)
     return saved
+
+
+def update_pavilion(
+    store: GraphStore,
+    pavilion_id: str,
+    request: PavilionRequest,
+    options: MatchOptions,
+    author: Principal,
+    name: str | None = None,
+) -> SavedPavilion:
+    """Shortlist a saved pavilion again from an edited request, under the same id."""
+    saved = get_pavilion(store, pavilion_id)
+    updated = SavedPavilion.model_validate(
+        {
+            **saved.model_dump(),
+            "name": name or saved.name,
+            "request": request,
+            "result": shortlist_pavilion(store, request, options),
+            "updated_at": dt.datetime.now(dt.UTC),
+            "updated_by": author.name,
+        }
+    )
+    _pavilions(store).put(updated.id, updated)
+    return updated
+
+
+def rename_pavilion(
+    store: GraphStore, pavilion_id: str, name: str, author: Principal
+) -> SavedPavilion:
+    """Give a saved pavilion a new name; its shortlist stays as it is."""
+    saved = get_pavilion(store, pavilion_id)
+    renamed = SavedPavilion.model_validate(
+        {
+            **saved.model_dump(),
+            "name": name,
+            "updated_at": dt.datetime.now(dt.UTC),
+            "updated_by": author.name,
+        }
+    )
+    _pavilions(store).put(renamed.id, renamed)
+    return renamed
+
+
+def duplicate_pavilion(store: GraphStore, pavilion_id: str, author: Principal) -> SavedPavilion:
+    """A copy of a saved pavilion, its request and shortlist as they are, to edit apart."""
+    saved = get_pavilion(store, pavilion_id)
+    copy = saved.model_copy(
+        update={
+            "id": _new_id(),
+            "name": f"{saved.name} (copie)"[:200],
+            "created_at": dt.datetime.now(dt.UTC),
+            "created_by": author.name,
+            "updated_at": None,
+            "updated_by": None,
+        }
+    )
+    _pavilions(store).put(copy.id, copy)
+    return copy
 
 
 def list_pavilions(store: GraphStore) -> list[SavedPavilion]:
@@ -206,10 +390,22 @@ def get_pavilion(store: GraphStore, pavilion_id: str) -> SavedPavilion:
     return saved
 
 
+class QuarterCount(BaseModel):
+    """Firms that became accompanied in one quarter (Paris time), and the total by its end."""
+
+    quarter: str = Field(description="Calendar quarter, e.g. 2026-T4.")
+    firms: int
+    total: int
+
+
 class ProgrammeReport(BaseModel):
     """How far the programme has come toward the number of firms it committed to accompany."""
 
     target: int
+    accompanied: Accompanied = Field(
+        description="Member status from which a firm counts as accompanied "
+        "(MEUTE_PROGRAMME_ACCOMPANIED)."
+    )
     firms_reached: int
     progress: float
     firms_in_graph: int
@@ -219,6 +415,10 @@ class ProgrammeReport(BaseModel):
     proposals_by_status: dict[str, int]
     proposals: int
     pavilions: int
+    by_quarter: list[QuarterCount] = Field(
+        description="Per quarter from the first firm accompanied to now, steering committees "
+        "meeting quarterly."
+    )
 
 
 def _sector(firm: Firm) -> str:
@@ -226,22 +426,48 @@ def _sector(firm: Firm) -> str:
     return naf.label(division) or "unknown"
 
 
-def programme_report(store: GraphStore, target: int) -> ProgrammeReport:
-    """Firms reached (members of proposals past "proposed", firms on saved pavilions), by
-    maturity, region and sector, with proposals by status.
+def _accompanied_since(
+    proposals: Iterable[Proposal], statuses: frozenset[MemberStatus]
+) -> dict[str, dt.datetime]:
+    """Each firm whose member status on some proposal is one of ``statuses``, and since when."""
+    since: dict[str, dt.datetime] = {}
+    for proposal in proposals:
+        for member in proposal.members:
+            if member.status in statuses:
+                moment = member.since or proposal.created_at
+                since[member.siren] = min(moment, since.get(member.siren, moment))
+    return since
+
+
+def _by_quarter(moments: Iterable[dt.datetime], now: dt.datetime) -> list[QuarterCount]:
+    """Counts per quarter from the first moment's quarter to now's, empty quarters included."""
+    counts = Counter(map(quarter, moments))
+    if not counts:
+        return []
+    first, last = min(counts), quarter(now)
+    year, number = int(first[:4]), int(first[-1])
+    found, total = [], 0
+    while (key := f"{year}-T{number}") <= max(last, max(counts)):
+        total += counts[key]
+        found.append(QuarterCount(quarter=key, firms=counts[key], total=total))
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return found
+
+
+def programme_report(
+    store: GraphStore, target: int, accompanied: Accompanied = Accompanied.ACCEPTED
+) -> ProgrammeReport:
+    """Firms accompanied (members of a proposal who accepted, or were contacted, as set), by
+    maturity, region, sector and quarter, with proposals by status.
     """
     proposals = _proposals(store).all()
-    pavilions = _pavilions(store).all()
-    reached = {
-        member.siren
-        for proposal in proposals
-        if proposal.status in REACHED
-        for member in proposal.consortium.members
-    } | {firm.siren for pavilion in pavilions for firm in pavilion.result.firms}
-    firms = store.get_firms(reached)
+    since = _accompanied_since(proposals, ACCOMPANIED[accompanied])
+    firms = store.get_firms(since)
+    found = {firm.siren for firm in firms}
     statuses = Counter(p.status.value for p in proposals)
     return ProgrammeReport(
         target=target,
+        accompanied=accompanied,
         firms_reached=len(firms),
         progress=round(min(1.0, len(firms) / target), 4),
         firms_in_graph=store.count_firms(),
@@ -250,5 +476,9 @@ def programme_report(store: GraphStore, target: int) -> ProgrammeReport:
         reached_by_sector=dict(sorted(Counter(map(_sector, firms)).items())),
         proposals_by_status={s.value: statuses.get(s.value, 0) for s in ProposalStatus},
         proposals=len(proposals),
-        pavilions=len(pavilions),
+        pavilions=len(_pavilions(store).all()),
+        by_quarter=_by_quarter(
+            (moment for siren, moment in since.items() if siren in found),
+            dt.datetime.now(dt.UTC),
+        ),
     )

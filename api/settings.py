@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -20,7 +21,14 @@ if TYPE_CHECKING:  # the matcher and the stores load only when a command needs t
     from meute.graph.store import GraphStore
     from meute.matcher.propose import MatchOptions
 
-__all__ = ["LimitSettings", "SearchSettings", "Settings", "WeightSettings"]
+__all__ = ["Accompanied", "LimitSettings", "SearchSettings", "Settings", "WeightSettings"]
+
+
+class Accompanied(StrEnum):
+    """From which member status a firm counts as accompanied by the programme."""
+
+    ACCEPTED = "accepted"
+    CONTACTED = "contacted"
 
 
 class WeightSettings(BaseModel):
@@ -100,6 +108,11 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     programme_target: int = Field(
         3_000, ge=1, description="Firms the programme committed to accompany."
+    )
+    programme_accompanied: Accompanied = Field(
+        Accompanied.ACCEPTED,
+        description="A firm counts as accompanied once it accepted a proposal (or, with "
+        "'contacted', once it was contacted).",
     )
     log_format: LogFormat = Field("text", description="Log lines as text or as JSON objects.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

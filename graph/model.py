@@ -49,6 +49,9 @@ __all__ = [
     "HeadcountBand",
     "Lot",
     "MatchResult",
+    "MemberEvent",
+    "MemberFollowUp",
+    "MemberStatus",
     "NoteText",
     "Notice",
     "NoticeAward",
@@ -736,17 +739,151 @@ class ProposalEvent(_Model):
     note: str | None = None
 
 
+class MemberStatus(StrEnum):
+    """Where the officer stands with one firm of a proposal: firms are called one by one."""
+
+    TO_CONTACT = "to_contact"
+    CONTACTED = "contacted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class MemberEvent(_Model):
+    """A note or a status change on one member of a proposal: when, by whom, what."""
+
+    at: dt.datetime
+    author: str
+    status: MemberStatus | None = None
+    note: str | None = None
+
+
+class MemberFollowUp(_Model):
+    """The follow-up of one firm of a proposal; a replaced firm keeps its own (and its history)."""
+
+    siren: str
+    name: str
+    lots: list[str]
+    status: MemberStatus = MemberStatus.TO_CONTACT
+    inferred: bool = Field(
+        False,
+        description="The status was deduced from the consortium's status of an older record, "
+        "not set by an officer.",
+    )
+    since: dt.datetime | None = Field(None, description="When the status was last set.")
+    replaced_by: str | None = Field(None, description="SIREN of the firm that took its lots.")
+    replaced_at: dt.datetime | None = None
+    events: list[MemberEvent] = Field(default_factory=list)
+
+    @property
+    def note(self) -> str | None:
+        """The member's latest note."""
+        return next((e.note for e in reversed(self.events) if e.note is not None), None)
+
+    def advance(
+        self, author: str, at: dt.datetime, status: MemberStatus | None, note: str | None
+    ) -> MemberFollowUp:
+        """The follow-up with a new status and/or note (InvalidInput when nothing changes)."""
+        if self.replaced_by is not None:
+            raise InvalidInput(
+                "a replaced member is no longer followed",
+                [Problem("siren", self.siren, f"replaced by {self.replaced_by}")],
+            )
+        moved = status if status is not None and status != self.status else None
+        if moved is None and note is None:
+            raise InvalidInput(
+                "nothing to change", [Problem("status", None, "give a new status, a note or both")]
+            )
+        event = MemberEvent(at=at, author=author, status=moved, note=note)
+        update: dict[str, Any] = {"events": [*self.events, event]}
+        if moved is not None:
+            update |= {"status": moved, "inferred": False, "since": at}
+        return self.model_copy(update=update)
+
+
+# What an older record's consortium status says of each of its members (see Proposal._migrate).
+_MEMBER_STATUS_OF = {
+    ProposalStatus.PROPOSED: MemberStatus.TO_CONTACT,
+    ProposalStatus.CONTACTED: MemberStatus.CONTACTED,
+    ProposalStatus.FORMED: MemberStatus.ACCEPTED,
+    ProposalStatus.SUBMITTED: MemberStatus.ACCEPTED,
+    ProposalStatus.WON: MemberStatus.ACCEPTED,
+}
+
+
+def _follow_up_of_old_record(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-member follow-up for a proposal saved before members were followed one by one.
+
+    Each member gets the furthest status its consortium reached before any "lost" (a formed
+    consortium is one whose firms accepted), marked as inferred, dated by the event that set it.
+    """
+    reached: tuple[ProposalStatus, Any] = (ProposalStatus.PROPOSED, data.get("created_at"))
+    for event in data.get("events", []):
+        status = event.get("status") if isinstance(event, dict) else None
+        if status in _MEMBER_STATUS_OF and list(_MEMBER_STATUS_OF).index(
+            ProposalStatus(status)
+        ) > list(_MEMBER_STATUS_OF).index(reached[0]):
+            reached = (ProposalStatus(status), event.get("at"))
+    if data.get("status") in _MEMBER_STATUS_OF and not data.get("events"):
+        reached = (ProposalStatus(data["status"]), data.get("created_at"))
+    status = _MEMBER_STATUS_OF[reached[0]]
+    inferred = status is not MemberStatus.TO_CONTACT
+    return [
+        {
+            "siren": member["siren"],
+            "name": member["name"],
+            "lots": member["lots"],
+            "status": status,
+            "inferred": inferred,
+            "since": reached[1] if inferred else None,
+        }
+        for member in data["consortium"]["members"]
+    ]
+
+
 class Proposal(_Model):
-    """A consortium saved for a tender, followed through its status with notes."""
+    """A consortium saved for a tender, followed through its status, and member by member."""
 
     id: str
     tender_id: str
     tender_title: str
+    name: Name = Field(description="What the officer calls it (the tender's title by default).")
     consortium: Consortium
     status: ProposalStatus = ProposalStatus.PROPOSED
     created_at: dt.datetime
     created_by: str
     events: list[ProposalEvent] = Field(default_factory=list)
+    members: list[MemberFollowUp] = Field(
+        description="Follow-up of each firm, current members first in consortium order, then "
+        "the firms they replaced."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """Read records saved before proposals had names and per-member follow-up."""
+        if isinstance(data, dict) and isinstance(data.get("consortium"), dict):
+            data = dict(data)
+            data.setdefault("name", data.get("tender_title"))
+            if "members" not in data:
+                data["members"] = _follow_up_of_old_record(data)
+        return data
+
+    def member(self, siren: str) -> MemberFollowUp:
+        """The follow-up of the current member ``siren`` (InvalidInput if it is not one)."""
+        for follow_up in self.members:
+            if follow_up.siren == siren and follow_up.replaced_by is None:
+                return follow_up
+        raise InvalidInput(
+            "not a member of this proposal", [Problem("siren", siren, "not a current member")]
+        )
+
+    def with_member(self, follow_up: MemberFollowUp) -> Proposal:
+        """The proposal with the current member's follow-up replaced by ``follow_up``."""
+        members = [
+            follow_up if m.siren == follow_up.siren and m.replaced_by is None else m
+            for m in self.members
+        ]
+        return self.model_copy(update={"members": members})
 
     def advance(
         self, author: str, at: dt.datetime, status: ProposalStatus | None, note: str | None
@@ -865,7 +1002,20 @@ class SavedPavilion(_Model):
     """A pavilion shortlist kept for a trade fair: what was asked and what was chosen."""
 
     id: str
+    name: Name = Field(description="What the officer calls it (the fair's name by default).")
     request: PavilionRequest
     result: PavilionResult
     created_at: dt.datetime
     created_by: str
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """Read records saved before pavilions had names."""
+        if isinstance(data, dict) and "name" not in data:
+            request = data.get("request")
+            fair = request.get("fair") if isinstance(request, dict) else None
+            data = {**data, "name": fair}
+        return data

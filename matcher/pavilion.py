@@ -323,7 +323,7 @@ def _present(
     codes: Sequence[Sequence[str]],
     lang: Lang,
 ) -> list[PavilionFirm]:
-    """The members with their themes, parts and reasons, grouped by their best theme."""
+    """The members with their themes, parts and reasons, stands numbered by score, best first."""
     weight = objective.weights.as_dict()
     regions = [objective.region[f] for f in members]
     rows = []
@@ -341,8 +341,8 @@ def _present(
             + weight["readiness"] * parts["readiness"]
             + weight["regions"] * parts["regions"]
         ) / sum(weight.values())
-        rows.append((themes[0] if themes else len(codes), -score, pool[f].siren, f, themes, parts))
-    rows.sort()
+        rows.append((-score, pool[f].siren, f, themes, parts))
+    rows.sort(key=lambda row: row[:2])
     return [
         PavilionFirm(
             stand=stand,
@@ -360,7 +360,7 @@ def _present(
             contact_email=pool[f].contact_email,
             estimated=pool[f].estimated(),
         )
-        for stand, (_, negative, _, f, themes, parts) in enumerate(rows, start=1)
+        for stand, (negative, _, f, themes, parts) in enumerate(rows, start=1)
     ]
 
 

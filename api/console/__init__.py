@@ -25,13 +25,19 @@ from meute.api.console import (
 )
 from meute.api.console.base import PREFIX, install_handlers
 
-__all__ = ["install_console"]
+__all__ = ["ROUTERS", "install_console"]
+
+# Every router of the console's pages (the accessibility check visits each of their pages).
+ROUTERS = tuple(
+    module.router
+    for module in (session, tenders, imports, directory, firms, tracking, pavilion, codes)
+)
 
 
 def install_console(app: FastAPI) -> None:
     """Serve the console's pages and static files, its login redirect and its error pages."""
-    for module in (session, tenders, imports, directory, firms, tracking, pavilion, codes):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     static = Path(__file__).resolve().parents[1] / "static"
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static), name="console-static")
     install_handlers(app)

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from meute.api.auth import COOKIE, Principal, Role
+from meute.api.clock import paris_time, quarter_label
 from meute.api.deps import StoreDep
 from meute.api.exports import (
     FACT_SOURCE_LABELS,
@@ -29,10 +30,11 @@ from meute.api.exports import (
     source_note,
 )
 from meute.api.keys import session_principal
+from meute.api.programme_files import ACCOMPANIED_LABELS, PROPOSAL_STATUS_LABELS
 from meute.api.scores import PAVILION_TERMS, TERM_LABELS, explained, legend, shown_on_100
 from meute.api.security import SECURITY_HEADERS
 from meute.graph.errors import MeuteError, StoreUnavailable
-from meute.graph.model import ProposalStatus, TenderSource
+from meute.graph.model import MemberStatus, TenderSource
 from meute.graph.store import GraphStore
 from meute.matcher.pavilion import PavilionWeights
 
@@ -54,13 +56,26 @@ __all__ = [
 
 PREFIX = "/console"
 LOGIN = f"{PREFIX}/connexion"
-STATUS_LABELS = {
-    ProposalStatus.PROPOSED: "proposé",
-    ProposalStatus.CONTACTED: "contacté",
-    ProposalStatus.FORMED: "formé",
-    ProposalStatus.SUBMITTED: "soumis",
-    ProposalStatus.WON: "gagné",
-    ProposalStatus.LOST: "perdu",
+STATUS_LABELS = PROPOSAL_STATUS_LABELS
+MEMBER_STATUS_LABELS = {
+    MemberStatus.TO_CONTACT: "à contacter",
+    MemberStatus.CONTACTED: "contactée",
+    MemberStatus.ACCEPTED: "accepte",
+    MemberStatus.DECLINED: "décline",
+}
+# What a page says after a save, by the ``ok`` of the address the save redirects to.
+CONFIRMATIONS = {
+    "appel": "Appel d'offres enregistré.",
+    "faits": "Informations de l'entreprise enregistrées.",
+    "proposition": "Proposition enregistrée.",
+    "suivi": "Suivi de la proposition enregistré.",
+    "nom": "Proposition renommée.",
+    "membre": "Suivi du membre enregistré.",
+    "remplacement": "Membre remplacé : le consortium a été réévalué, l'historique est conservé.",
+    "pavillon": "Pavillon enregistré.",
+    "pavillon-modifie": "Modifications du pavillon enregistrées.",
+    "pavillon-renomme": "Pavillon renommé.",
+    "pavillon-duplique": "Pavillon dupliqué : vous modifiez la copie.",
 }
 ROLE_LABELS = {Role.OFFICER: "chargé d'affaires", Role.SME: "PME", Role.VIEWER: "lecture"}
 SOURCE_LABELS = {TenderSource.TED: "TED", TenderSource.CONSOLE: "saisie", TenderSource.API: "API"}
@@ -97,6 +112,8 @@ templates = Jinja2Templates(
 templates.env.filters["nombre"] = french_number
 templates.env.filters["sur_100"] = shown_on_100
 templates.env.filters["pays"] = country_name
+templates.env.filters["heure"] = lambda moment: f"{paris_time(moment):%d/%m/%Y à %H:%M}"
+templates.env.filters["trimestre"] = quarter_label
 templates.env.globals.update(
     Role=Role,
     TERM_LABELS=TERM_LABELS,
@@ -105,7 +122,10 @@ templates.env.globals.update(
     FACT_SOURCE_LABELS=FACT_SOURCE_LABELS,
     source_note=source_note,
     STATUS_LABELS=STATUS_LABELS,
+    MEMBER_STATUS_LABELS=MEMBER_STATUS_LABELS,
+    ACCOMPANIED_LABELS=ACCOMPANIED_LABELS,
     ROLE_LABELS=ROLE_LABELS,
+    CONFIRMATIONS=CONFIRMATIONS,
     SOURCE_LABELS=SOURCE_LABELS,
     KIND_LABELS=KIND_LABELS,
     expliquer=explained,

@@ -141,7 +141,7 @@ def declare_page(
             for p in problems
         ]
         return _firm_page(request, store, principal, firm, errors, 422)
-    return RedirectResponse(f"{PREFIX}/entreprises/{siren}", status_code=303)
+    return RedirectResponse(f"{PREFIX}/entreprises/{siren}?ok=faits", status_code=303)
 
 
 @router.get("/entreprises/{siren}/partenaires", response_class=HTMLResponse)

@@ -93,7 +93,8 @@ def submit_tender(
     origin = {"source": known.source, "notice": known.notice} if known else {}
     store.upsert_tenders([tender.model_copy(update={"source": TenderSource.CONSOLE, **origin})])
     return RedirectResponse(
-        f"{PREFIX}/appels-d-offres/{quote(tender.id, safe='')}/consortiums", status_code=303
+        f"{PREFIX}/appels-d-offres/{quote(tender.id, safe='')}/consortiums?ok=appel",
+        status_code=303,
     )
 
 

@@ -20,16 +20,26 @@ from meute.api.exports import BriefFormat, SheetFormat, brief_file, consortia_fi
 from meute.api.pages import LimitQuery, OffsetQuery, Page
 from meute.api.proposals import (
     evaluate_assignment,
+    follow_member,
     get_proposal,
     list_proposals,
     proposal_files,
+    rename_proposal,
+    replace_member,
     save_proposal,
     update_proposal,
 )
 from meute.api.routes.pavilions import SheetQuery
 from meute.api.scores import ShownEvaluation
 from meute.api.service import stored_tender
-from meute.graph.model import NoteText, Proposal, ProposalStatus
+from meute.graph.model import (
+    MemberStatus,
+    Name,
+    NoteText,
+    Proposal,
+    ProposalStatus,
+    Siren,
+)
 from meute.matcher.phrases import Lang
 
 router = APIRouter(tags=["proposals"])
@@ -48,19 +58,38 @@ class AssignmentBody(BaseModel):
 
 
 class NewProposal(AssignmentBody):
-    """A consortium to save for a stored tender, with an optional first note."""
+    """A consortium to save for a stored tender, with an optional name and first note."""
 
     tender_id: str
+    name: Name | None = Field(None, description="The tender's title when not given.")
     note: NoteText | None = None
 
 
 class ProposalChange(BaseModel):
-    """A move along the workflow and/or a note."""
+    """A move along the workflow and/or a note, and/or a new name."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: ProposalStatus | None = None
     note: NoteText | None = None
+    name: Name | None = None
+
+
+class MemberChange(BaseModel):
+    """A member's new status and/or a note on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: MemberStatus | None = None
+    note: NoteText | None = None
+
+
+class Replacement(BaseModel):
+    """The firm that takes the lots of a member who declined."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replacement: Siren
 
 
 @router.post(
@@ -124,7 +153,7 @@ def post_proposal(
     """
     tender = stored_tender(store, body.tender_id)
     options = settings.match_options(lang=lang)
-    return save_proposal(store, tender, body.assignment, options, principal, body.note)
+    return save_proposal(store, tender, body.assignment, options, principal, body.note, body.name)
 
 
 @router.get(
@@ -176,9 +205,61 @@ def patch_proposal(
     principal: OfficerDep,
 ) -> Proposal:
     """Move to the next status (proposed → contacted → formed → submitted → won), or to lost
-    while open, and/or add a note; any other move is refused with 422.
+    while open, and/or add a note, and/or rename; any other move is refused with 422.
     """
+    if change.name is not None:
+        renamed = rename_proposal(store, proposal_id, change.name)
+        if change.status is None and change.note is None:
+            return renamed
     return update_proposal(store, proposal_id, principal, change.status, change.note)
+
+
+@router.patch(
+    "/proposals/{proposal_id}/members/{siren}",
+    response_model=Proposal,
+    summary="Follow one member: its status and notes",
+    responses=example_response(PROPOSAL_EXAMPLE),
+)
+def patch_member(
+    proposal_id: str,
+    siren: str,
+    change: Annotated[
+        MemberChange,
+        Body(openapi_examples={"accepted": {"value": {"status": "accepted", "note": "Oui."}}}),
+    ],
+    store: StoreDep,
+    principal: OfficerDep,
+) -> Proposal:
+    """Set a current member's status (to_contact, contacted, accepted, declined) and/or add a
+    note; the other members are untouched. 422 when nothing changes or the firm is not a member.
+    """
+    return follow_member(store, proposal_id, siren, principal, change.status, change.note)
+
+
+@router.post(
+    "/proposals/{proposal_id}/members/{siren}/replacement",
+    response_model=Proposal,
+    summary="Replace a member who declined",
+    responses=example_response(PROPOSAL_EXAMPLE),
+)
+def replace_declined(
+    proposal_id: str,
+    siren: str,
+    body: Annotated[
+        Replacement,
+        Body(openapi_examples={"Bouaké": {"value": {"replacement": "400203224"}}}),
+    ],
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: OfficerDep,
+    lang: LangQuery = Lang.EN,
+) -> Proposal:
+    """Give the lots of a member who declined to another firm; the consortium is rescored and
+    refused (422, nothing changed) if it breaks a constraint. The other members keep their
+    follow-up, the one replaced keeps its history.
+    """
+    options = settings.match_options(lang=lang)
+    return replace_member(store, proposal_id, siren, body.replacement, options, principal)
 
 
 @router.get(

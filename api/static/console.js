@@ -1,5 +1,5 @@
-// Meute console: lots added and removed in the tender form, CPV suggestions as you type, and
-// swapped members scored in place. JSON from the server is inserted with textContent only; the
+// Meute console: the menu folded behind its button on phones, lots added and removed in the
+// tender form, CPV suggestions as you type, and swapped members scored in place. JSON from the server is inserted with textContent only; the
 // swap result is a fragment of a page the server rendered (and escaped).
 "use strict";
 
@@ -133,8 +133,35 @@ async function evaluateSwap(event) {
   }
 }
 
+const NARROW = window.matchMedia("(max-width: 760px)");
+
+function wireMenu() {
+  const banner = document.querySelector("[data-bandeau]");
+  const button = document.querySelector("[data-menu-bouton]");
+  if (!banner || !button) {
+    return;
+  }
+  function show(open) {
+    banner.dataset.menu = open ? "ouvert" : "ferme";
+    button.setAttribute("aria-expanded", String(open));
+  }
+  show(!NARROW.matches);
+  button.addEventListener("click", () => show(banner.dataset.menu === "ferme"));
+  NARROW.addEventListener("change", () => show(!NARROW.matches));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && NARROW.matches && banner.dataset.menu === "ouvert") {
+      show(false);
+      button.focus();
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  wireMenu();
   wireTenderForm();
+  document.querySelectorAll("[data-lien-partage]").forEach((field) => {
+    field.addEventListener("focus", () => field.select());
+  });
   document.querySelectorAll("form[data-evaluer]").forEach((form) => {
     form.addEventListener("submit", evaluateSwap);
   });

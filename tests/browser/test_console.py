@@ -88,7 +88,8 @@ def test_enter_the_bouake_tender_and_get_its_consortia(
 
     _enter_tender(page, tender, "bouake-console")
     page.get_by_role("button", name="Enregistrer et proposer des consortiums").click()
-    page.wait_for_url("**/console/appels-d-offres/bouake-console/consortiums")
+    page.wait_for_url("**/console/appels-d-offres/bouake-console/consortiums?ok=appel")
+    expect(page.locator("[data-confirmation]")).to_have_text("Appel d'offres enregistré.")
     stored = live_server.store.get_tender("bouake-console")
     assert stored is not None and stored.lots == tender.lots
 
@@ -198,7 +199,7 @@ def test_import_a_ted_notice_edit_it_and_match_it(page: Page, live_server: LiveS
     _lot_block(page, 2).get_by_role("button", name="Retirer ce lot").click()
     expect(page.locator("[data-lot]")).to_have_count(2)
     page.get_by_role("button", name="Enregistrer et proposer des consortiums").click()
-    page.wait_for_url(f"**/console/appels-d-offres/{TED_TENDER}/consortiums")
+    page.wait_for_url(f"**/console/appels-d-offres/{TED_TENDER}/consortiums?ok=appel")
     stored = live_server.store.get_tender(TED_TENDER)
     assert stored is not None and [lot.id for lot in stored.lots] == ["1", "10"]
     assert stored.source == "ted" and stored.notice is not None

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,54 +10,19 @@ from openpyxl import load_workbook
 
 from meute.api.auth import Role
 from meute.api.examples import PAVILION_EXAMPLE
-from meute.api.service import import_document, showcase_document
 from meute.api.settings import Settings
-from meute.graph.embedded import EmbeddedStore
 from meute.graph.store import GraphStore
 from meute.scoring.consortium import ObjectiveWeights, objective
 from tests.conftest import keyed_client
-from tests.neo4j_server import open_test_store
-
-TENDER = "bouake-hospital"
-
-
-@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def loaded_store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
-    """The showcase on each backend, with no record."""
-    store: GraphStore = EmbeddedStore(None) if request.param == "embedded" else open_test_store()
-    with store:
-        import_document(store, showcase_document())
-        yield store
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, programme_target=10)
-
-
-@pytest.fixture
-def officer(loaded_store: GraphStore, settings: Settings) -> Iterator[TestClient]:
-    with keyed_client(loaded_store, settings) as client:
-        yield client
-
-
-def _assignment(consortium: dict[str, Any]) -> dict[str, str]:
-    return {lot: m["siren"] for m in consortium["members"] for lot in m["lots"]}
-
-
-def _consortia(client: TestClient, top: int = 4) -> list[dict[str, Any]]:
-    response = client.get(f"/tenders/{TENDER}/consortia?top={top}")
-    assert response.status_code == 200
-    consortia: list[dict[str, Any]] = response.json()["consortia"]
-    return consortia
+from tests.unit.conftest import TENDER, assignment_of, consortia_of
 
 
 def test_evaluating_a_proposed_consortium_gives_its_score_and_a_swap_rescores(
     officer: TestClient,
 ) -> None:
-    consortia = _consortia(officer)
+    consortia = consortia_of(officer)
     for consortium in consortia:
-        body = {"assignment": _assignment(consortium)}
+        body = {"assignment": assignment_of(consortium)}
         evaluation = officer.post(f"/tenders/{TENDER}/consortia/evaluate", json=body).json()
         assert evaluation["violations"] == []
         assert evaluation["consortium"]["score"] == pytest.approx(consortium["score"], abs=1e-9)
@@ -68,7 +30,7 @@ def test_evaluating_a_proposed_consortium_gives_its_score_and_a_swap_rescores(
         assert [m["siren"] for m in evaluation["consortium"]["members"]] == [
             m["siren"] for m in consortium["members"]
         ]
-    first, second = _assignment(consortia[0]), _assignment(consortia[1])
+    first, second = assignment_of(consortia[0]), assignment_of(consortia[1])
     lot = next(lot for lot in first if first[lot] != second[lot])
     swapped = {**first, lot: second[lot]}
     result = officer.post(
@@ -82,7 +44,7 @@ def test_evaluating_a_proposed_consortium_gives_its_score_and_a_swap_rescores(
 
 
 def test_evaluation_names_the_bad_lot(officer: TestClient) -> None:
-    first = _assignment(_consortia(officer, 1)[0])
+    first = assignment_of(consortia_of(officer, 1)[0])
     url = f"/tenders/{TENDER}/consortia/evaluate"
     for assignment, field in [
         ({**first, "L9": first["L1"]}, "assignment.L9"),
@@ -103,15 +65,15 @@ def test_evaluation_names_the_bad_lot(officer: TestClient) -> None:
 def test_proposal_workflow_notes_and_programme(
     officer: TestClient, loaded_store: GraphStore, settings: Settings
 ) -> None:
-    best = _consortia(officer, 2)
-    body = {"tender_id": TENDER, "assignment": _assignment(best[0]), "note": "<b>à voir</b>"}
+    best = consortia_of(officer, 2)
+    body = {"tender_id": TENDER, "assignment": assignment_of(best[0]), "note": "<b>à voir</b>"}
     created = officer.post("/proposals", json=body)
     assert created.status_code == 201
     proposal = created.json()
     assert proposal["status"] == "proposed" and proposal["events"][0]["note"] == "<b>à voir</b>"
     assert proposal["consortium"]["score"] == pytest.approx(best[0]["score"])
     other = officer.post(
-        "/proposals", json={"tender_id": TENDER, "assignment": _assignment(best[1])}
+        "/proposals", json={"tender_id": TENDER, "assignment": assignment_of(best[1])}
     ).json()
     url = f"/proposals/{proposal['id']}"
     assert officer.patch(url, json={"status": "contacted"}).json()["status"] == "contacted"
@@ -126,14 +88,23 @@ def test_proposal_workflow_notes_and_programme(
     assert officer.get(f"/proposals?tender_id={TENDER}").json()["total"] == 2
     assert officer.get("/proposals/nope").status_code == 404
 
-    members = {m["siren"] for m in proposal["consortium"]["members"]}
+    # A contacted consortium counts no firm: each firm counts once it has accepted.
+    with keyed_client(loaded_store, settings, Role.VIEWER) as viewer:
+        assert viewer.get("/programme").json()["firms_reached"] == 0
+    members = [m["siren"] for m in proposal["consortium"]["members"]][:2]
+    for siren in members:
+        accepted = officer.patch(f"{url}/members/{siren}", json={"status": "accepted"})
+        assert accepted.status_code == 200, accepted.text
     with keyed_client(loaded_store, settings, Role.VIEWER) as viewer:
         report = viewer.get("/programme").json()
+        assert viewer.patch(f"{url}/members/{members[0]}", json={"note": "x"}).status_code == 403
     assert report["target"] == 10 and report["firms_reached"] == len(members)
+    assert report["accompanied"] == "accepted"
     assert report["progress"] == pytest.approx(min(1.0, len(members) / 10))
     assert sum(report["reached_by_region"].values()) == len(members)
     assert sum(report["reached_by_maturity"].values()) == len(members)
     assert sum(report["reached_by_sector"].values()) == len(members)
+    assert report["by_quarter"][-1]["total"] == len(members)
     assert report["proposals_by_status"]["contacted"] == 1
     assert report["proposals_by_status"]["proposed"] == 1 and report["proposals"] == 2
 
@@ -148,7 +119,7 @@ def test_a_proposal_breaking_a_constraint_is_refused_and_nothing_saved(
 ) -> None:
     tender = loaded_store.get_tender(TENDER)
     assert tender is not None
-    best = _assignment(_consortia(officer, 1)[0])
+    best = assignment_of(consortia_of(officer, 1)[0])
     strict = tender.model_copy(
         update={
             "id": "bouake-strict",
@@ -178,9 +149,9 @@ def test_saved_pavilions_and_proposal_exports(
     assert [row[1] for row in rows[1:]] == [f["siren"] for f in pavilion["result"]["firms"]]
     assert rows[0][2] == "Raison sociale"
 
-    best = _consortia(officer, 1)[0]
+    best = consortia_of(officer, 1)[0]
     proposal = officer.post(
-        "/proposals", json={"tender_id": TENDER, "assignment": _assignment(best)}
+        "/proposals", json={"tender_id": TENDER, "assignment": assignment_of(best)}
     ).json()
     exported = officer.get(f"/proposals/{proposal['id']}/export?format=csv")
     assert exported.headers["content-type"].startswith("text/csv")
@@ -194,5 +165,5 @@ def test_saved_pavilions_and_proposal_exports(
 
     with keyed_client(loaded_store, settings, Role.VIEWER) as viewer:
         report = viewer.get("/programme").json()
-    shortlisted = {f["siren"] for f in pavilion["result"]["firms"]}
-    assert report["firms_reached"] == len(shortlisted) and report["pavilions"] == 1
+    # Being on a saved shortlist is not being accompanied.
+    assert report["firms_reached"] == 0 and report["pavilions"] == 1

@@ -201,7 +201,9 @@ def test_the_tender_form_stores_the_tender_and_shows_its_consortia(
         "/console/appels-d-offres/nouveau", data=_tender_form(), follow_redirects=False
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/console/appels-d-offres/bouake-console/consortiums"
+    assert response.headers["location"] == (
+        "/console/appels-d-offres/bouake-console/consortiums?ok=appel"
+    )
     stored = showcase_store.get_tender("bouake-console")
     assert stored is not None
     expected = showcase_tender()
@@ -349,6 +351,14 @@ def test_proposals_are_saved_followed_and_counted_by_the_programme(
     assert "Ce changement de statut n'est pas permis depuis le statut actuel." in shown(skipped)
     nothing = app_client.post(url, data={"statut": "", "note": " "})
     assert "Choisissez un nouveau statut ou saisissez une note." in nothing.text
+    # A contacted consortium accompanies nobody yet: each firm counts once it has accepted.
+    assert "<strong data-atteintes>0</strong>" in app_client.get("/console/programme").text
+    sirens = re.findall(r'data-membre="(\d{9})"', app_client.get("/console/propositions").text)
+    assert len(sirens) == 3
+    for siren in sirens:
+        accepted = app_client.post(f"{url}/membres/{siren}", data={"statut": "accepted"})
+        assert "Suivi du membre enregistré." in accepted.text
+        assert f'data-membre="{siren}"' in accepted.text
     programme = app_client.get("/console/programme").text
     assert "<strong data-atteintes>3</strong>" in programme
     assert 'max="10" value="3"' in programme  # progress toward a target of 10
@@ -455,7 +465,9 @@ def test_the_pavilion_builder_shortlists_exports_and_explains_refusals_in_french
     }
     saved = app_client.post("/console/pavillon/enregistrer", data=PAVILION, follow_redirects=False)
     assert saved.status_code == 303
-    pavilion_id = saved.headers["location"].split("#pavillon-")[1]
+    pavilion_id = saved.headers["location"].split("/console/pavillon/")[1].split("?")[0]
+    reopened = app_client.get(saved.headers["location"]).text
+    assert "Pavillon enregistré." in reopened and 'value="Africa Health Expo"' in reopened
     listed = app_client.get("/console/pavillon").text
     assert f'href="/pavilions/{pavilion_id}/export?format=xlsx"' in listed
     too_many = app_client.post("/console/pavillon", data={**PAVILION, "stands": "200"})
@@ -497,6 +509,9 @@ CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/console/propositions"): OFFICER_ONLY,
     ("GET", "/console/propositions"): OFFICER_ONLY,
     ("POST", "/console/propositions/{proposal_id}"): OFFICER_ONLY,
+    ("POST", "/console/propositions/{proposal_id}/nom"): OFFICER_ONLY,
+    ("POST", "/console/propositions/{proposal_id}/membres/{siren}"): OFFICER_ONLY,
+    ("POST", "/console/propositions/{proposal_id}/membres/{siren}/remplacement"): OFFICER_ONLY,
     ("GET", "/console/programme"): {Role.OFFICER, Role.VIEWER},
     ("GET", "/console/avis"): OFFICER_ONLY,
     ("POST", "/console/avis"): OFFICER_ONLY,
@@ -505,6 +520,13 @@ CONSOLE_POLICY: dict[tuple[str, str], set[Role] | None] = {
     ("POST", "/console/pavillon"): OFFICER_ONLY,
     ("POST", "/console/pavillon/export"): OFFICER_ONLY,
     ("POST", "/console/pavillon/enregistrer"): OFFICER_ONLY,
+    ("GET", "/console/pavillon/{pavilion_id}"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/{pavilion_id}"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/{pavilion_id}/enregistrer"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/{pavilion_id}/renommer"): OFFICER_ONLY,
+    ("POST", "/console/pavillon/{pavilion_id}/dupliquer"): OFFICER_ONLY,
+    ("GET", "/console/pavillons"): {Role.OFFICER, Role.VIEWER},
+    ("GET", "/console/pavillons/{pavilion_id}"): {Role.OFFICER, Role.VIEWER},
 }
 
 
@@ -524,6 +546,7 @@ def test_every_console_page_needs_a_key_and_the_right_role(
     def call(client: TestClient, method: str, path: str) -> Response:
         url = path.replace("{tender_id}", BOUAKE).replace("{siren}", siren)
         url = url.replace("{proposal_id}", "nope").replace("{job_id}", "nope")
+        url = url.replace("{pavilion_id}", "nope")
         return client.request(method, url, data={}, follow_redirects=False)
 
     protected = {k: v for k, v in CONSOLE_POLICY.items() if v is not None}
