@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from meute.graph.cpv import taxonomy
-from meute.graph.errors import StoreUnavailable
+from meute.graph.errors import InvalidInput, StoreUnavailable
 from meute.graph.model import Collaboration, Firm, Tender
 from meute.graph.neo4j_store import (
     Neo4jStore,
@@ -42,8 +42,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 IMPORT_SCRIPT = Path(__file__).resolve().parent.parent / "tools" / "neo4j" / "import.sh"
 
 
-class BulkImportRefused(Exception):
-    """The bulk path cannot be used here (the message says why)."""
+class BulkImportRefused(InvalidInput):
+    """The bulk path cannot be used here (the message says why); nothing was written."""
 
 
 @dataclass
@@ -241,26 +241,30 @@ def _write_tenders(out: _Writer, tenders: Sequence[Tender]) -> None:
 EMPTY_DATABASE = "MATCH (n) WHERE NOT n:Cpv AND NOT n:Generation RETURN count(n) > 0 AS used"
 
 
-def check_bulk_target(store: Neo4jStore, home: Path | None, port: int | None) -> None:
-    """Refuse (BulkImportRefused) unless the store is the local server of ``home``, empty."""
-    parts = urlsplit(store.uri)
+def check_local(uri: str, database: str, home: str | None, port: str | None) -> None:
+    """Refuse (BulkImportRefused) unless ``uri`` is the local server of ``home`` on ``port``."""
+    parts = urlsplit(uri)
     if parts.hostname not in LOCAL_HOSTS:
         raise BulkImportRefused(
             f"bulk import needs the local server (tools/neo4j/), not {parts.hostname}: "
             "use the incremental import"
         )
-    if home is None or port is None:
+    if not home or not port:
         raise BulkImportRefused(
             "bulk import needs MEUTE_NEO4J_HOME and MEUTE_NEO4J_PORT of the local server "
             "started by tools/neo4j/start.sh"
         )
-    if parts.port != port:
+    if str(parts.port) != port.strip():
         raise BulkImportRefused(
             f"MEUTE_NEO4J_URI port {parts.port} is not MEUTE_NEO4J_PORT {port}: "
             "the bulk import would replace another server's database"
         )
-    if store.database != "neo4j":
+    if database != "neo4j":
         raise BulkImportRefused("bulk import only fills the default database 'neo4j'")
+
+
+def check_empty(store: Neo4jStore) -> None:
+    """Refuse (BulkImportRefused) when the database holds anything but the CPV tree."""
     with store._unavailable_as_error(), store._driver.session(database=store.database) as s:
         used = s.run(EMPTY_DATABASE).single(strict=True)["used"]
     if used:
@@ -282,9 +286,9 @@ def bulk_import(
     ``store`` is checked then closed: reopen one afterwards (it creates the constraints and
     indexes). The CSV files go to ``directory``.
     """
-    home = os.environ.get("MEUTE_NEO4J_HOME")
-    port = os.environ.get("MEUTE_NEO4J_PORT")
-    check_bulk_target(store, Path(home) if home else None, int(port) if port else None)
+    env = os.environ
+    check_local(store.uri, store.database, env.get("MEUTE_NEO4J_HOME"), env.get("MEUTE_NEO4J_PORT"))
+    check_empty(store)
     store.close()
     files = write_import_files(directory, firms, collaborations, tenders)
     if not IMPORT_SCRIPT.is_file():
