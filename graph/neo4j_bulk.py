@@ -14,6 +14,7 @@ import _csv
 import csv
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ class BulkFiles:
     report: ImportReport = field(default_factory=ImportReport)
     arguments: list[str] = field(default_factory=list)
     log: str = ""  # what tools/neo4j/import.sh printed (seconds of each phase)
+    csv_seconds: float = 0.0  # writing the CSV files
 
 
 class _Writer:
@@ -93,7 +95,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ARRAY_DELIMITER.join(value)
+        return ARRAY_DELIMITER.join(value) if value else None
     return value
 
 
@@ -185,7 +187,7 @@ def _write_firms(out: _Writer, firms: Sequence[Firm]) -> None:
             properties = firm_properties(firm)
             if list(properties) != list(FIRM_COLUMNS):
                 raise AssertionError("firm properties and bulk columns differ")
-            for key in properties["certification_keys"]:
+            for key in properties["certification_keys"] or ():
                 if ARRAY_DELIMITER in key:
                     raise ValueError(f"firm {firm.siren}: certification holds a control character")
             out.row(nodes, properties.values(), node=True)
@@ -290,7 +292,9 @@ def bulk_import(
     check_local(store.uri, store.database, env.get("MEUTE_NEO4J_HOME"), env.get("MEUTE_NEO4J_PORT"))
     check_empty(store)
     store.close()
+    started = time.perf_counter()
     files = write_import_files(directory, firms, collaborations, tenders)
+    files.csv_seconds = time.perf_counter() - started
     if not IMPORT_SCRIPT.is_file():
         raise BulkImportRefused(f"{IMPORT_SCRIPT} not found: bulk import runs from a checkout")
     done = subprocess.run(

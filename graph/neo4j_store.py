@@ -265,7 +265,8 @@ def firm_properties(firm: Firm) -> dict[str, Any]:
         "name": firm.name,
         "name_key": firm.name.casefold(),
         "naf": firm.naf,
-        "certification_keys": [c.casefold() for c in firm.certifications],
+        # No property rather than an empty list (neo4j-admin reads an empty cell as none).
+        "certification_keys": [c.casefold() for c in firm.certifications] or None,
         "region": firm.region.value,
         "headcount": firm.headcount.value,
         "maturity": firm.maturity.value,
