@@ -474,7 +474,13 @@ class Neo4jStore(GraphStore):
         if len(batches) <= 1:
             return [write(batch) for batch in batches]
         with ThreadPoolExecutor(WRITERS) as pool:
-            return list(pool.map(write, batches))
+            futures = [pool.submit(write, batch) for batch in batches]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:  # a failed batch (server gone): start no other
+                    future.cancel()
+                raise
 
     def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
         """Create or replace tenders and their lots by id."""
