@@ -95,7 +95,8 @@ def _store() -> Iterator[GraphStore]:
         errors.print(f"[bold red]error:[/] {error.detail}", highlight=False)
         for problem in error.problems:
             errors.print(f"  - {problem}", highlight=False, markup=False)
-        raise typer.Exit(EXIT_CODES.get(type(error), 1)) from None
+        code = next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
+        raise typer.Exit(code) from None
 
 
 def _print_report(report: ImportReport) -> None:
@@ -201,12 +202,47 @@ def _import(store: GraphStore, document: ImportDocument, what: str) -> None:
 @import_app.command("json")
 def import_file(
     file: Annotated[Path, typer.Argument(help="JSON with firms, collaborations, tenders.")],
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help=(
+                "Fill an EMPTY local Neo4j database with neo4j-admin (stops and restarts the "
+                "server of MEUTE_NEO4J_HOME); refused otherwise."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Import firms, collaborations and tenders from a JSON file (idempotent)."""
     from meute.api.service import ImportDocument, parse_json_file
 
     with _store() as store:
-        _import(store, parse_json_file(file, ImportDocument), file.name)
+        document = parse_json_file(file, ImportDocument)
+        if bulk:
+            _bulk_import(store, document)
+        else:
+            _import(store, document, file.name)
+    if bulk:
+        with _store() as reopened:  # creates the constraints and indexes
+            console.print(f"{reopened.count_firms()} firms in the store")
+
+
+def _bulk_import(store: GraphStore, document: ImportDocument) -> None:
+    import tempfile
+
+    from meute.graph.neo4j_bulk import BulkImportRefused, bulk_import
+    from meute.graph.neo4j_store import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        raise BulkImportRefused("--bulk needs the Neo4j store (MEUTE_GRAPH=neo4j)")
+    with tempfile.TemporaryDirectory(prefix="meute-bulk-") as directory:
+        files = bulk_import(
+            store, Path(directory), document.firms, document.collaborations, document.tenders
+        )
+    console.print(
+        f"bulk import: {files.nodes} nodes, {files.relationships} relationships (CPV tree included)"
+    )
+    _print_report(files.report)
 
 
 def _say(text: str) -> None:

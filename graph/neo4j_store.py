@@ -2,7 +2,8 @@
 
 Graph model::
 
-    (:Firm {siren, name, region, headcount, maturity, is_sme, turnover_eur, text, doc})
+    (:Firm {siren, name, name_key, naf, certification_keys, region, headcount, maturity,
+            is_sme, turnover_eur, text, doc})
         -[:HAS_CAPABILITY {strength, contracts, amount_eur}]->(:Cpv {code, label_fr, label_en})
     (:Cpv)-[:BROADER]->(:Cpv)                      the CPV hierarchy
     (:Firm)-[:IN_SECTOR]->(:Naf {code, label})     the firm's NAF rév. 2 activity
@@ -21,13 +22,23 @@ transactions (retried by the driver, so they are idempotent), one transaction pe
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
 from neo4j import GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from meute.graph import naf
 from meute.graph.cpv import taxonomy
@@ -44,9 +55,15 @@ from meute.graph.store import (
     unknown_firms_reason,
 )
 
-__all__ = ["BATCH_SIZE", "Neo4jStore"]
+__all__ = ["BATCH_SIZE", "WRITERS", "Neo4jStore", "firm_properties", "naf_rows"]
 
 BATCH_SIZE = 1_000
+# Write transactions an import runs side by side (the server overlaps one batch's commit with
+# the next batches' work; batches never lock the same firm).
+WRITERS = 2
+# Parallel batches may still deadlock on the relationship records they both update (a firm's
+# chain can start with a relationship to another batch's firm): the loser is retried.
+DEADLOCK_ATTEMPTS = 8
 # Parsed firms remembered by their stored document (a changed firm has a new document).
 PARSED_CACHE_LIMIT = 200_000
 T = TypeVar("T")
@@ -62,9 +79,19 @@ SCHEMA = [
     "CREATE CONSTRAINT record_rid IF NOT EXISTS FOR (r:Record) REQUIRE r.rid IS UNIQUE",
     "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
     "CREATE INDEX collaboration_key IF NOT EXISTS FOR ()-[r:COLLABORATED]-() ON (r.key)",
-    "CREATE FULLTEXT INDEX firm_text IF NOT EXISTS FOR (f:Firm) ON EACH [f.name, f.text]",
+    # Eventually consistent: its Lucene updates run after the commit instead of within it
+    # (they were a third of each firm batch's time). See FULLTEXT_SYNCHRONOUS.
+    "CREATE FULLTEXT INDEX firm_text IF NOT EXISTS FOR (f:Firm) ON EACH [f.name, f.text]"
+    " OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}",
 ]
 
+# A firm_text index created before it was eventually consistent is dropped, then recreated.
+FULLTEXT_SYNCHRONOUS = """
+SHOW FULLTEXT INDEXES YIELD name, options
+WHERE name = 'firm_text'
+  AND coalesce(options.indexConfig.`fulltext.eventually_consistent`, false) = false
+RETURN name
+"""
 COUNT_CPV = "MATCH (c:Cpv) RETURN count(c) AS n"
 MERGE_CPV = """
 UNWIND $rows AS row
@@ -78,24 +105,37 @@ MERGE (c)-[:BROADER]->(p)
 """
 
 EXISTING_FIRMS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.siren AS siren, f.doc AS doc"
+# NAF nodes are shared by many firms: merged once per import, before the firms' transactions,
+# and written only when new or relabelled, so that parallel firm batches only read them.
+MERGE_NAF = """
+UNWIND $rows AS row
+MERGE (n:Naf {code: row.code})
+WITH n, row
+WHERE NOT n.label = row.label OR (n.label IS NULL) <> (row.label IS NULL)
+SET n.label = row.label
+"""
+# A firm batch is three statements of one transaction: the firms (replacing their edges), then
+# their sector and capability edges in the order of the shared node's code, so that parallel
+# batches take the locks of shared NAF/CPV nodes in one global order (no deadlock).
 UPSERT_FIRMS = """
 UNWIND $rows AS row
 MERGE (f:Firm {siren: row.siren})
-SET f += row.props
-WITH f, row
+SET f = row.props
+WITH f
 CALL (f) { MATCH (f)-[old:HAS_CAPABILITY|IN_SECTOR]->() DELETE old }
-WITH f, row
-CALL (f, row) {
-  UNWIND row.naf AS naf
-  MERGE (n:Naf {code: naf.code})
-  SET n.label = naf.label
-  CREATE (f)-[:IN_SECTOR]->(n)
-}
-WITH f, row
-UNWIND row.capabilities AS cap
-MATCH (c:Cpv {code: cap.cpv})
-CREATE (f)-[:HAS_CAPABILITY {strength: cap.strength, contracts: cap.contracts,
-                             amount_eur: cap.amount_eur}]->(c)
+"""
+CREATE_SECTORS = """
+UNWIND $rows AS row
+MATCH (f:Firm {siren: row.siren})
+MATCH (n:Naf {code: row.code})
+CREATE (f)-[:IN_SECTOR]->(n)
+"""
+CREATE_CAPABILITIES = """
+UNWIND $rows AS row
+MATCH (f:Firm {siren: row.siren})
+MATCH (c:Cpv {code: row.cpv})
+CREATE (f)-[:HAS_CAPABILITY {strength: row.strength, contracts: row.contracts,
+                             amount_eur: row.amount_eur}]->(c)
 """
 FIRM_DOCS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.doc AS doc ORDER BY f.siren"
 FIRM_PAGE = "MATCH (f:Firm) RETURN f.doc AS doc ORDER BY f.siren SKIP $offset LIMIT $limit"
@@ -144,15 +184,11 @@ FIRMS_GENERATION = "MATCH (g:Generation {name: 'firms'}) RETURN g.stamp AS stamp
 NEW_FIRMS_GENERATION = "MERGE (g:Generation {name: 'firms'}) SET g.stamp = randomUUID()"
 FIRST_FIRMS_GENERATION = "MERGE (g:Generation {name: 'firms'}) ON CREATE SET g.stamp = randomUUID()"
 
-EXISTING_COLLABORATIONS = """
-UNWIND $rows AS row
-MATCH (:Firm {siren: row.firm_a})-[r:COLLABORATED {key: row.key}]->(:Firm {siren: row.firm_b})
-RETURN row.key AS key
-"""
 KNOWN_SIRENS = "MATCH (f:Firm) WHERE f.siren IN $sirens RETURN f.siren AS siren"
 MERGE_COLLABORATIONS = """
 UNWIND $rows AS row
-MATCH (a:Firm {siren: row.firm_a}), (b:Firm {siren: row.firm_b})
+MATCH (a:Firm {siren: row.firm_a})
+MATCH (b:Firm {siren: row.firm_b})
 MERGE (a)-[r:COLLABORATED {key: row.key}]->(b)
 SET r.kind = row.kind, r.year = row.year, r.source = row.source
 """
@@ -219,36 +255,44 @@ RETURN count(*) AS n
 """
 
 
-def _firm_row(firm: Firm) -> dict[str, Any]:
+def firm_properties(firm: Firm) -> dict[str, Any]:
+    """The properties of a firm's node (also what the bulk import writes)."""
     vocabulary = taxonomy()
     labels = " ".join(vocabulary.label(c.cpv, "fr") for c in firm.capabilities)
     sector = naf.label(firm.naf)
     return {
         "siren": firm.siren,
-        "naf": [{"code": firm.naf, "label": sector}] if firm.naf else [],
-        "props": {
-            "name": firm.name,
-            "name_key": firm.name.casefold(),
-            "naf": firm.naf,
-            "certification_keys": [c.casefold() for c in firm.certifications],
-            "region": firm.region.value,
-            "headcount": firm.headcount.value,
-            "maturity": firm.maturity.value,
-            "is_sme": firm.is_sme,
-            "turnover_eur": firm.turnover_eur,
-            "text": " ".join(part for part in (firm.description, sector, labels) if part),
-            "doc": firm.model_dump_json(),
-        },
-        "capabilities": [
-            {
-                "cpv": c.cpv,
-                "strength": c.strength,
-                "contracts": c.contracts,
-                "amount_eur": c.amount_eur,
-            }
-            for c in firm.capabilities
-        ],
+        "name": firm.name,
+        "name_key": firm.name.casefold(),
+        "naf": firm.naf,
+        # No property rather than an empty list (neo4j-admin reads an empty cell as none).
+        "certification_keys": [c.casefold() for c in firm.certifications] or None,
+        "region": firm.region.value,
+        "headcount": firm.headcount.value,
+        "maturity": firm.maturity.value,
+        "is_sme": firm.is_sme,
+        "turnover_eur": firm.turnover_eur,
+        "text": " ".join(part for part in (firm.description, sector, labels) if part),
+        "doc": firm.model_dump_json(),
     }
+
+
+def collaboration_properties(collaboration: Collaboration) -> dict[str, Any]:
+    """The properties of a collaboration's relationship, with its two firms' SIRENs."""
+    return {
+        "firm_a": collaboration.firm_a,
+        "firm_b": collaboration.firm_b,
+        "key": "|".join(map(str, collaboration.key)),
+        "kind": collaboration.kind.value,
+        "year": collaboration.year,
+        "source": collaboration.source,
+    }
+
+
+def naf_rows(firms: Iterable[Firm]) -> list[dict[str, str | None]]:
+    """The NAF nodes of ``firms`` (code and label), sorted by code."""
+    codes = sorted({firm.naf for firm in firms if firm.naf})
+    return [{"code": code, "label": naf.label(code)} for code in codes]
 
 
 def _batches(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
@@ -310,6 +354,18 @@ class Neo4jStore(GraphStore):
         with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
             return session.execute_write(work)
 
+    def _write_batch(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Like ``_write``, also retrying a batch that lost a deadlock to a parallel batch."""
+        for attempt in range(DEADLOCK_ATTEMPTS):
+            try:
+                with self._driver.session(database=self.database) as session:
+                    return session.execute_write(work)
+            except TransientError:
+                if attempt == DEADLOCK_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2 * (attempt + 1)))
+        raise AssertionError("unreachable")
+
     def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
         with self._unavailable_as_error(), self._driver.session(database=self.database) as session:
             return session.execute_read(work)
@@ -362,6 +418,9 @@ class Neo4jStore(GraphStore):
 
     def _bootstrap(self) -> None:
         """Create constraints, indexes and the firms' generation, and load the CPV tree once."""
+        with self._unavailable_as_error():
+            if self._driver.execute_query(FULLTEXT_SYNCHRONOUS, database_=self.database).records:
+                self._driver.execute_query("DROP INDEX firm_text", database_=self.database)
         for statement in SCHEMA:
             with self._unavailable_as_error():
                 self._driver.execute_query(statement, database_=self.database)
@@ -386,12 +445,42 @@ class Neo4jStore(GraphStore):
     # -- writes ----------------------------------------------------------------------------
 
     def upsert_firms(self, firms: Sequence[Firm]) -> ImportReport:
-        """Create or replace firms by SIREN, one transaction per batch."""
+        """Create or replace firms by SIREN, one transaction per batch, batches in parallel.
+
+        A firm's node and its edges are written by one transaction: an interrupted import
+        leaves each firm either as it was or fully written.
+        """
         reject_duplicate_keys([f.siren for f in firms], "firms", "siren")
+        if firms:
+            nafs = naf_rows(firms)
+            if nafs:
+                self._write(partial(_run, query=MERGE_NAF, rows=nafs))
         report = ImportReport()
-        for batch in _batches(firms):
-            report.merge(self._write(partial(_upsert_firm_batch, firms=batch)))
+        for done in self._in_parallel(_upsert_firm_batch, list(_batches(firms))):
+            report.merge(done)
         return report
+
+    def _in_parallel(
+        self,
+        work: Callable[[ManagedTransaction, Sequence[T]], ImportReport],
+        batches: Sequence[Sequence[T]],
+    ) -> list[ImportReport]:
+        """Write each batch in its own transaction, up to WRITERS at a time."""
+
+        def write(batch: Sequence[T]) -> ImportReport:
+            with self._unavailable_as_error():
+                return self._write_batch(lambda tx: work(tx, batch))
+
+        if len(batches) <= 1:
+            return [write(batch) for batch in batches]
+        with ThreadPoolExecutor(WRITERS) as pool:
+            futures = [pool.submit(write, batch) for batch in batches]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:  # a failed batch (server gone): start no other
+                    future.cancel()
+                raise
 
     def upsert_tenders(self, tenders: Sequence[Tender]) -> ImportReport:
         """Create or replace tenders and their lots by id."""
@@ -402,10 +491,29 @@ class Neo4jStore(GraphStore):
         return report
 
     def upsert_collaborations(self, collaborations: Sequence[Collaboration]) -> ImportReport:
-        """Add collaborations between stored firms; others are rejected with the reason."""
+        """Add collaborations between stored firms; others are rejected with the reason.
+
+        Batches run one after the other: parallel batches were measured slower (each new
+        relationship updates the first relationship of both firms' chains, which parallel
+        batches share through earlier collaborations: lock waits and deadlocks).
+        """
         report = ImportReport()
-        for batch in _batches(collaborations):
-            report.merge(self._write(partial(_merge_collaboration_batch, collaborations=batch)))
+        wanted = sorted({s for c in collaborations for s in (c.firm_a, c.firm_b)})
+        stored: set[str] = set()
+        for sirens in _batches(wanted, 50_000):
+            stored |= self._read(partial(_known_sirens, sirens=sirens))
+        rows: dict[str, dict[str, Any]] = {}
+        for c in collaborations:
+            missing = [s for s in (c.firm_a, c.firm_b) if s not in stored]
+            if missing:
+                report.rejected.append(unknown_firms_reason(c, missing))
+                continue
+            row = collaboration_properties(c)
+            if row["key"] in rows:
+                report.unchanged += 1  # the same collaboration twice in one call
+            rows[row["key"]] = row
+        for batch in _batches(list(rows.values())):
+            report.merge(self._write(partial(_merge_collaboration_batch, rows=batch)))
         return report
 
     # -- reads -----------------------------------------------------------------------------
@@ -550,20 +658,45 @@ def _run(tx: ManagedTransaction, query: str, rows: Sequence[dict[str, Any]]) -> 
 
 
 def _upsert_firm_batch(tx: ManagedTransaction, firms: Sequence[Firm]) -> ImportReport:
-    rows = [_firm_row(f) for f in firms]
+    rows = [firm_properties(f) for f in firms]
     known = {r["siren"]: r["doc"] for r in tx.run(EXISTING_FIRMS, sirens=[f.siren for f in firms])}
     report = ImportReport()
     for row in rows:
         doc = known.get(row["siren"])
         if doc is None:
             report.created += 1
-        elif doc == row["props"]["doc"]:
+        elif doc == row["doc"]:
             report.unchanged += 1
         else:
             report.updated += 1
-    tx.run(UPSERT_FIRMS, rows=rows).consume()
-    tx.run(NEW_FIRMS_GENERATION).consume()
+    sectors = sorted(({"siren": f.siren, "code": f.naf} for f in firms if f.naf), key=_by_code)
+    capabilities = sorted(
+        (
+            {
+                "siren": f.siren,
+                "cpv": c.cpv,
+                "strength": c.strength,
+                "contracts": c.contracts,
+                "amount_eur": c.amount_eur,
+            }
+            for f in firms
+            for c in f.capabilities
+        ),
+        key=lambda row: (row["cpv"], row["siren"]),
+    )
+    tx.run(UPSERT_FIRMS, rows=[{"siren": row["siren"], "props": row} for row in rows]).consume()
+    tx.run(CREATE_SECTORS, rows=sectors).consume()
+    tx.run(CREATE_CAPABILITIES, rows=capabilities).consume()
+    tx.run(NEW_FIRMS_GENERATION).consume()  # last: the lock on the stamp is held briefly
     return report
+
+
+def _known_sirens(tx: ManagedTransaction, sirens: Sequence[str]) -> set[str]:
+    return {record["siren"] for record in tx.run(KNOWN_SIRENS, sirens=list(sirens))}
+
+
+def _by_code(row: dict[str, Any]) -> tuple[str, str]:
+    return row["code"], row["siren"]
 
 
 def _upsert_tender_batch(tx: ManagedTransaction, tenders: Sequence[Tender]) -> ImportReport:
@@ -592,31 +725,7 @@ def _upsert_tender_batch(tx: ManagedTransaction, tenders: Sequence[Tender]) -> I
 
 
 def _merge_collaboration_batch(
-    tx: ManagedTransaction, collaborations: Sequence[Collaboration]
+    tx: ManagedTransaction, rows: Sequence[dict[str, Any]]
 ) -> ImportReport:
-    sirens = sorted({s for c in collaborations for s in (c.firm_a, c.firm_b)})
-    stored = {r["siren"] for r in tx.run(KNOWN_SIRENS, sirens=sirens)}
-    report = ImportReport()
-    rows = []
-    for c in collaborations:
-        missing = [s for s in (c.firm_a, c.firm_b) if s not in stored]
-        if missing:
-            report.rejected.append(unknown_firms_reason(c, missing))
-            continue
-        rows.append(
-            {
-                "firm_a": c.firm_a,
-                "firm_b": c.firm_b,
-                "key": "|".join(map(str, c.key)),
-                "kind": c.kind.value,
-                "year": c.year,
-                "source": c.source,
-            }
-        )
-    unique = list({row["key"]: row for row in rows}.values())
-    existing = {r["key"] for r in tx.run(EXISTING_COLLABORATIONS, rows=unique)}
-    created = sum(1 for row in unique if row["key"] not in existing)
-    report.created += created
-    report.unchanged += len(rows) - created
-    tx.run(MERGE_COLLABORATIONS, rows=unique).consume()
-    return report
+    created = tx.run(MERGE_COLLABORATIONS, rows=list(rows)).consume().counters.relationships_created
+    return ImportReport(created=created, unchanged=len(rows) - created)
