@@ -148,16 +148,22 @@ def prepare_problem(
         candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
     with timings.part("shortlist"):
         short = shortlist(
-            tender, candidates, codes, options.weights, options.shortlist, options.lang
+            tender,
+            candidates,
+            codes,
+            options.weights,
+            options.shortlist,
+            options.lang,
+            options.fit_weights,
         )
     with timings.part("collaborations"):
-        collaborations = store.collaborations_among({firm.siren for firm in short})
+        collaborations = store.collaborations_among({firm.siren for firm in short.firms})
     with timings.part("text_model"):  # fitted by the process's first match
         model = text_model()
     with timings.part("problem"):
         problem = build_problem(
             tender,
-            short,
+            short.firms,
             collaborations,
             codes,
             model,
@@ -166,6 +172,7 @@ def prepare_problem(
             options.per_lot,
             options.lang,
             options.relevance_floor,
+            short.outside_bound,
         )
     return problem, collaborations
 

@@ -7,7 +7,8 @@ and :meth:`MatchProblem.violations` checks every proposal against every hard con
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 
 from meute.graph.errors import Infeasible, Problem
 from meute.graph.model import Collaboration, Firm, Lot, Tender
+from meute.matcher.bound import Relaxation
 from meute.matcher.phrases import Lang, phrase
 from meute.scoring.columns import FirmColumns, estimated_turnover
 from meute.scoring.consortium import (
@@ -27,16 +29,21 @@ from meute.scoring.consortium import (
     objective,
     readiness_scores,
 )
-from meute.scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
+from meute.scoring.fit import CodedFit, FitWeights, LotFit, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 
-__all__ = ["MatchProblem", "build_problem", "shortlist"]
+__all__ = ["MatchProblem", "Shortlist", "build_problem", "linear_gain", "shortlist"]
 
 
 @dataclass(frozen=True)
 class MatchProblem:
     """The pool of candidate firms for a tender, their scores and the constraints in index form;
     ``foreign_lots`` gives the language of each lot whose words were not used for text matching.
+
+    ``upper_bound`` bounds the score of every consortium of the firms retrieved for the tender
+    (the pool, the other firms scored, and those the shortlist left out), ``outside_bound`` of
+    every consortium giving some lot to a retrieved firm outside the pool (see
+    :mod:`matcher.bound`); ``inf`` when unknown.
     """
 
     tender: Tender
@@ -50,6 +57,8 @@ class MatchProblem:
     required: frozenset[int]
     candidates_considered: int
     foreign_lots: dict[str, str] = field(default_factory=dict)
+    upper_bound: float = math.inf
+    outside_bound: float = math.inf
 
     @property
     def n_lots(self) -> int:
@@ -59,12 +68,7 @@ class MatchProblem:
     @cached_property
     def lot_gain(self) -> NDArray[np.float64]:
         """Each (lot, firm)'s share of the objective from the linear terms; -inf if ineligible."""
-        weight = self.weights.as_dict()
-        total = sum(weight.values()) * self.n_lots
-        gain = np.full_like(self.tables.per_lot["fit"], weight["coverage"] / total)
-        for name in LINEAR_TERMS[1:]:
-            gain = gain + weight[name] / total * self.tables.per_lot[name]
-        return gain
+        return linear_gain(self.tables.per_lot, self.weights)
 
     def lot_candidates(self, lot: int) -> list[int]:
         """Firms of the pool that may take a lot, best linear gain first."""
@@ -139,6 +143,45 @@ class MatchProblem:
         return max(
             able, key=lambda f: (share[f], estimated_turnover(self.firms[f]), self.firms[f].siren)
         )
+
+
+def linear_gain(
+    per_lot: Mapping[str, NDArray[np.float64]], weights: ObjectiveWeights
+) -> NDArray[np.float64]:
+    """Each (lot, firm)'s share of the objective from the linear terms (``per_lot``, ``lots x
+    firms`` arrays); -inf where the relevance is (ineligible).
+    """
+    weight = weights.as_dict()
+    relevance = per_lot["fit"]
+    total = sum(weight.values()) * relevance.shape[0]
+    gain = np.full_like(relevance, weight["coverage"] / total)
+    for name in LINEAR_TERMS[1:]:
+        gain = gain + weight[name] / total * per_lot[name]
+    return gain
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The firms kept to be scored in full, and an upper bound on the score of every consortium
+    giving some lot to a firm left out (``-inf`` when none was).
+    """
+
+    firms: list[Firm]
+    outside_bound: float
+
+
+def _linear_tables(
+    tender: Tender, columns: FirmColumns, relevance: NDArray[np.float64], fit: CodedFit | LotFit
+) -> dict[str, NDArray[np.float64]]:
+    """The linear terms' ``lots x firms`` arrays: ``relevance``, and the rest of ``fit``."""
+    n_lots = len(tender.lots)
+    return {
+        "fit": relevance,
+        "evidence": fit.evidence,
+        "capacity": fit.capacity,
+        "readiness": np.tile(readiness_scores(columns, tender.country), (n_lots, 1)),
+        "sme": np.tile(columns.is_sme.astype(np.float64), (n_lots, 1)),
+    }
 
 
 def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:
@@ -217,8 +260,11 @@ def shortlist(
     weights: ObjectiveWeights,
     size: int,
     lang: Lang = Lang.EN,
-) -> list[Firm]:
-    """Each lot's ``size`` best candidates on the terms that need no text, and helpers.
+    fit_weights: FitWeights | None = None,
+) -> Shortlist:
+    """Each lot's ``size`` best candidates on the terms that need no text, and helpers; with a
+    bound on every consortium using a firm left out (its relevance at its ceiling, cohesion at
+    its most: see :meth:`CodedFit.relevance_ceiling` and :mod:`matcher.bound`).
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
@@ -236,7 +282,22 @@ def shortlist(
     )
     gain = np.where(coded.eligible, gain, -np.inf)
     required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
-    return columns.take(_pool(gain, size, required, masks)).firms
+    kept = _pool(gain, size, required, masks)
+    left_out = np.setdiff1d(np.arange(len(columns)), kept)
+    outside = -math.inf
+    if len(left_out):
+        ceiling = linear_gain(
+            _linear_tables(
+                tender, columns, coded.relevance_ceiling(fit_weights or FitWeights()), coded
+            ),
+            weights,
+        )
+        no_edges = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0))
+        relaxation = Relaxation.of(
+            ceiling, no_edges, weights, tender.constraints.allow_multiple_lots, cohesion=False
+        )
+        outside = float(relaxation.lot_firm_bounds()[:, left_out].max())
+    return Shortlist(columns.take(kept).firms, outside)
 
 
 def build_problem(
@@ -250,9 +311,13 @@ def build_problem(
     per_lot: int,
     lang: Lang = Lang.EN,
     floor: float = 0.0,
+    left_out_bound: float = -math.inf,
 ) -> MatchProblem:
-    """Score the candidates and keep each lot's ``per_lot`` best as the pool; a firm whose
-    relevance to a lot is below ``floor`` may not take it.
+    """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms and
+    its ``per_lot`` best by the bound of :mod:`matcher.bound` (which counts what past partners
+    eligible for the other lots may add); a firm whose relevance to a lot is below ``floor`` may
+    not take it. ``left_out_bound`` bounds the consortia using retrieved firms not among
+    ``candidates`` (see :class:`Shortlist`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -279,26 +344,29 @@ def build_problem(
                 for s in unable
             ],
         )
-    n_lots = len(tender.lots)
     sme, leader_ok, preferred = _constraint_masks(tender, columns)
-    readiness = readiness_scores(columns, tender.country)
-    per_lot_tables = {
-        "fit": fit.relevance,
-        "evidence": fit.evidence,
-        "capacity": fit.capacity,
-        "readiness": np.tile(readiness, (n_lots, 1)),
-        "sme": np.tile(sme.astype(np.float64), (n_lots, 1)),
-    }
-    weight = weights.as_dict()
-    gain = sum(weight[name] * table for name, table in per_lot_tables.items())
-    pool = _pool(np.asarray(gain), per_lot, required, [sme, leader_ok, preferred])
-    pool_firms = columns.take(pool).firms
-    regions = sorted({f.region for f in pool_firms})
+    per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit)
+    gain = linear_gain(per_lot_tables, weights)
     reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
+    sirens = [f"{siren:09d}" for siren in columns.siren]
+    strength = np.triu(cohesion_matrix(sirens, collaborations, reference_year), k=1)
+    first, second = np.nonzero(strength)
+    relaxation = Relaxation.of(
+        gain, (first, second, strength[first, second]), weights, constraints.allow_multiple_lots
+    )
+    bounds = relaxation.lot_firm_bounds()
+    boosts = [sme, leader_ok, preferred]
+    pool = sorted(
+        set(_pool(gain, per_lot, required, boosts)) | set(_pool(bounds, per_lot, required, []))
+    )
+    outside = np.setdiff1d(np.arange(len(columns)), pool)
+    pool_columns = columns.take(pool)
+    pool_firms = pool_columns.firms
+    regions = sorted({f.region for f in pool_firms})
     tables = ScoreTables(
         per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
         cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
-        overlap=capability_overlap(columns.take(pool)),
+        overlap=capability_overlap(pool_columns),
         region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
     )
     local = {g: k for k, g in enumerate(pool)}
@@ -318,4 +386,8 @@ def build_problem(
             for lot, language in zip(tender.lots, fit.foreign, strict=True)
             if language is not None
         },
+        upper_bound=max(relaxation.upper_bound(), left_out_bound),
+        outside_bound=max(
+            float(bounds[:, outside].max()) if len(outside) else -math.inf, left_out_bound
+        ),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from meute.graph.errors import InvalidInput, Problem, TimedOut
 from meute.graph.model import (
@@ -16,6 +18,7 @@ from meute.graph.model import (
     MatchResult,
     Tender,
 )
+from meute.matcher.bound import gap_bound
 from meute.matcher.deadline import Deadline
 from meute.matcher.diversity import mean_pairwise_changes
 from meute.matcher.exact import solve_exact
@@ -30,7 +33,16 @@ from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import TextModel, lot_text, text_model
 
-__all__ = ["MatchOptions", "Mode", "evaluate", "lot_codes", "present", "propose", "solve"]
+__all__ = [
+    "MatchOptions",
+    "Mode",
+    "Solved",
+    "evaluate",
+    "lot_codes",
+    "present",
+    "propose",
+    "solve",
+]
 
 
 @dataclass(frozen=True)
@@ -98,16 +110,29 @@ def lot_codes(
     return codes
 
 
-def solve(
-    problem: MatchProblem, options: MatchOptions
-) -> tuple[list[tuple[float, tuple[int, ...]]], bool]:
-    """Ranked, diverse, feasible assignments with the chosen solver, and whether the deadline
-    (or the client leaving) cut the search short.
+class Solved(NamedTuple):
+    """Ranked assignments, whether the search was cut short, and an upper bound on the best
+    consortium of every firm retrieved for the tender (``inf`` when unknown).
+    """
+
+    chosen: list[tuple[float, tuple[int, ...]]]
+    timed_out: bool
+    upper_bound: float
+
+
+def solve(problem: MatchProblem, options: MatchOptions) -> Solved:
+    """Ranked, diverse, feasible assignments with the chosen solver, whether the deadline (or
+    the client leaving) cut the search short, and what bounds the best consortium.
+
+    The fast search's answer is bounded by the problem's relaxation over every retrieved firm;
+    an exact solve proven optimal over the pool by the best consortium found and the bound on
+    those using a firm outside the pool (:attr:`MatchProblem.outside_bound`).
 
     Raises :class:`graph.errors.TimedOut` when it did so before any consortium was found.
     """
     deadline = Deadline(options.deadline, options.cancelled or _never)
     timed_out = False
+    proven = False
     chosen: list[tuple[float, tuple[int, ...]]] = []
     if options.mode is Mode.FAST:
         chosen = fast_solve(problem, options.top, options.min_lot_changes, options.beam_width)
@@ -120,6 +145,7 @@ def solve(
             deadline=deadline,
         )
         chosen, timed_out = found.solutions, found.timed_out
+        proven = found.proven_optimal and not timed_out
     if not chosen and timed_out:
         raise TimedOut(
             "no consortium found before the deadline",
@@ -131,7 +157,10 @@ def solve(
         broken = problem.violations(assignment)
         if broken:  # a solver bug must never reach an officer
             raise AssertionError(f"proposal breaks hard constraints: {broken}")
-    return chosen, timed_out
+    upper = problem.upper_bound
+    if proven:
+        upper = min(upper, max(problem.score(chosen[0][1]), problem.outside_bound))
+    return Solved(chosen, timed_out, upper)
 
 
 def _never() -> bool:
@@ -170,11 +199,13 @@ def present(
     problem: MatchProblem,
     chosen: Sequence[tuple[float, tuple[int, ...]]],
     timed_out: bool,
+    upper_bound: float,
     collaborations: Sequence[Collaboration],
     lang: Lang = Lang.EN,
 ) -> MatchResult:
     """Ranked consortia with their breakdown, leader and reasons (in ``lang``); ``timed_out``
-    says the search was cut short (they are the best found so far).
+    says the search was cut short (they are the best found so far); ``upper_bound`` bounds the
+    best consortium, which gives the first one's optimality gap bound.
     """
     involving = _by_firm(collaborations)
     consortia = [
@@ -187,6 +218,11 @@ def present(
         candidates_considered=problem.candidates_considered,
         diversity=mean_pairwise_changes([a for _, a in chosen]),
         timed_out=timed_out,
+        optimality_gap_bound=(
+            gap_bound(consortia[0].score, upper_bound)
+            if consortia and math.isfinite(upper_bound)
+            else None
+        ),
     )
 
 
