@@ -138,7 +138,7 @@ def import_document(
 def prepare_problem(
     store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
 ) -> tuple[MatchProblem, list[Collaboration]]:
-    """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
+    """Retrieve the tender's candidates and their collaborations, shortlist them, score."""
     timings = timings or Timings()
     with timings.part("codes"):
         codes = lot_codes(tender, options)
@@ -146,6 +146,8 @@ def prepare_problem(
     with timings.part("retrieval"):
         candidates = store.candidates(wanted, options.retrieval)
         candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
+    with timings.part("collaborations"):
+        among = store.collaborations_among({firm.siren for firm in candidates})
     with timings.part("shortlist"):
         short = shortlist(
             tender,
@@ -155,9 +157,10 @@ def prepare_problem(
             options.shortlist,
             options.lang,
             options.fit_weights,
+            among,
         )
-    with timings.part("collaborations"):
-        collaborations = store.collaborations_among({firm.siren for firm in short.firms})
+        kept = {firm.siren for firm in short.firms}
+        collaborations = [c for c in among if c.firm_a in kept and c.firm_b in kept]
     with timings.part("text_model"):  # fitted by the process's first match
         model = text_model()
     with timings.part("problem"):

@@ -25,6 +25,7 @@ from meute.scoring.consortium import (
     ObjectiveWeights,
     ScoreTables,
     capability_overlap,
+    cohesion_edges,
     cohesion_matrix,
     objective,
     readiness_scores,
@@ -261,10 +262,13 @@ def shortlist(
     size: int,
     lang: Lang = Lang.EN,
     fit_weights: FitWeights | None = None,
+    collaborations: Sequence[Collaboration] | None = None,
 ) -> Shortlist:
-    """Each lot's ``size`` best candidates on the terms that need no text, and helpers; with a
-    bound on every consortium using a firm left out (its relevance at its ceiling, cohesion at
-    its most: see :meth:`CodedFit.relevance_ceiling` and :mod:`matcher.bound`).
+    """Each lot's ``size`` best candidates on the terms that need no text, and helpers; then,
+    given the ``collaborations`` among the candidates, each lot's ``size // 3`` best by the
+    bound of :mod:`matcher.bound` (firms whose past partners may take the other lots); with a
+    bound on every consortium using a firm left out, its relevance at its ceiling
+    (:meth:`CodedFit.relevance_ceiling`; cohesion at its most when ``collaborations`` is None).
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
@@ -282,22 +286,32 @@ def shortlist(
     )
     gain = np.where(coded.eligible, gain, -np.inf)
     required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
-    kept = _pool(gain, size, required, masks)
-    left_out = np.setdiff1d(np.arange(len(columns)), kept)
-    outside = -math.inf
-    if len(left_out):
-        ceiling = linear_gain(
-            _linear_tables(
-                tender, columns, coded.relevance_ceiling(fit_weights or FitWeights()), coded
-            ),
-            weights,
-        )
-        no_edges = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0))
-        relaxation = Relaxation.of(
-            ceiling, no_edges, weights, tender.constraints.allow_multiple_lots, cohesion=False
-        )
-        outside = float(relaxation.lot_firm_bounds()[:, left_out].max())
-    return Shortlist(columns.take(kept).firms, outside)
+    ceiling = linear_gain(
+        _linear_tables(
+            tender, columns, coded.relevance_ceiling(fit_weights or FitWeights()), coded
+        ),
+        weights,
+    )
+    sirens = [f"{siren:09d}" for siren in columns.siren]
+    relaxation = Relaxation.of(
+        ceiling,
+        cohesion_edges(sirens, collaborations or [], _reference_year(tender)),
+        weights,
+        tender.constraints.allow_multiple_lots,
+        cohesion=collaborations is not None,
+    )
+    bounds = relaxation.lot_firm_bounds()
+    kept = set(_pool(gain, size, required, masks))
+    if collaborations is not None:
+        kept |= set(_pool(bounds, max(1, size // 3), required, []))
+    left_out = np.setdiff1d(np.arange(len(columns)), sorted(kept))
+    outside = float(bounds[:, left_out].max()) if len(left_out) else -math.inf
+    return Shortlist(columns.take(sorted(kept)).firms, outside)
+
+
+def _reference_year(tender: Tender) -> int:
+    """The year collaborations are aged to: the tender's deadline, or this year."""
+    return tender.deadline.year if tender.deadline else dt.date.today().year
 
 
 def build_problem(
@@ -347,12 +361,13 @@ def build_problem(
     sme, leader_ok, preferred = _constraint_masks(tender, columns)
     per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit)
     gain = linear_gain(per_lot_tables, weights)
-    reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
+    reference_year = _reference_year(tender)
     sirens = [f"{siren:09d}" for siren in columns.siren]
-    strength = np.triu(cohesion_matrix(sirens, collaborations, reference_year), k=1)
-    first, second = np.nonzero(strength)
     relaxation = Relaxation.of(
-        gain, (first, second, strength[first, second]), weights, constraints.allow_multiple_lots
+        gain,
+        cohesion_edges(sirens, collaborations, reference_year),
+        weights,
+        constraints.allow_multiple_lots,
     )
     bounds = relaxation.lot_firm_bounds()
     boosts = [sme, leader_ok, preferred]
