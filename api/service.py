@@ -195,9 +195,10 @@ def match_with_alternatives(
     timings = Timings()
     problem, collaborations = prepare_problem(store, tender, options, timings)
     with timings.part("solve"):
-        chosen = solve(problem, options)
+        solved = solve(problem, options)
+    problem = solved.problem
     with timings.part("explain"):
-        result = present(problem, *chosen, collaborations, options.lang)
+        result = present(solved, collaborations, options.lang)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
         for index, lot in enumerate(tender.lots)

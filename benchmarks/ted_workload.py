@@ -85,7 +85,8 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
     try:
         problem, collaborations = prepare_problem(store, tender, options)
         solved = solve(problem, options)
-        result = present(problem, *solved, collaborations, options.lang)
+        result = present(solved, collaborations, options.lang)
+        problem = solved.problem
     except Infeasible as error:
         seconds = time.perf_counter() - started
         lots = [p.field[5:-1] for p in error.problems if p.field.startswith("lots[")]

@@ -52,7 +52,7 @@ __all__ = ["Relaxation", "gap_bound"]
 Floats = NDArray[np.float64]
 Ints = NDArray[np.intp]
 # The (t, a) pairs at which the bound is taken.
-GRID = [(t, a) for t in np.linspace(0.0, 1.0, 11) for a in (0.0, 0.5, 1.0)]
+GRID = [(t, a) for t in (0.0, 0.5, 1.0) for a in (0.0, 0.5, 1.0)]
 
 
 @dataclass(frozen=True)
@@ -100,18 +100,24 @@ class Relaxation:
         owners, starts = np.unique(first, return_index=True)
         # What taking partner g on lot l' costs that lot (inf where g may not take it).
         partner_cost = delta[:, second].T / max(1, n_lots - 1)
-        partner_ok = np.isfinite(partner_cost)
-        partner_cost = np.where(partner_ok, partner_cost, 0.0)
+        strongest = np.zeros((n_firms, n_lots))  # W with the strongest partner for each lot
+        if len(owners):
+            partnered = np.where(np.isfinite(partner_cost), strength[:, None], 0.0)
+            strongest[owners] = np.maximum.reduceat(partnered, starts, axis=0)
         grid = [(t, a) for t, a in GRID if cohesion or t == 0] if n_lots > 1 else [(0.0, 1.0)]
         phi = np.empty((len(grid), n_lots, n_firms))
         constant = np.empty(len(grid))
         for k, (t, a) in enumerate(grid):
-            best = np.zeros((n_firms, n_lots))  # the lot's best firm alone gives 0
-            if len(owners) and n_lots > 1:
-                value = (t * w["cohesion"] / (2 * d)) * strength[:, None] - np.where(
-                    partner_ok, (1 - a) * partner_cost, np.inf
-                )
-                best[owners] = np.maximum(np.maximum.reduceat(value, starts, axis=0), 0.0)
+            scale = t * w["cohesion"] / (2 * d)
+            if t == 0 or n_lots == 1:  # no cohesion counted: the lot's best firm alone gives 0
+                best = np.zeros((n_firms, n_lots))
+            elif a == 1:  # partners cost nothing: the strongest one
+                best = scale * strongest
+            else:
+                best = np.zeros((n_firms, n_lots))
+                if len(owners):
+                    value = scale * strength[:, None] - (1 - a) * partner_cost
+                    best[owners] = np.maximum(np.maximum.reduceat(value, starts, axis=0), 0.0)
             with np.errstate(invalid="ignore"):  # inf * 0 where a = 1 and a firm is ineligible
                 own = np.where(eligible, -a * delta, -np.inf)
             phi[k] = own + best.sum(axis=1)[None, :] - best.T

@@ -33,7 +33,7 @@ from meute.scoring.consortium import (
 from meute.scoring.fit import CodedFit, FitWeights, LotFit, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 
-__all__ = ["MatchProblem", "Shortlist", "build_problem", "linear_gain", "shortlist"]
+__all__ = ["MatchProblem", "Scored", "Shortlist", "build_problem", "linear_gain", "shortlist"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class MatchProblem:
     ``upper_bound`` bounds the score of every consortium of the firms retrieved for the tender
     (the pool, the other firms scored, and those the shortlist left out), ``outside_bound`` of
     every consortium giving some lot to a retrieved firm outside the pool (see
-    :mod:`matcher.bound`); ``inf`` when unknown.
+    :mod:`matcher.bound`); ``inf`` when unknown. ``scored`` holds every firm scored, from which
+    the pool (``pool``, their indices there) may be widened.
     """
 
     tender: Tender
@@ -60,6 +61,8 @@ class MatchProblem:
     foreign_lots: dict[str, str] = field(default_factory=dict)
     upper_bound: float = math.inf
     outside_bound: float = math.inf
+    scored: Scored | None = None
+    pool: tuple[int, ...] = ()
 
     @property
     def n_lots(self) -> int:
@@ -309,6 +312,23 @@ def shortlist(
     return Shortlist(columns.take(sorted(kept)).firms, outside)
 
 
+# Each lot's best firms by the bound whose past partners join the pool (chains of partners
+# make cohesion, and no single firm's bound sees a chain).
+PARTNER_SEEDS = 5
+
+
+def _partners(
+    seeds: Sequence[int],
+    edges: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]],
+    eligible: NDArray[np.bool_],
+) -> set[int]:
+    """The past partners of ``seeds`` that may take some lot."""
+    first, second, _ = edges
+    chosen = np.isin(first, seeds)
+    found = np.concatenate([second[chosen], first[np.isin(second, seeds)]])
+    return {int(f) for f in found if eligible[f]}
+
+
 def _reference_year(tender: Tender) -> int:
     """The year collaborations are aged to: the tender's deadline, or this year."""
     return tender.deadline.year if tender.deadline else dt.date.today().year
@@ -363,46 +383,99 @@ def build_problem(
     gain = linear_gain(per_lot_tables, weights)
     reference_year = _reference_year(tender)
     sirens = [f"{siren:09d}" for siren in columns.siren]
-    relaxation = Relaxation.of(
-        gain,
-        cohesion_edges(sirens, collaborations, reference_year),
-        weights,
-        constraints.allow_multiple_lots,
-    )
+    edges = cohesion_edges(sirens, collaborations, reference_year)
+    relaxation = Relaxation.of(gain, edges, weights, constraints.allow_multiple_lots)
     bounds = relaxation.lot_firm_bounds()
-    boosts = [sme, leader_ok, preferred]
-    pool = sorted(
-        set(_pool(gain, per_lot, required, boosts)) | set(_pool(bounds, per_lot, required, []))
+    seeds = _pool(bounds, PARTNER_SEEDS, set(), [])
+    pool = (
+        set(_pool(gain, per_lot, required, [sme, leader_ok, preferred]))
+        | set(_pool(bounds, per_lot, required, []))
+        | _partners(seeds, edges, np.asarray(np.isfinite(gain).any(axis=0)))
     )
-    outside = np.setdiff1d(np.arange(len(columns)), pool)
-    pool_columns = columns.take(pool)
-    pool_firms = pool_columns.firms
-    regions = sorted({f.region for f in pool_firms})
-    tables = ScoreTables(
-        per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
-        cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
-        overlap=capability_overlap(pool_columns),
-        region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
-    )
-    local = {g: k for k, g in enumerate(pool)}
-    return MatchProblem(
+    scored = Scored(
         tender=tender,
-        firms=pool_firms,
-        tables=tables,
+        columns=columns,
+        per_lot=per_lot_tables,
+        collaborations=collaborations,
         weights=weights,
         lot_codes=lot_codes,
-        is_sme=sme[pool],
-        leader_ok=leader_ok[pool],
-        preferred=preferred[pool],
-        required=frozenset(local[i] for i in required),
-        candidates_considered=len(columns),
+        masks=(sme, leader_ok, preferred),
+        required=frozenset(required),
         foreign_lots={
             lot.id: language
             for lot, language in zip(tender.lots, fit.foreign, strict=True)
             if language is not None
         },
+        bounds=bounds,
         upper_bound=max(relaxation.upper_bound(), left_out_bound),
-        outside_bound=max(
-            float(bounds[:, outside].max()) if len(outside) else -math.inf, left_out_bound
-        ),
+        left_out_bound=left_out_bound,
     )
+    return scored.pooled(pool)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Every candidate firm scored for a tender, from which pools are drawn; ``bounds[l, f]``
+    bounds the consortia giving lot ``l`` to firm ``f``, ``upper_bound`` every consortium of
+    the firms retrieved, ``left_out_bound`` those using a retrieved firm not scored.
+    """
+
+    tender: Tender
+    columns: FirmColumns
+    per_lot: dict[str, NDArray[np.float64]]
+    collaborations: Sequence[Collaboration]
+    weights: ObjectiveWeights
+    lot_codes: dict[str, list[str]]
+    masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
+    required: frozenset[int]
+    foreign_lots: dict[str, str]
+    bounds: NDArray[np.float64]
+    upper_bound: float
+    left_out_bound: float
+
+    def pooled(self, chosen: set[int]) -> MatchProblem:
+        """The problem over the firms ``chosen`` (indices of the scored firms) and the required
+        ones.
+        """
+        pool = sorted(chosen | self.required)
+        outside = np.setdiff1d(np.arange(len(self.columns)), pool)
+        pool_columns = self.columns.take(pool)
+        pool_firms = pool_columns.firms
+        regions = sorted({f.region for f in pool_firms})
+        tables = ScoreTables(
+            per_lot={name: table[:, pool] for name, table in self.per_lot.items()},
+            cohesion=cohesion_matrix(
+                [f.siren for f in pool_firms], self.collaborations, _reference_year(self.tender)
+            ),
+            overlap=capability_overlap(pool_columns),
+            region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
+        )
+        local = {g: k for k, g in enumerate(pool)}
+        sme, leader_ok, preferred = self.masks
+        return MatchProblem(
+            tender=self.tender,
+            firms=pool_firms,
+            tables=tables,
+            weights=self.weights,
+            lot_codes=self.lot_codes,
+            is_sme=sme[pool],
+            leader_ok=leader_ok[pool],
+            preferred=preferred[pool],
+            required=frozenset(local[i] for i in self.required),
+            candidates_considered=len(self.columns),
+            foreign_lots=self.foreign_lots,
+            upper_bound=self.upper_bound,
+            outside_bound=max(
+                float(self.bounds[:, outside].max()) if len(outside) else -math.inf,
+                self.left_out_bound,
+            ),
+            scored=self,
+            pool=tuple(pool),
+        )
+
+    def admitted(self, pool: Sequence[int], score: float, most: int) -> set[int]:
+        """Up to ``most`` scored firms outside ``pool`` whose bound beats ``score``, best first."""
+        best = self.bounds.max(axis=0, initial=-np.inf)
+        best[list(pool)] = -np.inf
+        beating = np.flatnonzero(best > score)
+        return {int(f) for f in beating[np.argsort(-best[beating], kind="stable")][:most]}

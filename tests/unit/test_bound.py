@@ -2,7 +2,8 @@
 true best score, over the whole set and for each lot and firm.
 
 Problems are drawn as term arrays (any source of relevance gives such arrays), small enough to
-score every assignment with the real objective (:meth:`ScoreTables.breakdown`, :func:`objective`).
+score every assignment with the real objective (:meth:`ScoreTables.breakdown`, :func:`objective`);
+then whole random tenders go through the shortlist, the pool and both solvers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from meute.graph.errors import Infeasible
 from meute.matcher.bound import Relaxation, gap_bound
+from meute.matcher.problem import build_problem, shortlist
+from meute.matcher.propose import MatchOptions, Mode, lot_codes, present, solve
 from meute.scoring.consortium import LINEAR_TERMS, ObjectiveWeights, ScoreTables, objective
+from meute.scoring.text import text_model
+from tests.unit.test_solvers import OPTIONS, _brute_force, _build, _random_case
 
 TOLERANCE = 1e-9
 
@@ -124,3 +130,55 @@ def test_without_collaborations_the_bound_is_each_lots_best_plus_the_most_the_re
     assert bounds[1, 1] == -np.inf
     assert gap_bound(0.4, 0.5) == pytest.approx(0.2)
     assert gap_bound(0.5, 0.5) == 0.0
+
+
+@pytest.mark.parametrize("mode", [Mode.FAST, Mode.EXACT])
+def test_the_reported_gap_bound_covers_every_firm_retrieved(mode: Mode) -> None:
+    """Random tenders matched from a shortlist of one firm per lot and a pool of one: the gap
+    each answer reports is never below its gap to the best consortium of all the candidates
+    (brute force), though most candidates were never scored in full.
+    """
+    checked = 0
+    for seed in range(30):
+        case = _random_case(seed)
+        best = _brute_force(_build(case.tender, case.firms, case.collaborations))
+        codes = lot_codes(case.tender, OPTIONS)
+        short = shortlist(
+            case.tender,
+            case.firms,
+            codes,
+            OPTIONS.weights,
+            1,
+            fit_weights=OPTIONS.fit_weights,
+            collaborations=case.collaborations,
+        )
+        kept = {firm.siren for firm in short.firms}
+        among = [c for c in case.collaborations if c.firm_a in kept and c.firm_b in kept]
+        options = MatchOptions(relevance_floor=0.0, per_lot=1, mode=mode, top=2)
+        try:
+            problem = build_problem(
+                case.tender,
+                short.firms,
+                among,
+                codes,
+                text_model(),
+                options.weights,
+                options.fit_weights,
+                options.per_lot,
+                floor=options.relevance_floor,
+                left_out_bound=short.outside_bound,
+            )
+            solved = solve(problem, options)
+        except Infeasible:
+            continue  # the few firms kept cannot meet the constraints
+        assert best, "a consortium was found where brute force finds none"
+        assert solved.upper_bound >= best[0][0] - TOLERANCE
+        result = present(solved, among)
+        assert result.optimality_gap_bound == gap_bound(
+            result.consortia[0].score, solved.upper_bound
+        )
+        for consortium in result.consortia:  # any consortium's gap, as the first one's would be
+            measured = 1.0 - consortium.score / best[0][0]
+            assert measured <= gap_bound(consortium.score, solved.upper_bound) + TOLERANCE
+        checked += 1
+    assert checked >= 10
