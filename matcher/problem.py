@@ -347,11 +347,12 @@ def build_problem(
     floor: float = 0.0,
     left_out_bound: float = -math.inf,
 ) -> MatchProblem:
-    """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms and
+    """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms,
     its ``per_lot`` best by the bound of :mod:`matcher.bound` (which counts what past partners
-    eligible for the other lots may add); a firm whose relevance to a lot is below ``floor`` may
-    not take it. ``left_out_bound`` bounds the consortia using retrieved firms not among
-    ``candidates`` (see :class:`Shortlist`).
+    eligible for the other lots may add) and the past partners of its :data:`PARTNER_SEEDS` best
+    by that bound; a firm whose relevance to a lot is below ``floor`` may not take it.
+    ``left_out_bound`` bounds the consortia using retrieved firms not among ``candidates`` (see
+    :class:`Shortlist`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
