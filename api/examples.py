@@ -137,6 +137,7 @@ MATCH_RESULT_EXAMPLE: dict[str, Any] = {
     "consortia": [CONSORTIUM_EXAMPLE],
     "candidates_considered": 106,
     "diversity": 0.0,
+    "optimality_gap_bound": 0.0556,
 }
 EVALUATION_EXAMPLE: dict[str, Any] = {"consortium": CONSORTIUM_EXAMPLE, "violations": []}
 PARTNER_RESULT_EXAMPLE: dict[str, Any] = {
