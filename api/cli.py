@@ -113,6 +113,11 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
         f"[bold]{tender.title}[/] — {tender.buyer} ({tender.country}), "
         f"{tender.budget:,.0f} {tender.currency}, {len(tender.lots)} lots; "
         f"{result.candidates_considered} candidate firms"
+        + (
+            f"; gap ≤ {100 * result.optimality_gap_bound:.1f} % (bound on the best)"
+            if result.optimality_gap_bound is not None
+            else ""
+        )
     )
     lot_titles = tender.lot_titles()
     for consortium in result.consortia:

@@ -154,6 +154,7 @@ MATCH_RESULT_EXAMPLE: dict[str, Any] = {
     "consortia": [SHOWN_CONSORTIUM_EXAMPLE],
     "candidates_considered": 106,
     "diversity": 0.0,
+    "optimality_gap_bound": 0.0556,
     "legend": LEGEND_EXAMPLE,
 }
 EVALUATION_EXAMPLE: dict[str, Any] = {

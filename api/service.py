@@ -138,7 +138,7 @@ def import_document(
 def prepare_problem(
     store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
 ) -> tuple[MatchProblem, list[Collaboration]]:
-    """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
+    """Retrieve the tender's candidates and their collaborations, shortlist them, score."""
     timings = timings or Timings()
     with timings.part("codes"):
         codes = lot_codes(tender, options)
@@ -146,18 +146,27 @@ def prepare_problem(
     with timings.part("retrieval"):
         candidates = store.candidates(wanted, options.retrieval)
         candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
+    with timings.part("collaborations"):
+        among = store.collaborations_among({firm.siren for firm in candidates})
     with timings.part("shortlist"):
         short = shortlist(
-            tender, candidates, codes, options.weights, options.shortlist, options.lang
+            tender,
+            candidates,
+            codes,
+            options.weights,
+            options.shortlist,
+            options.lang,
+            options.fit_weights,
+            among,
         )
-    with timings.part("collaborations"):
-        collaborations = store.collaborations_among({firm.siren for firm in short})
+        kept = {firm.siren for firm in short.firms}
+        collaborations = [c for c in among if c.firm_a in kept and c.firm_b in kept]
     with timings.part("text_model"):  # fitted by the process's first match
         model = text_model()
     with timings.part("problem"):
         problem = build_problem(
             tender,
-            short,
+            short.firms,
             collaborations,
             codes,
             model,
@@ -166,6 +175,7 @@ def prepare_problem(
             options.per_lot,
             options.lang,
             options.relevance_floor,
+            short.outside_bound,
         )
     return problem, collaborations
 
@@ -185,9 +195,10 @@ def match_with_alternatives(
     timings = Timings()
     problem, collaborations = prepare_problem(store, tender, options, timings)
     with timings.part("solve"):
-        chosen = solve(problem, options)
+        solved = solve(problem, options)
+    problem = solved.problem
     with timings.part("explain"):
-        result = present(problem, *chosen, collaborations, options.lang)
+        result = present(solved, collaborations, options.lang)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
         for index, lot in enumerate(tender.lots)

@@ -84,8 +84,9 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
     started = time.perf_counter()
     try:
         problem, collaborations = prepare_problem(store, tender, options)
-        chosen, timed_out = solve(problem, options)
-        result = present(problem, chosen, timed_out, collaborations, options.lang)
+        solved = solve(problem, options)
+        result = present(solved, collaborations, options.lang)
+        problem = solved.problem
     except Infeasible as error:
         seconds = time.perf_counter() - started
         lots = [p.field[5:-1] for p in error.problems if p.field.startswith("lots[")]
@@ -94,7 +95,7 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
         return Outcome(time.perf_counter() - started, "crash", reason=repr(error))
     seconds = time.perf_counter() - started
     fit = problem.tables.per_lot["fit"]
-    assignment = chosen[0][1]
+    assignment = solved.chosen[0][1]
     return Outcome(
         seconds,
         "answer",

@@ -666,6 +666,11 @@ class MatchResult(_Model):
     timed_out: bool = Field(
         False, description="The search deadline struck: the best consortia found so far."
     )
+    optimality_gap_bound: float | None = Field(
+        None,
+        description="The most the best consortium of every firm retrieved for the tender may "
+        "beat the first one by, as a share of the best (0: proven optimal; null: not known).",
+    )
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape shared by ``meute match --json`` and ``POST /match``."""

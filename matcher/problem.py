@@ -7,7 +7,8 @@ and :meth:`MatchProblem.violations` checks every proposal against every hard con
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 
 from meute.graph.errors import Infeasible, Problem
 from meute.graph.model import Collaboration, Firm, Lot, Tender
+from meute.matcher.bound import Relaxation
 from meute.matcher.phrases import Lang, phrase
 from meute.scoring.columns import FirmColumns, estimated_turnover
 from meute.scoring.consortium import (
@@ -23,20 +25,27 @@ from meute.scoring.consortium import (
     ObjectiveWeights,
     ScoreTables,
     capability_overlap,
+    cohesion_edges,
     cohesion_matrix,
     objective,
     readiness_scores,
 )
-from meute.scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
+from meute.scoring.fit import CodedFit, FitWeights, LotFit, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 
-__all__ = ["MatchProblem", "build_problem", "shortlist"]
+__all__ = ["MatchProblem", "Scored", "Shortlist", "build_problem", "linear_gain", "shortlist"]
 
 
 @dataclass(frozen=True)
 class MatchProblem:
     """The pool of candidate firms for a tender, their scores and the constraints in index form;
     ``foreign_lots`` gives the language of each lot whose words were not used for text matching.
+
+    ``upper_bound`` bounds the score of every consortium of the firms retrieved for the tender
+    (the pool, the other firms scored, and those the shortlist left out), ``outside_bound`` of
+    every consortium giving some lot to a retrieved firm outside the pool (see
+    :mod:`matcher.bound`); ``inf`` when unknown. ``scored`` holds every firm scored, from which
+    the pool (``pool``, their indices there) may be widened.
     """
 
     tender: Tender
@@ -50,6 +59,10 @@ class MatchProblem:
     required: frozenset[int]
     candidates_considered: int
     foreign_lots: dict[str, str] = field(default_factory=dict)
+    upper_bound: float = math.inf
+    outside_bound: float = math.inf
+    scored: Scored | None = None
+    pool: tuple[int, ...] = ()
 
     @property
     def n_lots(self) -> int:
@@ -59,12 +72,7 @@ class MatchProblem:
     @cached_property
     def lot_gain(self) -> NDArray[np.float64]:
         """Each (lot, firm)'s share of the objective from the linear terms; -inf if ineligible."""
-        weight = self.weights.as_dict()
-        total = sum(weight.values()) * self.n_lots
-        gain = np.full_like(self.tables.per_lot["fit"], weight["coverage"] / total)
-        for name in LINEAR_TERMS[1:]:
-            gain = gain + weight[name] / total * self.tables.per_lot[name]
-        return gain
+        return linear_gain(self.tables.per_lot, self.weights)
 
     def lot_candidates(self, lot: int) -> list[int]:
         """Firms of the pool that may take a lot, best linear gain first."""
@@ -139,6 +147,45 @@ class MatchProblem:
         return max(
             able, key=lambda f: (share[f], estimated_turnover(self.firms[f]), self.firms[f].siren)
         )
+
+
+def linear_gain(
+    per_lot: Mapping[str, NDArray[np.float64]], weights: ObjectiveWeights
+) -> NDArray[np.float64]:
+    """Each (lot, firm)'s share of the objective from the linear terms (``per_lot``, ``lots x
+    firms`` arrays); -inf where the relevance is (ineligible).
+    """
+    weight = weights.as_dict()
+    relevance = per_lot["fit"]
+    total = sum(weight.values()) * relevance.shape[0]
+    gain = np.full_like(relevance, weight["coverage"] / total)
+    for name in LINEAR_TERMS[1:]:
+        gain = gain + weight[name] / total * per_lot[name]
+    return gain
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The firms kept to be scored in full, and an upper bound on the score of every consortium
+    giving some lot to a firm left out (``-inf`` when none was).
+    """
+
+    firms: list[Firm]
+    outside_bound: float
+
+
+def _linear_tables(
+    tender: Tender, columns: FirmColumns, relevance: NDArray[np.float64], fit: CodedFit | LotFit
+) -> dict[str, NDArray[np.float64]]:
+    """The linear terms' ``lots x firms`` arrays: ``relevance``, and the rest of ``fit``."""
+    n_lots = len(tender.lots)
+    return {
+        "fit": relevance,
+        "evidence": fit.evidence,
+        "capacity": fit.capacity,
+        "readiness": np.tile(readiness_scores(columns, tender.country), (n_lots, 1)),
+        "sme": np.tile(columns.is_sme.astype(np.float64), (n_lots, 1)),
+    }
 
 
 def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:
@@ -217,8 +264,14 @@ def shortlist(
     weights: ObjectiveWeights,
     size: int,
     lang: Lang = Lang.EN,
-) -> list[Firm]:
-    """Each lot's ``size`` best candidates on the terms that need no text, and helpers.
+    fit_weights: FitWeights | None = None,
+    collaborations: Sequence[Collaboration] | None = None,
+) -> Shortlist:
+    """Each lot's ``size`` best candidates on the terms that need no text, and helpers; then,
+    given the ``collaborations`` among the candidates, each lot's ``size // 3`` best by the
+    bound of :mod:`matcher.bound` (firms whose past partners may take the other lots); with a
+    bound on every consortium using a firm left out, its relevance at its ceiling
+    (:meth:`CodedFit.relevance_ceiling`; cohesion at its most when ``collaborations`` is None).
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
@@ -236,7 +289,49 @@ def shortlist(
     )
     gain = np.where(coded.eligible, gain, -np.inf)
     required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
-    return columns.take(_pool(gain, size, required, masks)).firms
+    ceiling = linear_gain(
+        _linear_tables(
+            tender, columns, coded.relevance_ceiling(fit_weights or FitWeights()), coded
+        ),
+        weights,
+    )
+    sirens = [f"{siren:09d}" for siren in columns.siren]
+    relaxation = Relaxation.of(
+        ceiling,
+        cohesion_edges(sirens, collaborations or [], _reference_year(tender)),
+        weights,
+        tender.constraints.allow_multiple_lots,
+        cohesion=collaborations is not None,
+    )
+    bounds = relaxation.lot_firm_bounds()
+    kept = set(_pool(gain, size, required, masks))
+    if collaborations is not None:
+        kept |= set(_pool(bounds, max(1, size // 3), required, []))
+    left_out = np.setdiff1d(np.arange(len(columns)), sorted(kept))
+    outside = float(bounds[:, left_out].max()) if len(left_out) else -math.inf
+    return Shortlist(columns.take(sorted(kept)).firms, outside)
+
+
+# Each lot's best firms by the bound whose past partners join the pool (chains of partners
+# make cohesion, and no single firm's bound sees a chain).
+PARTNER_SEEDS = 5
+
+
+def _partners(
+    seeds: Sequence[int],
+    edges: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]],
+    eligible: NDArray[np.bool_],
+) -> set[int]:
+    """The past partners of ``seeds`` that may take some lot."""
+    first, second, _ = edges
+    chosen = np.isin(first, seeds)
+    found = np.concatenate([second[chosen], first[np.isin(second, seeds)]])
+    return {int(f) for f in found if eligible[f]}
+
+
+def _reference_year(tender: Tender) -> int:
+    """The year collaborations are aged to: the tender's deadline, or this year."""
+    return tender.deadline.year if tender.deadline else dt.date.today().year
 
 
 def build_problem(
@@ -250,9 +345,14 @@ def build_problem(
     per_lot: int,
     lang: Lang = Lang.EN,
     floor: float = 0.0,
+    left_out_bound: float = -math.inf,
 ) -> MatchProblem:
-    """Score the candidates and keep each lot's ``per_lot`` best as the pool; a firm whose
-    relevance to a lot is below ``floor`` may not take it.
+    """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms,
+    its ``per_lot`` best by the bound of :mod:`matcher.bound` (which counts what past partners
+    eligible for the other lots may add) and the past partners of its :data:`PARTNER_SEEDS` best
+    by that bound; a firm whose relevance to a lot is below ``floor`` may not take it.
+    ``left_out_bound`` bounds the consortia using retrieved firms not among ``candidates`` (see
+    :class:`Shortlist`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -279,43 +379,104 @@ def build_problem(
                 for s in unable
             ],
         )
-    n_lots = len(tender.lots)
     sme, leader_ok, preferred = _constraint_masks(tender, columns)
-    readiness = readiness_scores(columns, tender.country)
-    per_lot_tables = {
-        "fit": fit.relevance,
-        "evidence": fit.evidence,
-        "capacity": fit.capacity,
-        "readiness": np.tile(readiness, (n_lots, 1)),
-        "sme": np.tile(sme.astype(np.float64), (n_lots, 1)),
-    }
-    weight = weights.as_dict()
-    gain = sum(weight[name] * table for name, table in per_lot_tables.items())
-    pool = _pool(np.asarray(gain), per_lot, required, [sme, leader_ok, preferred])
-    pool_firms = columns.take(pool).firms
-    regions = sorted({f.region for f in pool_firms})
-    reference_year = tender.deadline.year if tender.deadline else dt.date.today().year
-    tables = ScoreTables(
-        per_lot={name: table[:, pool] for name, table in per_lot_tables.items()},
-        cohesion=cohesion_matrix([f.siren for f in pool_firms], collaborations, reference_year),
-        overlap=capability_overlap(columns.take(pool)),
-        region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
+    per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit)
+    gain = linear_gain(per_lot_tables, weights)
+    reference_year = _reference_year(tender)
+    sirens = [f"{siren:09d}" for siren in columns.siren]
+    edges = cohesion_edges(sirens, collaborations, reference_year)
+    relaxation = Relaxation.of(gain, edges, weights, constraints.allow_multiple_lots)
+    bounds = relaxation.lot_firm_bounds()
+    seeds = _pool(bounds, PARTNER_SEEDS, set(), [])
+    pool = (
+        set(_pool(gain, per_lot, required, [sme, leader_ok, preferred]))
+        | set(_pool(bounds, per_lot, required, []))
+        | _partners(seeds, edges, np.asarray(np.isfinite(gain).any(axis=0)))
     )
-    local = {g: k for k, g in enumerate(pool)}
-    return MatchProblem(
+    scored = Scored(
         tender=tender,
-        firms=pool_firms,
-        tables=tables,
+        columns=columns,
+        per_lot=per_lot_tables,
+        collaborations=collaborations,
         weights=weights,
         lot_codes=lot_codes,
-        is_sme=sme[pool],
-        leader_ok=leader_ok[pool],
-        preferred=preferred[pool],
-        required=frozenset(local[i] for i in required),
-        candidates_considered=len(columns),
+        masks=(sme, leader_ok, preferred),
+        required=frozenset(required),
         foreign_lots={
             lot.id: language
             for lot, language in zip(tender.lots, fit.foreign, strict=True)
             if language is not None
         },
+        bounds=bounds,
+        upper_bound=max(relaxation.upper_bound(), left_out_bound),
+        left_out_bound=left_out_bound,
     )
+    return scored.pooled(pool)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Every candidate firm scored for a tender, from which pools are drawn; ``bounds[l, f]``
+    bounds the consortia giving lot ``l`` to firm ``f``, ``upper_bound`` every consortium of
+    the firms retrieved, ``left_out_bound`` those using a retrieved firm not scored.
+    """
+
+    tender: Tender
+    columns: FirmColumns
+    per_lot: dict[str, NDArray[np.float64]]
+    collaborations: Sequence[Collaboration]
+    weights: ObjectiveWeights
+    lot_codes: dict[str, list[str]]
+    masks: tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
+    required: frozenset[int]
+    foreign_lots: dict[str, str]
+    bounds: NDArray[np.float64]
+    upper_bound: float
+    left_out_bound: float
+
+    def pooled(self, chosen: set[int]) -> MatchProblem:
+        """The problem over the firms ``chosen`` (indices of the scored firms) and the required
+        ones.
+        """
+        pool = sorted(chosen | self.required)
+        outside = np.setdiff1d(np.arange(len(self.columns)), pool)
+        pool_columns = self.columns.take(pool)
+        pool_firms = pool_columns.firms
+        regions = sorted({f.region for f in pool_firms})
+        tables = ScoreTables(
+            per_lot={name: table[:, pool] for name, table in self.per_lot.items()},
+            cohesion=cohesion_matrix(
+                [f.siren for f in pool_firms], self.collaborations, _reference_year(self.tender)
+            ),
+            overlap=capability_overlap(pool_columns),
+            region=np.array([regions.index(f.region) for f in pool_firms], dtype=np.intp),
+        )
+        local = {g: k for k, g in enumerate(pool)}
+        sme, leader_ok, preferred = self.masks
+        return MatchProblem(
+            tender=self.tender,
+            firms=pool_firms,
+            tables=tables,
+            weights=self.weights,
+            lot_codes=self.lot_codes,
+            is_sme=sme[pool],
+            leader_ok=leader_ok[pool],
+            preferred=preferred[pool],
+            required=frozenset(local[i] for i in self.required),
+            candidates_considered=len(self.columns),
+            foreign_lots=self.foreign_lots,
+            upper_bound=self.upper_bound,
+            outside_bound=max(
+                float(self.bounds[:, outside].max()) if len(outside) else -math.inf,
+                self.left_out_bound,
+            ),
+            scored=self,
+            pool=tuple(pool),
+        )
+
+    def admitted(self, pool: Sequence[int], score: float, most: int) -> set[int]:
+        """Up to ``most`` scored firms outside ``pool`` whose bound beats ``score``, best first."""
+        best = self.bounds.max(axis=0, initial=-np.inf)
+        best[list(pool)] = -np.inf
+        beating = np.flatnonzero(best > score)
+        return {int(f) for f in beating[np.argsort(-best[beating], kind="stable")][:most]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from meute.graph.model import (
     MatchResult,
     Tender,
 )
+from meute.matcher.bound import gap_bound
 from meute.matcher.deadline import Deadline
 from meute.matcher.diversity import mean_pairwise_changes
 from meute.matcher.exact import solve_exact
@@ -33,6 +35,7 @@ from meute.scoring.text import TextModel, lot_text, text_model
 __all__ = [
     "MatchOptions",
     "Mode",
+    "Solved",
     "evaluate",
     "lot_codes",
     "present",
@@ -115,28 +118,56 @@ def suggested_lot_codes(
     return [(code, closest[code]) for code in deepest_codes(list(closest))]
 
 
-def solve(
-    problem: MatchProblem, options: MatchOptions
-) -> tuple[list[tuple[float, tuple[int, ...]]], bool]:
-    """Ranked, diverse, feasible assignments with the chosen solver, and whether the deadline
-    (or the client leaving) cut the search short.
+@dataclass(frozen=True)
+class Solved:
+    """Ranked assignments over ``problem`` (the pool searched last), whether the search was cut
+    short, and an upper bound on the best consortium of every firm retrieved for the tender
+    (``inf`` when unknown).
+    """
+
+    problem: MatchProblem
+    chosen: list[tuple[float, tuple[int, ...]]]
+    timed_out: bool
+    upper_bound: float
+
+
+def solve(problem: MatchProblem, options: MatchOptions) -> Solved:
+    """Ranked, diverse, feasible assignments with the chosen solver, whether the deadline (or
+    the client leaving) cut the search short, and what bounds the best consortium.
+
+    The fast search's answer is bounded by the problem's relaxation over every retrieved firm.
+    The exact solver widens its pool while the time limit allows: solve, then admit the scored
+    firms whose bound (:mod:`matcher.bound`) beats the best consortium, and solve again; its
+    answer is bounded by the best consortium and the bound of those using a firm still outside.
 
     Raises :class:`graph.errors.TimedOut` when it did so before any consortium was found.
     """
     deadline = Deadline(options.deadline, options.cancelled or _never)
     timed_out = False
+    proven = False
     chosen: list[tuple[float, tuple[int, ...]]] = []
     if options.mode is Mode.FAST:
         chosen = fast_solve(problem, options.top, options.min_lot_changes, options.beam_width)
     if not chosen:  # exact mode, or the beam missed the few consortia tight constraints allow
+        budget = Deadline(options.time_limit, deadline.expired)
         found = solve_exact(
-            problem,
-            options.top,
-            options.min_lot_changes,
-            options.time_limit,
-            deadline=deadline,
+            problem, options.top, options.min_lot_changes, options.time_limit, deadline=deadline
         )
         chosen, timed_out = found.solutions, found.timed_out
+        proven = found.proven_optimal and not timed_out
+        while proven and chosen and problem.scored is not None and not budget.expired():
+            admitted = problem.scored.admitted(
+                problem.pool, problem.score(chosen[0][1]), max(1, len(problem.pool))
+            )
+            if not admitted:
+                break
+            wider = problem.scored.pooled(set(problem.pool) | admitted)
+            widened = solve_exact(
+                wider, options.top, options.min_lot_changes, budget.remaining(), deadline=budget
+            )
+            if not (widened.solutions and widened.proven_optimal and not widened.timed_out):
+                break  # the time limit struck: keep the answer proven over the smaller pool
+            problem, chosen = wider, widened.solutions
     if not chosen and timed_out:
         raise TimedOut(
             "no consortium found before the deadline",
@@ -148,7 +179,10 @@ def solve(
         broken = problem.violations(assignment)
         if broken:  # a solver bug must never reach an officer
             raise AssertionError(f"proposal breaks hard constraints: {broken}")
-    return chosen, timed_out
+    upper = problem.upper_bound
+    if proven:
+        upper = min(upper, max(problem.score(chosen[0][1]), problem.outside_bound))
+    return Solved(problem, chosen, timed_out, upper)
 
 
 def _never() -> bool:
@@ -180,19 +214,22 @@ def propose(
         options.lang,
         options.relevance_floor,
     )
-    return present(problem, *solve(problem, options), collaborations, options.lang)
+    return present(solve(problem, options), collaborations, options.lang)
 
 
 def present(
-    problem: MatchProblem,
-    chosen: Sequence[tuple[float, tuple[int, ...]]],
-    timed_out: bool,
-    collaborations: Sequence[Collaboration],
-    lang: Lang = Lang.EN,
+    solved: Solved, collaborations: Sequence[Collaboration], lang: Lang = Lang.EN
 ) -> MatchResult:
-    """Ranked consortia with their breakdown, leader and reasons (in ``lang``); ``timed_out``
-    says the search was cut short (they are the best found so far).
+    """Ranked consortia with their breakdown, leader and reasons (in ``lang``), whether the
+    search was cut short (they are the best found so far), and the first one's optimality gap
+    bound.
     """
+    problem, chosen, timed_out, upper_bound = (
+        solved.problem,
+        solved.chosen,
+        solved.timed_out,
+        solved.upper_bound,
+    )
     involving = _by_firm(collaborations)
     consortia = [
         _consortium(rank, problem.score(assignment), assignment, problem, involving, lang)
@@ -204,6 +241,11 @@ def present(
         candidates_considered=problem.candidates_considered,
         diversity=mean_pairwise_changes([a for _, a in chosen]),
         timed_out=timed_out,
+        optimality_gap_bound=(
+            gap_bound(consortia[0].score, upper_bound)
+            if consortia and math.isfinite(upper_bound)
+            else None
+        ),
     )
 
 

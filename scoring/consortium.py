@@ -44,6 +44,7 @@ __all__ = [
     "ObjectiveWeights",
     "ScoreTables",
     "capability_overlap",
+    "cohesion_edges",
     "cohesion_matrix",
     "objective",
     "readiness_scores",
@@ -84,29 +85,43 @@ class ObjectiveWeights(Weights):
     size: float = 0.05
 
 
-def cohesion_matrix(
+def cohesion_edges(
     sirens: Sequence[str], collaborations: Sequence[Collaboration], reference_year: int
-) -> NDArray[np.float64]:
-    """Pairwise strength of past collaboration in [0, 1] (symmetric, zero diagonal).
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """The pairs of ``sirens`` (by index, first < second) that worked together, and the
+    strength of their past collaboration in [0, 1].
 
     Several collaborations combine as independent evidence: ``1 - prod(1 - w)``, each ``w``
     weighted by kind and halved every :data:`COLLABORATION_HALF_LIFE_YEARS`.
     """
     index = {siren: i for i, siren in enumerate(sirens)}
-    missing = np.ones((len(sirens), len(sirens)), dtype=np.float64)
+    missing: dict[tuple[int, int], float] = {}
     for collaboration in collaborations:
         i, j = index.get(collaboration.firm_a), index.get(collaboration.firm_b)
-        if i is None or j is None:
+        if i is None or j is None or i == j:
             continue
         age = max(0, reference_year - collaboration.year)
         weight = COLLABORATION_KIND_WEIGHT[collaboration.kind] * 0.5 ** (
             age / COLLABORATION_HALF_LIFE_YEARS
         )
-        missing[i, j] *= 1.0 - weight
-        missing[j, i] = missing[i, j]
-    strength = 1.0 - missing
-    np.fill_diagonal(strength, 0.0)
-    return strength
+        pair = (min(i, j), max(i, j))
+        missing[pair] = missing.get(pair, 1.0) * (1.0 - weight)
+    pairs = np.array(list(missing), dtype=np.intp).reshape(len(missing), 2)
+    strength = 1.0 - np.fromiter(missing.values(), dtype=np.float64, count=len(missing))
+    return pairs[:, 0], pairs[:, 1], strength
+
+
+def cohesion_matrix(
+    sirens: Sequence[str], collaborations: Sequence[Collaboration], reference_year: int
+) -> NDArray[np.float64]:
+    """Pairwise strength of past collaboration (:func:`cohesion_edges`) as a symmetric matrix
+    with a zero diagonal.
+    """
+    first, second, strength = cohesion_edges(sirens, collaborations, reference_year)
+    matrix = np.zeros((len(sirens), len(sirens)), dtype=np.float64)
+    matrix[first, second] = strength
+    matrix[second, first] = strength
+    return matrix
 
 
 def capability_overlap(firms: Firms) -> NDArray[np.float64]:

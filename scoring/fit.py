@@ -169,6 +169,15 @@ class CodedFit:
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
 
+    def relevance_ceiling(self, weights: FitWeights) -> NDArray[np.float64]:
+        """The most :func:`fit_matrix` may give as relevance without the text: its mix of CPV
+        match and text similarity with the similarity at its most (1), ``-inf`` where no
+        relevance can make a firm eligible. Bounds the firms whose text is not compared.
+        """
+        mixed = (weights.cpv * self.cpv + weights.text) / (weights.cpv + weights.text)
+        ceiling: NDArray[np.float64] = np.where(self.eligible, np.maximum(mixed, self.cpv), -np.inf)
+        return ceiling
+
 
 def coded_fit(tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Firms) -> CodedFit:
     """CPV match, evidence, capacity and eligibility of each firm for each lot."""

@@ -37,6 +37,17 @@ def test_match_returns_ranked_complete_consortia(client: TestClient) -> None:
         assert lots == sorted(lot["id"] for lot in bouake()["lots"])
 
 
+def test_every_answer_bounds_its_gap_to_the_best(client: TestClient) -> None:
+    """The exact answer is at least as good and its bound as tight; the fast answer lies within
+    its own bound of the exact one.
+    """
+    fast = client.post("/match?top=1", json=bouake()).json()
+    exact = client.post("/match?top=1&mode=exact", json=bouake()).json()
+    assert 0.0 <= exact["optimality_gap_bound"] <= fast["optimality_gap_bound"] < 1.0
+    best, found = exact["consortia"][0]["score"], fast["consortia"][0]["score"]
+    assert found >= (1.0 - fast["optimality_gap_bound"]) * best - 1e-9
+
+
 def test_tenders_and_their_consortia(client: TestClient) -> None:
     listed = client.get("/tenders").json()
     assert "bouake-hospital" in [t["id"] for t in listed["items"]]

@@ -47,6 +47,10 @@ def test_demo_consortia_cover_all_three_bouake_lots(data_dir: Path) -> None:
         assert sum(member["leader"] for member in consortium["members"]) == 1
         for member in consortium["members"]:
             assert set(member) >= {"siren", "name", "lots", "leader", "why"}
+    gap = payload["optimality_gap_bound"]
+    assert 0.0 <= gap < 1.0
+    shown = runner.invoke(app, ["match", str(BOUAKE), "--top", "1"])
+    assert f"gap ≤ {100 * gap:.1f} %" in shown.output
 
 
 def test_match_explains_in_french_on_request(data_dir: Path) -> None:

@@ -212,6 +212,7 @@ def test_the_tender_form_stores_the_tender_and_shows_its_consortia(
     page = app_client.get(response.headers["location"])
     assert page.status_code == 200
     assert page.text.count('class="consortium"') == 5
+    assert "écart au meilleur possible ≤" in shown(page)
     for term in TERM_LABELS.values():
         assert f">{term}</dt>" in shown(page)
     # The stored tender fills the form again, CPV codes with their check digit.

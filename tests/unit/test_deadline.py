@@ -62,7 +62,8 @@ def test_a_match_called_off_before_any_answer_is_timed_out() -> None:
     options = MatchOptions(top=5, mode=Mode.EXACT, cancelled=lambda: True)
     with pytest.raises(TimedOut):
         solve(_problem(), options)
-    chosen, timed_out = solve(_problem(), MatchOptions(top=5, mode=Mode.EXACT))
+    solved = solve(_problem(), MatchOptions(top=5, mode=Mode.EXACT))
+    chosen, timed_out = solved.chosen, solved.timed_out
     assert len(chosen) == 5 and not timed_out
 
 
