@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from meute.api.logs import Timings, log_if_slow
+from meute.api.training import active_ranker
 from meute.graph.cpv import format_code, label
 from meute.graph.decp import DecpImport, read_decp
 from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
@@ -52,6 +53,7 @@ __all__ = [
     "import_decp",
     "import_document",
     "import_sirene",
+    "learnt",
     "match_tender",
     "match_with_alternatives",
     "parse_json_file",
@@ -135,11 +137,21 @@ def import_document(
     return report
 
 
+def learnt(options: MatchOptions) -> MatchOptions:
+    """``options`` with the learnt ranker in use (:func:`api.training.active_ranker`) when
+    they name none.
+    """
+    if options.ranker is not None:
+        return options
+    return replace(options, ranker=active_ranker())
+
+
 def prepare_problem(
     store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
 ) -> tuple[MatchProblem, list[Collaboration]]:
     """Retrieve the tender's candidates, shortlist them, fetch their collaborations, score."""
     timings = timings or Timings()
+    options = learnt(options)
     with timings.part("codes"):
         codes = lot_codes(tender, options)
     wanted = sorted({code for lot in codes.values() for code in lot})
@@ -166,6 +178,7 @@ def prepare_problem(
             options.per_lot,
             options.lang,
             options.relevance_floor,
+            options.ranker,
         )
     return problem, collaborations
 
@@ -391,7 +404,7 @@ def find_partners(
     collaborations = store.collaborations_of(partners) if partners else ring
     neighbours = {s for c in collaborations for s in (c.firm_a, c.firm_b)} - {firm.siren}
     affinity = DivisionAffinity.from_cooccurrence(store.division_cooccurrence())
-    options = options or MatchOptions()
+    options = learnt(options or MatchOptions())
     codes = lot_codes(tender, options) if tender is not None else None
     if codes is not None:
         divisions = {code[:2] for lot in codes.values() for code in lot}
@@ -410,6 +423,7 @@ def find_partners(
         weights or PartnerWeights(),
         options.lang,
         options.relevance_floor,
+        options.ranker,
     )
 
 
@@ -475,7 +489,7 @@ def shortlist_pavilion(
     ``options.retrieval`` strongest firms, the required firms are added, then
     :func:`matcher.pavilion.select_pavilion` chooses.
     """
-    options = options or MatchOptions()
+    options = learnt(options or MatchOptions())
     codes = theme_codes(request, options)
     wanted = sorted({code for theme in codes for code in theme})
     candidates = store.candidates(wanted, options.retrieval)
@@ -488,6 +502,7 @@ def shortlist_pavilion(
         shortlist=options.shortlist,
         lang=options.lang,
         floor=options.relevance_floor,
+        ranker=options.ranker,
     )
 
 

@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,15 +56,14 @@ from meute.api.service import ImportDocument, find_partners, import_document, ma
 from meute.graph.decp import Contract, DecpImport, read_decp
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import MAX_NAME, MAX_TEXT, Lot, Region, Tender
+from meute.graph.model import Region, Tender
 from meute.matcher.partners import PartnerWeights
 from meute.matcher.propose import MatchOptions
+from meute.scoring.training import consultations, contract_tender
 
 ROOT = Path(__file__).resolve().parents[1]
 DECP_FILES = tuple(sorted((ROOT / "fixtures" / "decp").glob("*.zip")))
 METHODS = ("meute", "popularity", "popularity, same region", "random", "ceiling")
-# A tender needs a positive budget: a contract whose amount is unknown gets this one (euros).
-UNKNOWN_BUDGET_EUR = 100_000.0
 
 
 @dataclass(frozen=True)
@@ -139,35 +136,6 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _fold_text(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
-    text = re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", ascii_text.decode("ascii"))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
-def consultations(contracts: Sequence[Contract]) -> list[int]:
-    """A consultation number per contract: same buyer and (date, objet or winners) join."""
-    parent = list(range(len(contracts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[object, ...], int] = {}
-    for i, contract in enumerate(contracts):
-        buyer = contract.buyer or f"?{contract.file}:{contract.id}"
-        keys: list[tuple[object, ...]] = [("objet", buyer, _fold_text(contract.objet)[:80])]
-        if contract.date is not None:
-            keys.append(("date", buyer, contract.date))
-        if len(contract.winners) > 1:
-            keys.append(("winners", buyer, tuple(sorted(contract.winners))))
-        for key in keys:
-            parent[find(i)] = find(first.setdefault(key, i))
-    return [find(i) for i in range(len(contracts))]
-
-
 def is_testable(contract: Contract) -> bool:
     """A multi-winner contract with a CPV code and a year (so its co-winning is recorded)."""
     return len(contract.winners) > 1 and contract.cpv is not None and contract.year is not None
@@ -189,22 +157,6 @@ def folds(
         (set(held), [rng.choice(sorted(testable[g], key=lambda c: (c.file, c.id))) for g in held])
         for held in cut
     ]
-
-
-def contract_tender(contract: Contract, index: int, buyer: str | None) -> Tender:
-    """A one-lot French tender made of a DECP contract."""
-    title = contract.objet[:MAX_NAME].strip() or f"Marché {contract.id}"
-    if contract.cpv is None:
-        raise ValueError(f"contract {contract.id} has no CPV code")
-    return Tender(
-        id=f"decp-{index}",
-        title=title,
-        buyer=(buyer or "Acheteur public")[:MAX_NAME],
-        country="FR",
-        budget=contract.amount or UNKNOWN_BUDGET_EUR,
-        deadline=contract.date,
-        lots=[Lot(id="L1", title=title, description=contract.objet[:MAX_TEXT], cpv=[contract.cpv])],
-    )
 
 
 def popularity(train: DecpImport, kept: Callable[[Contract], bool]) -> dict[str, list[str]]:

@@ -39,7 +39,7 @@ from meute.matcher.phrases import (
 from meute.matcher.propose import lot_codes
 from meute.scoring.complement import DivisionAffinity, division_profile, shared_partners
 from meute.scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
-from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, Ranker, fit_matrix
 from meute.scoring.text import text_model
 from meute.scoring.weights import Weights
 
@@ -89,9 +89,15 @@ def _tender_fit(
     tender: Tender,
     codes: Mapping[str, Sequence[str]],
     floor: float,
+    ranker: Ranker | None,
 ) -> _TenderFit:
     fit = fit_matrix(
-        tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model(), floor=floor
+        tender,
+        [codes[lot.id] for lot in tender.lots],
+        [firm, *pool],
+        text_model(),
+        floor=floor,
+        ranker=ranker,
     )
     relevance = np.clip(np.where(fit.eligible, fit.relevance, 0.0), 0.0, 1.0)
     own, others = relevance[:, 0], relevance[:, 1:]
@@ -192,6 +198,7 @@ def rank_partners(
     weights: PartnerWeights = PartnerWeights(),
     lang: Lang = Lang.EN,
     floor: float = RELEVANCE_FLOOR,
+    ranker: Ranker | None = None,
 ) -> PartnerResult:
     """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
 
@@ -200,7 +207,8 @@ def rank_partners(
     one of its lots (relevance at least ``floor``) or that worked with ``firm`` before are
     ranked, its excluded firms never;
     ``codes`` are the CPV codes matched per lot (by default the lots' own, or codes suggested
-    from their text). The reasons are written in ``lang``.
+    from their text). The reasons are written in ``lang``. With a ``ranker``, the fit to the
+    lots is the learnt relevance.
     """
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
@@ -219,7 +227,7 @@ def rank_partners(
     )
     tender_fit = None
     if tender is not None:
-        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor)
+        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor, ranker)
         # Past partners are always admitted: real co-winners often do something else than the
         # lot's trade (that is what complementary means); the fit term still weighs them.
         past = set(direct)

@@ -27,7 +27,7 @@ from meute.scoring.consortium import (
     objective,
     readiness_scores,
 )
-from meute.scoring.fit import FitWeights, LotFit, coded_fit, fit_matrix
+from meute.scoring.fit import FitWeights, LotFit, Ranker, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 
 __all__ = ["MatchProblem", "build_problem", "shortlist"]
@@ -250,9 +250,11 @@ def build_problem(
     per_lot: int,
     lang: Lang = Lang.EN,
     floor: float = 0.0,
+    ranker: Ranker | None = None,
 ) -> MatchProblem:
     """Score the candidates and keep each lot's ``per_lot`` best as the pool; a firm whose
-    relevance to a lot is below ``floor`` may not take it.
+    relevance to a lot is below ``floor`` may not take it. With a ``ranker``, the fit of an
+    eligible firm is its learnt relevance (:func:`scoring.fit.fit_matrix`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -260,7 +262,13 @@ def build_problem(
     constraints = tender.constraints
     columns = _usable(tender, candidates, lang)
     fit: LotFit = fit_matrix(
-        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights, floor
+        tender,
+        [lot_codes[lot.id] for lot in tender.lots],
+        columns,
+        model,
+        fit_weights,
+        floor,
+        ranker,
     )
     uncoverable = [
         _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.qualified[i].sum()), floor, lang)

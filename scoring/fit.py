@@ -12,7 +12,8 @@ near the lot's codes, is not eligible for it (its relevance is ``-inf``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +30,7 @@ __all__ = [
     "CodedFit",
     "FitWeights",
     "LotFit",
+    "Ranker",
     "capacity_score",
     "certification_mask",
     "code_similarities",
@@ -71,6 +73,18 @@ class LotFit:
     qualified: NDArray[np.bool_]
     """Near the lot's codes with its certifications, whatever the relevance floor."""
     foreign: tuple[str | None, ...] = ()
+
+
+class Ranker(Protocol):
+    """A learnt relevance (:class:`scoring.learnt.LearntRanker`): each firm's probability of
+    winning each lot, ``lots x firms``, from the hand-computed parts of the fit.
+    """
+
+    def relevance(
+        self, tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm], fit: LotFit
+    ) -> NDArray[np.float64]:
+        """Learnt relevance of each firm to each lot."""
+        ...
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:
@@ -195,6 +209,7 @@ def fit_matrix(
     model: TextModel,
     weights: FitWeights = FitWeights(),
     floor: float = 0.0,
+    ranker: Ranker | None = None,
 ) -> LotFit:
     """Fit of each firm to each lot of ``tender``.
 
@@ -204,6 +219,9 @@ def fit_matrix(
     certification, or with a relevance below ``floor``. A lot whose title and description are
     in a language the text model does not know (:func:`scoring.language.text_comparable`) is
     matched on its codes alone: its text similarity is 0 and its relevance the CPV match.
+
+    With a ``ranker``, the relevance of an eligible firm is the ranker's learnt probability of
+    winning the lot; who is eligible (and so the floor) still follows the hand-set relevance.
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
@@ -223,9 +241,8 @@ def fit_matrix(
     mixed = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
     relevance = np.where(compared, mixed, coded.cpv)
     eligible = coded.eligible & (relevance >= floor)
-    relevance = np.where(eligible, relevance, -np.inf)
-    return LotFit(
-        relevance,
+    fit = LotFit(
+        np.where(eligible, relevance, -np.inf),
         coded.cpv,
         text,
         coded.evidence,
@@ -234,3 +251,7 @@ def fit_matrix(
         coded.eligible,
         foreign,
     )
+    if ranker is None:
+        return fit
+    learnt = ranker.relevance(tender, lot_codes, columns.firms, fit)
+    return replace(fit, relevance=np.where(eligible, learnt, -np.inf))
