@@ -623,6 +623,22 @@ def train(
         highlight=False,
         soft_wrap=True,
     )
+    learnt = ranker.figures.get("partners learnt recall@10")
+    today = ranker.figures.get("partners today recall@10")
+    if learnt is not None and today is not None:
+        kept = "learnt weights kept" if ranker.partner_weights else "today's weights kept"
+        console.print(
+            f"partners: real co-winners in the top 10 of their candidates, learnt weights "
+            f"{learnt:.3f}, today's {today:.3f} ({kept})",
+            highlight=False,
+        )
+    if ranker.partner_weights:
+        console.print(
+            "partner weights: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in ranker.partner_weights.items()),
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"labelled examples from saved proposals: {training.proposals}", highlight=False)
     save_ranker(ranker, target)
     console.print(f"saved {target}", highlight=False, soft_wrap=True)

@@ -36,11 +36,13 @@ from meute.graph.model import (
 from meute.graph.sirene import SireneReport, read_sirene
 from meute.graph.store import GraphStore, ImportReport
 from meute.graph.ted import TedImport, read_ted
-from meute.matcher.partners import PartnerWeights, rank_partners
+from meute.matcher.partners import PARTNER_DIVISIONS, PartnerWeights, rank_partners
 from meute.matcher.pavilion import select_pavilion, theme_codes
 from meute.matcher.problem import MatchProblem, build_problem, shortlist
 from meute.matcher.propose import MatchOptions, lot_codes, present, solve
 from meute.scoring.complement import DivisionAffinity, division_profile
+from meute.scoring.fit import Ranker
+from meute.scoring.learnt import LearntRanker
 from meute.scoring.suggest import cpv_suggester
 from meute.scoring.text import text_model
 
@@ -57,6 +59,7 @@ __all__ = [
     "match_tender",
     "match_with_alternatives",
     "parse_json_file",
+    "partner_weights",
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
@@ -144,6 +147,19 @@ def learnt(options: MatchOptions) -> MatchOptions:
     if options.ranker is not None:
         return options
     return replace(options, ranker=active_ranker())
+
+
+def partner_weights(ranker: Ranker | None) -> PartnerWeights:
+    """The partner weights a learnt model brings (:attr:`LearntRanker.partner_weights`, over
+    today's for a term it does not weigh), else today's.
+    """
+    default = PartnerWeights()
+    if not isinstance(ranker, LearntRanker) or not ranker.partner_weights:
+        return default
+    known = default.as_dict()
+    return PartnerWeights(
+        **(known | {k: v for k, v in ranker.partner_weights.items() if k in known})
+    )
 
 
 def prepare_problem(
@@ -393,10 +409,11 @@ def find_partners(
 ) -> PartnerResult:
     """Firms that complement a stored firm, for a tender or in general, best first.
 
-    Candidates are the firms two steps away in the collaboration graph plus, for a tender, the
-    firms in the CPV divisions of its lots (a partner may come from a neighbouring class), or
-    else the firms in the divisions that partners of the firm's divisions are most often in.
-    The reasons are written in ``options.lang``.
+    Candidates are the firms two steps away in the collaboration graph plus the firms in the
+    divisions that partners of the firm's divisions are most often in and, for a tender, the
+    firms in the CPV divisions of its lots (a partner may come from a neighbouring class).
+    The reasons are written in ``options.lang``; without ``weights``, those of the learnt
+    model are used (:func:`partner_weights`).
     """
     firm = stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
@@ -406,10 +423,9 @@ def find_partners(
     affinity = DivisionAffinity.from_cooccurrence(store.division_cooccurrence())
     options = learnt(options or MatchOptions())
     codes = lot_codes(tender, options) if tender is not None else None
+    divisions = set(affinity.partner_divisions(division_profile(firm), PARTNER_DIVISIONS))
     if codes is not None:
-        divisions = {code[:2] for lot in codes.values() for code in lot}
-    else:
-        divisions = set(affinity.partner_divisions(division_profile(firm)))
+        divisions |= {code[:2] for lot in codes.values() for code in lot}
     wanted = sorted(f"{division}000000" for division in divisions)
     candidates = active_firms(store.candidates(wanted) + store.get_firms(neighbours))
     return rank_partners(
@@ -420,7 +436,7 @@ def find_partners(
         tender,
         codes,
         top,
-        weights or PartnerWeights(),
+        weights or partner_weights(options.ranker),
         options.lang,
         options.relevance_floor,
         options.ranker,

@@ -43,10 +43,13 @@ from meute.scoring.fit import RELEVANCE_FLOOR, Ranker, fit_matrix
 from meute.scoring.text import text_model
 from meute.scoring.weights import Weights
 
-__all__ = ["SELF_COVER", "PartnerWeights", "rank_partners"]
+__all__ = ["PARTNER_DIVISIONS", "SELF_COVER", "PartnerWeights", "rank_partners"]
 
 # Share of a lot's weight that the given firm's own fit to it removes.
 SELF_COVER = 0.5
+# For a tender, firms in this many divisions that partners of the given firm's divisions are
+# learnt to come from are also admitted (complementary trades beyond the lots' own).
+PARTNER_DIVISIONS = 3
 
 
 @dataclass(frozen=True)
@@ -225,14 +228,20 @@ def rank_partners(
         }
         - {firm.siren}
     )
+    profile = division_profile(firm)
     tender_fit = None
     if tender is not None:
         tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor, ranker)
-        # Past partners are always admitted: real co-winners often do something else than the
-        # lot's trade (that is what complementary means); the fit term still weighs them.
+        # Past partners and firms of the divisions partners of the firm's divisions come from
+        # are admitted too: real co-winners often do something else than the lot's trade (that
+        # is what complementary means); the fit term still weighs them.
         past = set(direct)
         known = np.array([f.siren in past for f in pool], dtype=bool)
-        keep = np.flatnonzero(tender_fit.eligible | known)
+        wanted = set(affinity.partner_divisions(profile, PARTNER_DIVISIONS))
+        complementary = np.array(
+            [any(c.cpv[:2] in wanted for c in f.capabilities) for f in pool], dtype=bool
+        )
+        keep = np.flatnonzero(tender_fit.eligible | known | complementary)
         pool = [pool[i] for i in keep]
         tender_fit = _TenderFit(
             tender_fit.score[keep],
@@ -245,7 +254,6 @@ def rank_partners(
     if not pool:
         return PartnerResult(siren=firm.siren, tender_id=tender.id if tender else None, partners=[])
 
-    profile = division_profile(firm)
     raw_affinity = np.array([affinity.score(profile, division_profile(f)) for f in pool])
     best_affinity = raw_affinity.max()
     year = tender.deadline.year if tender and tender.deadline else dt.date.today().year

@@ -26,6 +26,7 @@ from meute.scoring.text import TextModel, lot_text
 from meute.scoring.weights import RELEVANCE_FLOOR, Weights
 
 __all__ = [
+    "HAND_SET",
     "RELEVANCE_FLOOR",
     "CodedFit",
     "FitWeights",
@@ -85,6 +86,21 @@ class Ranker(Protocol):
     ) -> NDArray[np.float64]:
         """Learnt relevance of each firm to each lot."""
         ...
+
+
+class _HandSet:
+    """Today's hand-set relevance as a :class:`Ranker`: to ask for it where a learnt model
+    would otherwise be used.
+    """
+
+    def relevance(
+        self, tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm], fit: LotFit
+    ) -> NDArray[np.float64]:
+        """The hand-set relevance already in ``fit``."""
+        return fit.relevance
+
+
+HAND_SET: Ranker = _HandSet()
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -85,15 +86,20 @@ class Vocabulary:
         words = counter.get_feature_names_out()
         return cls(tuple(str(w) for w in words), np.asarray(idf, dtype=np.float64))
 
-    def bm25(self, queries: Sequence[str], documents: Sequence[str]) -> NDArray[np.float64]:
-        """log(1 + BM25) of each document for each query, ``queries x documents``."""
+    @cached_property
+    def _counter(self) -> Any:  # a fitted sklearn CountVectorizer (sklearn is imported lazily)
         from sklearn.feature_extraction.text import CountVectorizer
 
-        if not self.words:
-            return np.zeros((len(queries), len(documents)))
         counter = CountVectorizer(
             preprocessor=fold_text, vocabulary={w: i for i, w in enumerate(self.words)}
         )
+        return counter.fit([""])
+
+    def bm25(self, queries: Sequence[str], documents: Sequence[str]) -> NDArray[np.float64]:
+        """log(1 + BM25) of each document for each query, ``queries x documents``."""
+        if not self.words:
+            return np.zeros((len(queries), len(documents)))
+        counter = self._counter
         present = csr_matrix(counter.transform(queries), dtype=np.float64)
         present.data = np.ones_like(present.data)
         counts = csr_matrix(counter.transform(documents), dtype=np.float64)
@@ -102,15 +108,29 @@ class Vocabulary:
         return np.log1p(np.asarray((weighted @ counts.T).toarray(), dtype=np.float64))
 
 
-def _wins(firm: Firm, lot_codes: Sequence[str]) -> tuple[float, float, float, float]:
-    """Contracts won in the lot's divisions and classes, in all, and their mean amount."""
-    divisions = {code[:2] for code in lot_codes}
-    classes = {code[:4] for code in lot_codes}
-    division = sum(c.contracts for c in firm.capabilities if c.cpv[:2] in divisions)
-    klass = sum(c.contracts for c in firm.capabilities if c.cpv[:4] in classes)
-    total = sum(c.contracts for c in firm.capabilities)
-    amount = sum(c.amount_eur for c in firm.capabilities)
-    return float(division), float(klass), float(total), amount / total if total else 0.0
+def _wins(
+    firms: Sequence[Firm], lot_codes: Sequence[Sequence[str]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Contracts each firm won in each lot's divisions and in its classes (``lots x firms``), in
+    all, and their mean amount (per firm).
+    """
+    owner = np.array([i for i, f in enumerate(firms) for _ in f.capabilities], dtype=np.intp)
+    codes = np.array([int(c.cpv[:4]) for f in firms for c in f.capabilities], dtype=np.int64)
+    contracts = np.array([c.contracts for f in firms for c in f.capabilities], dtype=np.float64)
+    amount = np.array([c.amount_eur for f in firms for c in f.capabilities], dtype=np.float64)
+    n = len(firms)
+    total = np.bincount(owner, weights=contracts, minlength=n).astype(np.float64)
+    spent = np.bincount(owner, weights=amount, minlength=n).astype(np.float64)
+    division = np.zeros((len(lot_codes), n))
+    klass = np.zeros((len(lot_codes), n))
+    for i, lot in enumerate(lot_codes):
+        divisions = np.array(sorted({int(code[:2]) for code in lot}), dtype=np.int64)
+        classes = np.array(sorted({int(code[:4]) for code in lot}), dtype=np.int64)
+        inside = contracts * np.isin(codes // 100, divisions)
+        division[i] = np.bincount(owner, weights=inside, minlength=n)
+        klass[i] = np.bincount(owner, weights=contracts * np.isin(codes, classes), minlength=n)
+    mean = np.divide(spent, total, out=np.zeros(n), where=total > 0)
+    return division, klass, total, mean
 
 
 def lot_features(
@@ -128,10 +148,9 @@ def lot_features(
         [firm.description for firm in firms],
     )
     out = np.zeros((len(tender.lots), len(firms), len(FEATURES)))
-    for i, (lot, codes) in enumerate(zip(tender.lots, lot_codes, strict=True)):
-        wins = np.array([_wins(firm, codes) for firm in firms]).reshape(len(firms), 4)
+    division, klass, total, mean = _wins(firms, lot_codes)
+    for i, lot in enumerate(tender.lots):
         budget = tender.lot_budget_eur(lot)
-        mean = wins[:, 3]
         scale = np.where(
             (mean > 0) & (budget > 0),
             -np.abs(np.log(np.maximum(budget, 1.0)) - np.log(np.maximum(mean, 1.0))),
@@ -144,9 +163,9 @@ def lot_features(
                 objets[i],
                 fit.evidence[i],
                 fit.capacity[i],
-                np.log1p(wins[:, 0]),
-                np.log1p(wins[:, 1]),
-                np.log1p(wins[:, 2]),
+                np.log1p(division[i]),
+                np.log1p(klass[i]),
+                np.log1p(total),
                 scale,
             ]
         )
@@ -166,6 +185,15 @@ def _floats(data: Mapping[str, Any], key: str, length: int) -> NDArray[np.float6
     return array
 
 
+def _named_numbers(data: Mapping[str, Any], key: str) -> dict[str, float]:
+    values = data.get(key, {})
+    if not isinstance(values, dict) or not all(
+        isinstance(v, int | float) and math.isfinite(v) for v in values.values()
+    ):
+        raise ModelMismatch(f"model field {key!r} must map names to finite numbers")
+    return {str(k): float(v) for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class LearntRanker:
     """Probability that a firm wins a lot, from :func:`lot_features` (logistic regression on
@@ -181,6 +209,8 @@ class LearntRanker:
     source: str = ""
     examples: int = 0
     figures: dict[str, float] = field(default_factory=dict)
+    partner_weights: dict[str, float] = field(default_factory=dict)
+    """Learnt weights of the partner terms (:class:`matcher.partners.PartnerWeights`)."""
 
     def score(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Probability of winning for each feature row (any leading shape)."""
@@ -220,6 +250,7 @@ class LearntRanker:
             "scale": [float(v) for v in self.scale],
             "words": list(self.vocabulary.words),
             "idf": [round(float(v), 6) for v in self.vocabulary.idf],
+            "partner_weights": dict(self.partner_weights),
         }
 
     @classmethod
@@ -250,9 +281,9 @@ class LearntRanker:
         intercept = data.get("intercept")
         if not isinstance(intercept, int | float) or not math.isfinite(intercept):
             raise ModelMismatch("model field 'intercept' must be a finite number")
-        figures = data.get("figures", {})
-        if not isinstance(figures, dict):
-            raise ModelMismatch("model field 'figures' must be an object")
+        partner = _named_numbers(data, "partner_weights")
+        if any(v < 0 for v in partner.values()):
+            raise ModelMismatch("model field 'partner_weights' must not be negative")
         return cls(
             mean=_floats(data, "mean", len(FEATURES)),
             scale=scale,
@@ -262,5 +293,6 @@ class LearntRanker:
             trained_at=str(data.get("trained_at", "")),
             source=str(data.get("source", "")),
             examples=int(data.get("examples", 0)),
-            figures={str(k): float(v) for k, v in figures.items()},
+            figures=_named_numbers(data, "figures"),
+            partner_weights=partner,
         )

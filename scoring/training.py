@@ -44,9 +44,11 @@ __all__ = [
     "fit_ranker",
 ]
 
-# Negatives per training award: from the same CPV division, and from anywhere.
-HARD_NEGATIVES = 10
-EASY_NEGATIVES = 30
+# Negatives per training award: from the same CPV division, and from anywhere (more easy ones
+# ranked real winners higher among all firms: recall@10 0.121 against 0.113 for 10 and 30, on
+# 120 held-out awards of two folds; 30 and 10 fell to 0.05).
+HARD_NEGATIVES = 3
+EASY_NEGATIVES = 40
 # A tender needs a positive budget: a contract whose amount is unknown gets this one (euros).
 UNKNOWN_BUDGET_EUR = 100_000.0
 
@@ -231,3 +233,51 @@ def cross_validate(
         for method, metrics in found.items()
         for metric, values in metrics.items()
     }
+
+
+def fit_partner_weights(
+    terms: NDArray[np.float64], labels: NDArray[np.bool_], names: Sequence[str]
+) -> dict[str, float]:
+    """Non-negative weights of the partner terms (columns of ``terms``, in [0, 1]) from whether
+    each candidate really co-won: a logistic regression whose term weights may not go below 0,
+    so they remain weights of a mean (scaled to sum to 1).
+    """
+    from scipy.optimize import minimize
+
+    x = np.column_stack([terms, np.ones(len(terms))])
+    y = labels.astype(np.float64)
+    positive = max(float(y.sum()), 1.0)
+    balance = np.where(y > 0, (len(y) - positive) / positive, 1.0)
+
+    def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        z = x @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        value = np.sum(balance * (np.logaddexp(0.0, z) - y * z)) + 0.5 * w[:-1] @ w[:-1]
+        gradient = x.T @ (balance * (p - y))
+        gradient[:-1] += w[:-1]
+        return float(value), np.asarray(gradient, dtype=np.float64)
+
+    start = np.zeros(x.shape[1])
+    bounds = [(0.0, None)] * len(names) + [(None, None)]
+    found = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x[:-1]
+    total = float(found.sum())
+    if total <= 0:
+        return {}
+    return {name: round(float(w) / total, 4) for name, w in zip(names, found, strict=True)}
+
+
+def partner_recall(
+    terms: Sequence[NDArray[np.float64]],
+    labels: Sequence[NDArray[np.bool_]],
+    weights: NDArray[np.float64],
+    k: int = 10,
+) -> float:
+    """Mean share of each seed's real co-winners among its ``k`` best candidates by
+    ``terms @ weights`` (ties: the order given).
+    """
+    recalls = []
+    for rows, truth in zip(terms, labels, strict=True):
+        if truth.any():
+            order = np.argsort(-(rows @ weights), kind="stable")
+            recalls.append(float(truth[order[:k]].sum() / truth.sum()))
+    return float(np.mean(recalls)) if recalls else 0.0

@@ -22,8 +22,8 @@ from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
 from meute.scoring.suggest import cpv_suggester, deepest_codes
-from meute.scoring.training import fit_ranker
 from meute.scoring.text import text_model
+from meute.scoring.training import fit_ranker
 from tests.unit.factories import make_firm, valid_siren
 
 HEALTH_THEMES = [
