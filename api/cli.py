@@ -1,11 +1,13 @@
-"""The ``meute`` command line: demo, match, import, partners, pavilion, cpv, keys, serve, synth."""
+"""The ``meute`` command line: demo, match, import, partners, pavilion, cpv, keys, serve, train,
+synth.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # the service, the matcher and the stores load in the command
     from meute.graph.sirene import SireneReport
     from meute.graph.store import GraphStore, ImportReport
     from meute.graph.ted import TedImport
+    from meute.scoring.training import Example
 
 __all__ = ["app"]
 
@@ -578,6 +581,108 @@ def serve(
 
     # access_log off: Meute logs each request itself, with its id and latency
     uvicorn.run("meute.api.app:create_app", factory=True, host=host, port=port, access_log=False)
+
+
+def _labelled_proposals(store: GraphStore) -> list[Example]:
+    """Saved proposals that were won or lost, as labelled examples."""
+    from meute.api.proposals import list_proposals
+    from meute.api.training import proposal_examples
+    from meute.matcher.propose import lot_codes
+
+    proposals = list_proposals(store)
+    tenders = {p.tender_id: store.get_tender(p.tender_id) for p in proposals}
+    sirens = {m.siren for p in proposals for m in p.consortium.members}
+    return proposal_examples(
+        proposals,
+        {key: tender for key, tender in tenders.items() if tender is not None},
+        {firm.siren: firm for firm in store.get_firms(sirens)},
+        lot_codes,
+    )
+
+
+@app.command()
+def train(
+    decp: Annotated[
+        list[Path] | None,
+        typer.Option(help="DECP award files to learn from (default: the shipped fixtures)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to save the model (default: beside the data).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (examples, negatives, folds).")] = 7,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
+    max_awards: Annotated[int, typer.Option(min=10, help="Most awards used as examples.")] = 2_000,
+    proposals: Annotated[
+        bool, typer.Option(help="Also learn from saved proposals that were won or lost.")
+    ] = True,
+) -> None:
+    """Learn who wins which lot from real awards; print the cross-validated figures and the
+    features' weights; save the model (JSON) that matching, partners and pavilions then use.
+    """
+    from rich.progress import Progress
+
+    from meute.api.training import RANKER_FILE, fixture_decp_files, save_ranker, train_ranker
+
+    extra: list[Example] = []
+    if proposals:
+        with _store() as store:
+            extra = _labelled_proposals(store)
+    target = out or Settings().data_dir / RANKER_FILE
+    with Progress(console=errors, transient=True) as progress:
+
+        def phase(label: str, total: int) -> Callable[[], None]:
+            task = progress.add_task(label, total=total)
+            return lambda: progress.advance(task)
+
+        try:
+            training = train_ranker(
+                decp or fixture_decp_files(), extra, seed, folds, max_awards, phase
+            )
+        except InvalidInput as error:
+            errors.print(f"[bold red]error:[/] {error.detail}", highlight=False)
+            for problem in error.problems:
+                errors.print(f"  - {problem}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+    ranker = training.ranker
+    table = Table(
+        title=f"Cross-validated ({folds} folds of consultations, {training.awards} awards): "
+        "winners among each award's candidates",
+        title_justify="left",
+    )
+    for column in ("method", "recall@10", "MRR"):
+        table.add_column(column)
+    for method in ("learnt", "today", "popularity"):
+        table.add_row(
+            method,
+            f"{ranker.figures.get(f'{method} recall@10', 0.0):.3f}",
+            f"{ranker.figures.get(f'{method} MRR', 0.0):.3f}",
+        )
+    console.print(table)
+    console.print(
+        "weights (standardised features): "
+        + ", ".join(f"{name} {value:+.2f}" for name, value in ranker.weights().items()),
+        highlight=False,
+        soft_wrap=True,
+    )
+    learnt = ranker.figures.get("partners learnt recall@10")
+    today = ranker.figures.get("partners today recall@10")
+    if learnt is not None and today is not None:
+        kept = "learnt weights kept" if ranker.partner_weights else "today's weights kept"
+        console.print(
+            f"partners: real co-winners in the top 10 of their candidates, learnt weights "
+            f"{learnt:.3f}, today's {today:.3f} ({kept})",
+            highlight=False,
+        )
+    if ranker.partner_weights:
+        console.print(
+            "partner weights: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in ranker.partner_weights.items()),
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(f"labelled examples from saved proposals: {training.proposals}", highlight=False)
+    save_ranker(ranker, target)
+    console.print(f"saved {target}", highlight=False, soft_wrap=True)
 
 
 @app.command()

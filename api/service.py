@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from meute.api.logs import Timings, log_if_slow
+from meute.api.training import active_ranker
 from meute.graph.cpv import format_code, label
 from meute.graph.decp import DecpImport, read_decp
 from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
@@ -35,11 +36,13 @@ from meute.graph.model import (
 from meute.graph.sirene import SireneReport, read_sirene
 from meute.graph.store import GraphStore, ImportReport
 from meute.graph.ted import TedImport, read_ted
-from meute.matcher.partners import PartnerWeights, rank_partners
+from meute.matcher.partners import PARTNER_DIVISIONS, PartnerWeights, rank_partners
 from meute.matcher.pavilion import select_pavilion, theme_codes
 from meute.matcher.problem import MatchProblem, build_problem, shortlist
 from meute.matcher.propose import MatchOptions, lot_codes, present, solve
 from meute.scoring.complement import DivisionAffinity, division_profile
+from meute.scoring.fit import Ranker
+from meute.scoring.learnt import LearntRanker
 from meute.scoring.suggest import cpv_suggester
 from meute.scoring.text import text_model
 
@@ -52,9 +55,11 @@ __all__ = [
     "import_decp",
     "import_document",
     "import_sirene",
+    "learnt",
     "match_tender",
     "match_with_alternatives",
     "parse_json_file",
+    "partner_weights",
     "prepare_problem",
     "showcase_document",
     "showcase_tender",
@@ -135,11 +140,34 @@ def import_document(
     return report
 
 
+def learnt(options: MatchOptions) -> MatchOptions:
+    """``options`` with the learnt ranker in use (:func:`api.training.active_ranker`) when
+    they name none.
+    """
+    if options.ranker is not None:
+        return options
+    return replace(options, ranker=active_ranker())
+
+
+def partner_weights(ranker: Ranker | None) -> PartnerWeights:
+    """The partner weights a learnt model brings (:attr:`LearntRanker.partner_weights`, over
+    today's for a term it does not weigh), else today's.
+    """
+    default = PartnerWeights()
+    if not isinstance(ranker, LearntRanker) or not ranker.partner_weights:
+        return default
+    known = default.as_dict()
+    return PartnerWeights(
+        **(known | {k: v for k, v in ranker.partner_weights.items() if k in known})
+    )
+
+
 def prepare_problem(
     store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
 ) -> tuple[MatchProblem, list[Collaboration]]:
     """Retrieve the tender's candidates and their collaborations, shortlist them, score."""
     timings = timings or Timings()
+    options = learnt(options)
     with timings.part("codes"):
         codes = lot_codes(tender, options)
     wanted = sorted({code for lot in codes.values() for code in lot})
@@ -158,6 +186,7 @@ def prepare_problem(
             options.lang,
             options.fit_weights,
             among,
+            learnt=options.ranker is not None,
         )
         kept = {firm.siren for firm in short.firms}
         collaborations = [c for c in among if c.firm_a in kept and c.firm_b in kept]
@@ -176,6 +205,7 @@ def prepare_problem(
             options.lang,
             options.relevance_floor,
             short.outside_bound,
+            options.ranker,
         )
     return problem, collaborations
 
@@ -391,10 +421,11 @@ def find_partners(
 ) -> PartnerResult:
     """Firms that complement a stored firm, for a tender or in general, best first.
 
-    Candidates are the firms two steps away in the collaboration graph plus, for a tender, the
-    firms in the CPV divisions of its lots (a partner may come from a neighbouring class), or
-    else the firms in the divisions that partners of the firm's divisions are most often in.
-    The reasons are written in ``options.lang``.
+    Candidates are the firms two steps away in the collaboration graph plus the firms in the
+    divisions that partners of the firm's divisions are most often in and, for a tender, the
+    firms in the CPV divisions of its lots (a partner may come from a neighbouring class).
+    The reasons are written in ``options.lang``; without ``weights``, those of the learnt
+    model are used (:func:`partner_weights`).
     """
     firm = stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
@@ -402,12 +433,11 @@ def find_partners(
     collaborations = store.collaborations_of(partners) if partners else ring
     neighbours = {s for c in collaborations for s in (c.firm_a, c.firm_b)} - {firm.siren}
     affinity = DivisionAffinity.from_cooccurrence(store.division_cooccurrence())
-    options = options or MatchOptions()
+    options = learnt(options or MatchOptions())
     codes = lot_codes(tender, options) if tender is not None else None
+    divisions = set(affinity.partner_divisions(division_profile(firm), PARTNER_DIVISIONS))
     if codes is not None:
-        divisions = {code[:2] for lot in codes.values() for code in lot}
-    else:
-        divisions = set(affinity.partner_divisions(division_profile(firm)))
+        divisions |= {code[:2] for lot in codes.values() for code in lot}
     wanted = sorted(f"{division}000000" for division in divisions)
     candidates = active_firms(store.candidates(wanted) + store.get_firms(neighbours))
     return rank_partners(
@@ -418,9 +448,10 @@ def find_partners(
         tender,
         codes,
         top,
-        weights or PartnerWeights(),
+        weights or partner_weights(options.ranker),
         options.lang,
         options.relevance_floor,
+        options.ranker,
     )
 
 
@@ -486,7 +517,7 @@ def shortlist_pavilion(
     ``options.retrieval`` strongest firms, the required firms are added, then
     :func:`matcher.pavilion.select_pavilion` chooses.
     """
-    options = options or MatchOptions()
+    options = learnt(options or MatchOptions())
     codes = theme_codes(request, options)
     wanted = sorted({code for theme in codes for code in theme})
     candidates = store.candidates(wanted, options.retrieval)
@@ -499,6 +530,7 @@ def shortlist_pavilion(
         shortlist=options.shortlist,
         lang=options.lang,
         floor=options.relevance_floor,
+        ranker=options.ranker,
     )
 
 

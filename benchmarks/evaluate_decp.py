@@ -35,6 +35,10 @@ description, its CPV code, its amount as budget, its notification date as deadli
   plus its best ``size - 1`` partners for the tender (``size`` 3 by default: real winning
   groups have 2 to 4 firms, most often 2 or 3).
 
+**Methods.** *meute*: the use cases with the learnt firm-for-lot ranker, trained in each fold
+on its training side only (:func:`api.training.train_ranker`, ``training_awards`` awards);
+*today*: the same with today's hand-set relevance (:data:`scoring.fit.HAND_SET`).
+
 **Baselines**, with the same sizes: *popularity* ranks the firms that won the most training
 contracts in the contract's CPV division (the top 10 as partners; consortium ``i`` is the
 ``i``-th firm plus the ``size - 1`` most popular others); *popularity, same region* does the
@@ -46,27 +50,26 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from meute.api.service import ImportDocument, find_partners, import_document, match_tender
+from meute.api.training import train_ranker
 from meute.graph.decp import Contract, DecpImport, read_decp
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import MAX_NAME, MAX_TEXT, Lot, Region, Tender
+from meute.graph.model import Region, Tender
 from meute.matcher.partners import PartnerWeights
 from meute.matcher.propose import MatchOptions
+from meute.scoring.fit import HAND_SET, Ranker
+from meute.scoring.training import consultations, contract_tender
 
 ROOT = Path(__file__).resolve().parents[1]
 DECP_FILES = tuple(sorted((ROOT / "fixtures" / "decp").glob("*.zip")))
-METHODS = ("meute", "popularity", "popularity, same region", "random", "ceiling")
-# A tender needs a positive budget: a contract whose amount is unknown gets this one (euros).
-UNKNOWN_BUDGET_EUR = 100_000.0
+METHODS = ("meute", "today", "popularity", "popularity, same region", "random", "ceiling")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,10 @@ class Config:
     size: int = 3
     """Firms per consortium (lead plus partners)."""
     files: tuple[Path, ...] = DECP_FILES
-    weights: PartnerWeights = field(default_factory=PartnerWeights)
+    weights: PartnerWeights | None = None
+    """Partner weights; by default those of the learnt model (today's for *today*)."""
+    training_awards: int = 600
+    """Awards the learnt ranker of each fold is trained on (its training side only)."""
 
 
 @dataclass
@@ -139,35 +145,6 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _fold_text(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
-    text = re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", ascii_text.decode("ascii"))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
-def consultations(contracts: Sequence[Contract]) -> list[int]:
-    """A consultation number per contract: same buyer and (date, objet or winners) join."""
-    parent = list(range(len(contracts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[object, ...], int] = {}
-    for i, contract in enumerate(contracts):
-        buyer = contract.buyer or f"?{contract.file}:{contract.id}"
-        keys: list[tuple[object, ...]] = [("objet", buyer, _fold_text(contract.objet)[:80])]
-        if contract.date is not None:
-            keys.append(("date", buyer, contract.date))
-        if len(contract.winners) > 1:
-            keys.append(("winners", buyer, tuple(sorted(contract.winners))))
-        for key in keys:
-            parent[find(i)] = find(first.setdefault(key, i))
-    return [find(i) for i in range(len(contracts))]
-
-
 def is_testable(contract: Contract) -> bool:
     """A multi-winner contract with a CPV code and a year (so its co-winning is recorded)."""
     return len(contract.winners) > 1 and contract.cpv is not None and contract.year is not None
@@ -189,22 +166,6 @@ def folds(
         (set(held), [rng.choice(sorted(testable[g], key=lambda c: (c.file, c.id))) for g in held])
         for held in cut
     ]
-
-
-def contract_tender(contract: Contract, index: int, buyer: str | None) -> Tender:
-    """A one-lot French tender made of a DECP contract."""
-    title = contract.objet[:MAX_NAME].strip() or f"Marché {contract.id}"
-    if contract.cpv is None:
-        raise ValueError(f"contract {contract.id} has no CPV code")
-    return Tender(
-        id=f"decp-{index}",
-        title=title,
-        buyer=(buyer or "Acheteur public")[:MAX_NAME],
-        country="FR",
-        budget=contract.amount or UNKNOWN_BUDGET_EUR,
-        deadline=contract.date,
-        lots=[Lot(id="L1", title=title, description=contract.objet[:MAX_TEXT], cpv=[contract.cpv])],
-    )
 
 
 def popularity(train: DecpImport, kept: Callable[[Contract], bool]) -> dict[str, list[str]]:
@@ -236,6 +197,7 @@ class _Fold:
     sirens: list[str]
     region: dict[str, Region]
     popular: dict[str, list[str]]
+    ranker: Ranker
 
 
 def _build(kept: Callable[[Contract], bool], config: Config) -> _Fold:
@@ -247,6 +209,13 @@ def _build(kept: Callable[[Contract], bool], config: Config) -> _Fold:
         sirens=sorted(firm.siren for firm in train.firms),
         region={firm.siren: firm.region for firm in train.firms},
         popular=popularity(train, kept),
+        ranker=train_ranker(
+            config.files,
+            seed=config.seed,
+            max_awards=config.training_awards,
+            keep=kept,
+            validate=False,
+        ).ranker,
     )
 
 
@@ -259,7 +228,8 @@ def _score_contract(
     scores: dict[str, Scores],
 ) -> int:
     """Add one test contract's measures to ``scores``; returns how many seeds it had."""
-    options = MatchOptions(top=config.top)
+    options = MatchOptions(top=config.top, ranker=fold.ranker)
+    today = MatchOptions(top=config.top, ranker=HAND_SET)
     winners = set(contract.winners)
     known = sorted(winners & set(fold.region))
     ranking = fold.popular.get(contract.cpv[:2] if contract.cpv else "", [])
@@ -267,15 +237,23 @@ def _score_contract(
     def regional(siren: str) -> list[str]:
         return [s for s in ranking if fold.region[s] == fold.region.get(siren)]
 
-    def partners(siren: str, top: int) -> list[str]:
+    def partners(siren: str, top: int, options: MatchOptions = options) -> list[str]:
         found = find_partners(fold.store, siren, tender, top, options, config.weights)
         return [p.siren for p in found.partners]
+
+    def leads(options: MatchOptions) -> list[str]:
+        try:
+            result = match_tender(fold.store, tender, options)
+        except Infeasible:
+            return []
+        return [consortium.members[0].siren for consortium in result.consortia]
 
     recalls: dict[str, list[float]] = defaultdict(list)
     for seed in known:
         others = winners - {seed}
         proposals = {
             "meute": partners(seed, config.top),
+            "today": partners(seed, config.top, today),
             "popularity": [s for s in ranking if s != seed][: config.top],
             "popularity, same region": [s for s in regional(seed) if s != seed][: config.top],
             "random": rng.sample([s for s in fold.sirens if s != seed], config.top),
@@ -287,13 +265,11 @@ def _score_contract(
         for name in METHODS:
             scores[name].recall.append(_mean(recalls[name]))
 
-    try:
-        result = match_tender(fold.store, tender, options)
-        leads = [consortium.members[0].siren for consortium in result.consortia]
-    except Infeasible:
-        leads = []
     teams = {
-        "meute": _teams(leads, lambda lead: partners(lead, config.size - 1), config.size),
+        "meute": _teams(leads(options), lambda lead: partners(lead, config.size - 1), config.size),
+        "today": _teams(
+            leads(today), lambda lead: partners(lead, config.size - 1, today), config.size
+        ),
         "popularity": _teams(ranking[: config.top], lambda _: ranking, config.size),
         "popularity, same region": _teams(ranking[: config.top], regional, config.size),
         "random": [set(rng.sample(fold.sirens, config.size)) for _ in range(config.top)],

@@ -19,9 +19,10 @@ count as misses: see *ceiling*); *MRR*: mean of 1 / rank of the best-ranked winn
 *popularity* (training wins in the contract's CPV division), *BM25* (on the objets each firm
 won), *today* (the matcher's hand-set objective for a one-firm consortium: 0.35 relevance, 0.10
 evidence, 0.10 capacity, 0.08 readiness, 0.05 SME; ineligible firms last), *learnt*
-(:class:`scoring.learnt.FirmLotRanker`, trained inside the training side: the graph of all but
-a fifth of its consultations gives the features, awards of that fifth the labels, with negatives
-from the same CPV division and from anywhere).
+(the model ``meute train`` builds, :func:`api.training.train_ranker`, on the training side only:
+each fifth of its consultations gives awards against firms' profiles built from the rest, with
+negatives from the same CPV division and from anywhere; ranked with the matcher's eligibility
+ignored).
 
 **Partners.** Partner recall@10 and consortium hit@10 as ``benchmarks/evaluate_decp.py``
 defines them (its own folds of the consultations with several winners, same seed).
@@ -59,21 +60,21 @@ from evaluate_decp import (
     evaluate,
 )
 
+from meute.api.training import train_ranker
 from meute.graph.cpv import taxonomy
 from meute.graph.decp import Contract, read_decp
 from meute.graph.model import Firm
 from meute.scoring.consortium import readiness_scores
 from meute.scoring.fit import fit_matrix
-from meute.scoring.learnt import FirmLotRanker, lot_features
+from meute.scoring.learnt import LearntRanker
 from meute.scoring.suggest import CpvSuggester, fold_text
 from meute.scoring.text import text_model
 
 TABULAR = ROOT / "fixtures" / "decp" / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
 LEVELS = (2, 3, 4)
 WINNER_METHODS = ("popularity", "BM25", "today", "learnt", "ceiling")
-# Negatives per training award: from the same CPV division, and from anywhere.
-HARD_NEGATIVES = 10
-EASY_NEGATIVES = 30
+# Awards the learnt ranker is trained on in each fold (as `meute train --max-awards`).
+TRAINING_AWARDS = 1_000
 # Relevance floors whose effect on real winners is measured.
 FLOORS = (0.1, 0.2, 0.3, 0.4)
 
@@ -237,40 +238,10 @@ def _ranks(scores: NDArray[np.float64], targets: Sequence[int]) -> list[int]:
     return [int(position[t]) for t in targets]
 
 
-def train_ranker(
-    contracts: Sequence[Contract],
-    keep_profile: Callable[[Contract], bool],
-    examples: Sequence[Contract],
-    suggester: CpvSuggester,
-    rng: random.Random,
-) -> FirmLotRanker:
-    """A ranker learnt on ``examples`` against the graph of the contracts ``keep_profile``
-    accepts (none of the examples), with same-division and random negatives.
-    """
-    graph = build_graph(contracts, keep_profile)
-    index = {firm.siren: i for i, firm in enumerate(graph.firms)}
-    rows, labels = [], []
-    for n, contract in enumerate(examples):
-        winners = [index[s] for s in contract.winners if s in index]
-        if not winners or contract.cpv is None:
-            continue
-        near = [i for i in graph.division_wins.get(contract.cpv[:2], Counter()) if i not in winners]
-        anywhere = [i for i in range(len(graph.firms)) if i not in winners]
-        negatives = rng.sample(near, min(HARD_NEGATIVES, len(near))) + rng.sample(
-            anywhere, min(EASY_NEGATIVES, len(anywhere))
-        )
-        firms = [graph.firms[i] for i in winners + negatives]
-        tender = contract_tender(contract, n, None)
-        rows.append(lot_features(tender, [[contract.cpv]], firms, text_model(), suggester)[0])
-        labels.extend([True] * len(winners) + [False] * len(negatives))
-    return FirmLotRanker().fit(np.vstack(rows), np.array(labels))
-
-
 def winner_retrieval(
     graph: Graph,
     tests: Sequence[Contract],
-    suggester: CpvSuggester,
-    ranker: FirmLotRanker,
+    ranker: LearntRanker,
     figures: Figures,
 ) -> None:
     """Recall@10, recall@50 and MRR of each method on the held-out contracts."""
@@ -280,7 +251,7 @@ def winner_retrieval(
         winners = sorted(set(contract.winners))
         known = [index[s] for s in winners if s in index]
         tender = contract_tender(contract, n, None)
-        features = lot_features(tender, [[contract.cpv]], graph.firms, text_model(), suggester)
+        fit = fit_matrix(tender, [[contract.cpv]], graph.firms, text_model())
         today, relevance = today_scores(graph, contract, n)
         for floor in FLOORS:
             near = [i for i in known if np.isfinite(relevance[i])]
@@ -290,7 +261,7 @@ def winner_retrieval(
             "popularity": popularity_scores(graph, contract.cpv),
             "BM25": graph.bm25.scores(contract.objet),
             "today": today,
-            "learnt": ranker.score(features[0]),
+            "learnt": ranker.relevance(tender, [[contract.cpv]], graph.firms, fit)[0],
         }
         for name, scores in methods.items():
             ranks = _ranks(scores, known)
@@ -375,24 +346,21 @@ def run(seed: int, folds: int, tests: int, partners: bool) -> str:
         )
         cpv_from_text(suggester, [(t, c) for t, c in held_pairs if t], figures)
 
-        inner = {g for g in {group_of[c] for c in training} if rng.random() < 0.2}
-        examples = [c for c in training if group_of[c] in inner and c.cpv and c.winners]
         ranker = train_ranker(
-            contracts,
-            lambda c, inner=inner, held=held: group_of[c] not in held | inner,
-            rng.sample(examples, min(400, len(examples))),
-            suggester,
-            rng,
-        )
+            DECP_FILES,
+            seed=seed + k,
+            max_awards=TRAINING_AWARDS,
+            keep=lambda c, held=held: group_of[c] not in held,
+            validate=False,
+            partner_awards=0,
+        ).ranker
         figures.weights.append(ranker.weights())
         graph = build_graph(contracts, lambda c, held=held: group_of[c] not in held)
         testable = sorted(
             (c for c in contracts if group_of[c] in held and c.cpv and c.winners),
             key=lambda c: (c.file, c.id),
         )
-        winner_retrieval(
-            graph, rng.sample(testable, min(tests, len(testable))), suggester, ranker, figures
-        )
+        winner_retrieval(graph, rng.sample(testable, min(tests, len(testable))), ranker, figures)
     lines = [f"Relevance on real awards, seed {seed}, {folds} folds of consultations", ""]
     lines += _cpv_table(figures)
     lines += _winner_table(figures)

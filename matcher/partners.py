@@ -39,14 +39,17 @@ from meute.matcher.phrases import (
 from meute.matcher.propose import lot_codes
 from meute.scoring.complement import DivisionAffinity, division_profile, shared_partners
 from meute.scoring.consortium import capability_overlap, cohesion_matrix, readiness_scores
-from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, Ranker, fit_matrix
 from meute.scoring.text import text_model
 from meute.scoring.weights import Weights
 
-__all__ = ["SELF_COVER", "PartnerWeights", "rank_partners"]
+__all__ = ["PARTNER_DIVISIONS", "SELF_COVER", "PartnerWeights", "rank_partners"]
 
 # Share of a lot's weight that the given firm's own fit to it removes.
 SELF_COVER = 0.5
+# For a tender, firms in this many divisions that partners of the given firm's divisions are
+# learnt to come from are also admitted (complementary trades beyond the lots' own).
+PARTNER_DIVISIONS = 3
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,15 @@ def _tender_fit(
     tender: Tender,
     codes: Mapping[str, Sequence[str]],
     floor: float,
+    ranker: Ranker | None,
 ) -> _TenderFit:
     fit = fit_matrix(
-        tender, [codes[lot.id] for lot in tender.lots], [firm, *pool], text_model(), floor=floor
+        tender,
+        [codes[lot.id] for lot in tender.lots],
+        [firm, *pool],
+        text_model(),
+        floor=floor,
+        ranker=ranker,
     )
     relevance = np.clip(np.where(fit.eligible, fit.relevance, 0.0), 0.0, 1.0)
     own, others = relevance[:, 0], relevance[:, 1:]
@@ -192,6 +201,7 @@ def rank_partners(
     weights: PartnerWeights = PartnerWeights(),
     lang: Lang = Lang.EN,
     floor: float = RELEVANCE_FLOOR,
+    ranker: Ranker | None = None,
 ) -> PartnerResult:
     """The ``top`` firms among ``candidates`` that best complement ``firm``, best first.
 
@@ -200,7 +210,8 @@ def rank_partners(
     one of its lots (relevance at least ``floor``) or that worked with ``firm`` before are
     ranked, its excluded firms never;
     ``codes`` are the CPV codes matched per lot (by default the lots' own, or codes suggested
-    from their text). The reasons are written in ``lang``.
+    from their text). The reasons are written in ``lang``. With a ``ranker``, the fit to the
+    lots is the learnt relevance.
     """
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
@@ -217,14 +228,20 @@ def rank_partners(
         }
         - {firm.siren}
     )
+    profile = division_profile(firm)
     tender_fit = None
     if tender is not None:
-        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor)
-        # Past partners are always admitted: real co-winners often do something else than the
-        # lot's trade (that is what complementary means); the fit term still weighs them.
+        tender_fit = _tender_fit(firm, pool, tender, codes or lot_codes(tender), floor, ranker)
+        # Past partners and firms of the divisions partners of the firm's divisions come from
+        # are admitted too: real co-winners often do something else than the lot's trade (that
+        # is what complementary means); the fit term still weighs them.
         past = set(direct)
         known = np.array([f.siren in past for f in pool], dtype=bool)
-        keep = np.flatnonzero(tender_fit.eligible | known)
+        wanted = set(affinity.partner_divisions(profile, PARTNER_DIVISIONS))
+        complementary = np.array(
+            [any(c.cpv[:2] in wanted for c in f.capabilities) for f in pool], dtype=bool
+        )
+        keep = np.flatnonzero(tender_fit.eligible | known | complementary)
         pool = [pool[i] for i in keep]
         tender_fit = _TenderFit(
             tender_fit.score[keep],
@@ -237,7 +254,6 @@ def rank_partners(
     if not pool:
         return PartnerResult(siren=firm.siren, tender_id=tender.id if tender else None, partners=[])
 
-    profile = division_profile(firm)
     raw_affinity = np.array([affinity.score(profile, division_profile(f)) for f in pool])
     best_affinity = raw_affinity.max()
     year = tender.deadline.year if tender and tender.deadline else dt.date.today().year

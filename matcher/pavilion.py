@@ -48,7 +48,7 @@ from meute.matcher.explain import capability_evidence, export_experience, firm_r
 from meute.matcher.phrases import Lang, listing, phrase, sentence
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.scoring.consortium import readiness_scores
-from meute.scoring.fit import RELEVANCE_FLOOR, coded_fit, fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, Ranker, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 from meute.scoring.weights import Weights
 
@@ -273,6 +273,7 @@ def select_pavilion(
     shortlist: int = 150,
     lang: Lang = Lang.EN,
     floor: float = RELEVANCE_FLOOR,
+    ranker: Ranker | None = None,
 ) -> PavilionResult:
     """The ``request.stands`` firms that best cover the themes, ready and from many regions.
 
@@ -280,10 +281,11 @@ def select_pavilion(
     plus the required firms; ``shortlist`` bounds, per theme, the firms whose text is scored.
     A firm whose relevance to every theme is below ``floor`` never takes a stand (unless
     required): the pavilion then keeps fewer firms, and a theme nobody reaches shows 0 firms.
-    Reasons and refusals are written in ``lang``.
+    Reasons and refusals are written in ``lang``. With a ``ranker``, a firm's fit to a theme
+    is its learnt relevance.
     """
     pool, considered = _pool(request, candidates, codes, shortlist, lang)
-    fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor)
+    fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor, ranker=ranker)
     relevance = np.where(fit.eligible, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
         fit=relevance,

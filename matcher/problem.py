@@ -30,7 +30,7 @@ from meute.scoring.consortium import (
     objective,
     readiness_scores,
 )
-from meute.scoring.fit import CodedFit, FitWeights, LotFit, coded_fit, fit_matrix
+from meute.scoring.fit import CodedFit, FitWeights, LotFit, Ranker, coded_fit, fit_matrix
 from meute.scoring.text import TextModel
 
 __all__ = ["MatchProblem", "Scored", "Shortlist", "build_problem", "linear_gain", "shortlist"]
@@ -266,12 +266,15 @@ def shortlist(
     lang: Lang = Lang.EN,
     fit_weights: FitWeights | None = None,
     collaborations: Sequence[Collaboration] | None = None,
+    *,
+    learnt: bool = False,
 ) -> Shortlist:
     """Each lot's ``size`` best candidates on the terms that need no text, and helpers; then,
     given the ``collaborations`` among the candidates, each lot's ``size // 3`` best by the
     bound of :mod:`matcher.bound` (firms whose past partners may take the other lots); with a
     bound on every consortium using a firm left out, its relevance at its ceiling
-    (:meth:`CodedFit.relevance_ceiling`; cohesion at its most when ``collaborations`` is None).
+    (:meth:`CodedFit.relevance_ceiling`, ``learnt`` when a ranker gives the fit; cohesion at its
+    most when ``collaborations`` is None).
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
@@ -291,7 +294,10 @@ def shortlist(
     required = set(np.flatnonzero(_among(columns, tender.constraints.must_include)).tolist())
     ceiling = linear_gain(
         _linear_tables(
-            tender, columns, coded.relevance_ceiling(fit_weights or FitWeights()), coded
+            tender,
+            columns,
+            coded.relevance_ceiling(fit_weights or FitWeights(), learnt=learnt),
+            coded,
         ),
         weights,
     )
@@ -346,13 +352,15 @@ def build_problem(
     lang: Lang = Lang.EN,
     floor: float = 0.0,
     left_out_bound: float = -math.inf,
+    ranker: Ranker | None = None,
 ) -> MatchProblem:
     """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms,
     its ``per_lot`` best by the bound of :mod:`matcher.bound` (which counts what past partners
     eligible for the other lots may add) and the past partners of its :data:`PARTNER_SEEDS` best
     by that bound; a firm whose relevance to a lot is below ``floor`` may not take it.
     ``left_out_bound`` bounds the consortia using retrieved firms not among ``candidates`` (see
-    :class:`Shortlist`).
+    :class:`Shortlist`). With a ``ranker``, the fit of an eligible firm is its learnt relevance
+    (:func:`scoring.fit.fit_matrix`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -360,7 +368,13 @@ def build_problem(
     constraints = tender.constraints
     columns = _usable(tender, candidates, lang)
     fit: LotFit = fit_matrix(
-        tender, [lot_codes[lot.id] for lot in tender.lots], columns, model, fit_weights, floor
+        tender,
+        [lot_codes[lot.id] for lot in tender.lots],
+        columns,
+        model,
+        fit_weights,
+        floor,
+        ranker,
     )
     uncoverable = [
         _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.qualified[i].sum()), floor, lang)

@@ -28,7 +28,7 @@ from meute.matcher.phrases import Lang, phrase
 from meute.matcher.problem import MatchProblem, build_problem
 from meute.matcher.search import fast_solve
 from meute.scoring.consortium import ObjectiveWeights
-from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights
+from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights, Ranker
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import TextModel, lot_text, text_model
 
@@ -69,6 +69,7 @@ class MatchOptions:
     cancelled: Callable[[], bool] | None = None
     suggested_codes: int = 3
     relevance_floor: float = RELEVANCE_FLOOR
+    ranker: Ranker | None = None
     lang: Lang = Lang.EN
 
     def __post_init__(self) -> None:
@@ -213,6 +214,7 @@ def propose(
         options.per_lot,
         options.lang,
         options.relevance_floor,
+        options.ranker,
     )
     return present(solve(problem, options), collaborations, options.lang)
 

@@ -12,7 +12,8 @@ near the lot's codes, is not eligible for it (its relevance is ``-inf``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,10 +26,12 @@ from meute.scoring.text import TextModel, lot_text
 from meute.scoring.weights import RELEVANCE_FLOOR, Weights
 
 __all__ = [
+    "HAND_SET",
     "RELEVANCE_FLOOR",
     "CodedFit",
     "FitWeights",
     "LotFit",
+    "Ranker",
     "capacity_score",
     "certification_mask",
     "code_similarities",
@@ -71,6 +74,33 @@ class LotFit:
     qualified: NDArray[np.bool_]
     """Near the lot's codes with its certifications, whatever the relevance floor."""
     foreign: tuple[str | None, ...] = ()
+
+
+class Ranker(Protocol):
+    """A learnt relevance (:class:`scoring.learnt.LearntRanker`): each firm's probability of
+    winning each lot, ``lots x firms``, from the hand-computed parts of the fit.
+    """
+
+    def relevance(
+        self, tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm], fit: LotFit
+    ) -> NDArray[np.float64]:
+        """Learnt relevance of each firm to each lot."""
+        ...
+
+
+class _HandSet:
+    """Today's hand-set relevance as a :class:`Ranker`: to ask for it where a learnt model
+    would otherwise be used.
+    """
+
+    def relevance(
+        self, tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm], fit: LotFit
+    ) -> NDArray[np.float64]:
+        """The hand-set relevance already in ``fit``."""
+        return fit.relevance
+
+
+HAND_SET: Ranker = _HandSet()
 
 
 def code_similarity(firm_code: str, lot_code: str) -> float:
@@ -169,11 +199,14 @@ class CodedFit:
     capacity: NDArray[np.float64]
     eligible: NDArray[np.bool_]
 
-    def relevance_ceiling(self, weights: FitWeights) -> NDArray[np.float64]:
+    def relevance_ceiling(self, weights: FitWeights, learnt: bool = False) -> NDArray[np.float64]:
         """The most :func:`fit_matrix` may give as relevance without the text: its mix of CPV
-        match and text similarity with the similarity at its most (1), ``-inf`` where no
-        relevance can make a firm eligible. Bounds the firms whose text is not compared.
+        match and text similarity with the similarity at its most (1), or 1 with a ``learnt``
+        ranker (a probability); ``-inf`` where no relevance can make a firm eligible. Bounds the
+        firms whose text is not compared.
         """
+        if learnt:
+            return np.where(self.eligible, 1.0, -np.inf)
         mixed = (weights.cpv * self.cpv + weights.text) / (weights.cpv + weights.text)
         ceiling: NDArray[np.float64] = np.where(self.eligible, np.maximum(mixed, self.cpv), -np.inf)
         return ceiling
@@ -204,6 +237,7 @@ def fit_matrix(
     model: TextModel,
     weights: FitWeights = FitWeights(),
     floor: float = 0.0,
+    ranker: Ranker | None = None,
 ) -> LotFit:
     """Fit of each firm to each lot of ``tender``.
 
@@ -213,6 +247,9 @@ def fit_matrix(
     certification, or with a relevance below ``floor``. A lot whose title and description are
     in a language the text model does not know (:func:`scoring.language.text_comparable`) is
     matched on its codes alone: its text similarity is 0 and its relevance the CPV match.
+
+    With a ``ranker``, the relevance of an eligible firm is the ranker's learnt probability of
+    winning the lot; who is eligible (and so the floor) still follows the hand-set relevance.
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
@@ -232,9 +269,8 @@ def fit_matrix(
     mixed = (weights.cpv * coded.cpv + weights.text * text) / (weights.cpv + weights.text)
     relevance = np.where(compared, mixed, coded.cpv)
     eligible = coded.eligible & (relevance >= floor)
-    relevance = np.where(eligible, relevance, -np.inf)
-    return LotFit(
-        relevance,
+    fit = LotFit(
+        np.where(eligible, relevance, -np.inf),
         coded.cpv,
         text,
         coded.evidence,
@@ -243,3 +279,7 @@ def fit_matrix(
         coded.eligible,
         foreign,
     )
+    if ranker is None:
+        return fit
+    learnt = ranker.relevance(tender, lot_codes, columns.firms, fit)
+    return replace(fit, relevance=np.where(eligible, learnt, -np.inf))

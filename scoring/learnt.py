@@ -1,32 +1,48 @@
-"""Relevance of a firm to a lot learnt from real awards (no I/O).
+"""Relevance of a firm to a lot learnt from real awards (no I/O: the model comes in as data).
 
 Each (lot, firm) pair is described by features the project already computes (CPV match, text
 similarity over CPV labels, evidence, capacity) plus what the firm really won: a BM25 match of
 the lot's words in the objets of its past contracts (its description, for firms read from DECP;
-idf from the CPV suggester's corpus, no length normalisation), how many contracts it won in the
-lot's division and class and in all, and how far the lot's budget is from the size of its past
-contracts. A logistic regression on standardised features turns them into the probability that
-the firm wins such a lot; it is trained on awards with negatives drawn from the same CPV
-division (hard) and from anywhere (easy).
+the words and their idf are part of the model), how many contracts it won in the lot's division
+and class and in all, and how far the lot's budget is from the size of its past contracts. A
+logistic regression on standardised features turns them into the probability that the firm
+wins such a lot; :mod:`scoring.training` learns it on awards with negatives drawn from the same
+CPV division (hard) and from anywhere (easy).
+
+A :class:`LearntRanker` is plain numbers: :meth:`LearntRanker.as_dict` and
+:meth:`LearntRanker.from_dict` turn it into JSON-ready data and back, and loading refuses a
+model of another format, version or feature schema (:class:`ModelMismatch`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
 from meute.graph.model import Firm, Tender
-from meute.scoring.fit import fit_matrix
-from meute.scoring.suggest import CpvSuggester
-from meute.scoring.text import TextModel
+from meute.scoring.fit import LotFit
+from meute.scoring.suggest import fold_text
 
-__all__ = ["FEATURES", "FirmLotRanker", "lot_features"]
+__all__ = [
+    "FEATURES",
+    "MODEL_FORMAT",
+    "MODEL_VERSION",
+    "LearntRanker",
+    "ModelMismatch",
+    "Vocabulary",
+    "lot_features",
+]
 
+MODEL_FORMAT = "meute-firm-lot-ranker"
+# Bump when the features, their meaning or the way they are computed change.
+MODEL_VERSION = 1
 FEATURES = (
     "cpv",
     "text",
@@ -38,34 +54,103 @@ FEATURES = (
     "total_wins",
     "scale",
 )
+# BM25 saturation (b = 0: a firm with many past objets is not penalised for them).
+_K1 = 1.2
 
 
-def _wins(firm: Firm, lot_codes: Sequence[str]) -> tuple[float, float, float, float]:
-    """Contracts won in the lots' divisions and classes, in all, and their mean amount."""
-    divisions = {code[:2] for code in lot_codes}
-    classes = {code[:4] for code in lot_codes}
-    division = sum(c.contracts for c in firm.capabilities if c.cpv[:2] in divisions)
-    klass = sum(c.contracts for c in firm.capabilities if c.cpv[:4] in classes)
-    total = sum(c.contracts for c in firm.capabilities)
-    amount = sum(c.amount_eur for c in firm.capabilities)
-    return float(division), float(klass), float(total), amount / total if total else 0.0
+class ModelMismatch(ValueError):
+    """A saved model that this version of Meute cannot use (format, version or features)."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words (accents folded) whose presence in a lot and a firm's past objets counts, and
+    their BM25 idf over the firms the model was trained on.
+    """
+
+    words: tuple[str, ...]
+    idf: NDArray[np.float64]
+
+    @classmethod
+    def fit(cls, descriptions: Sequence[str], max_words: int = 20_000) -> Vocabulary:
+        """The words found in at least two of ``descriptions`` (the most frequent first)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        counter = CountVectorizer(
+            preprocessor=fold_text, min_df=2, max_features=max_words, binary=True
+        )
+        present = csr_matrix(counter.fit_transform(descriptions))
+        frequency = np.asarray(present.sum(axis=0), dtype=np.float64).ravel()
+        n = len(descriptions)
+        idf = np.log((n - frequency + 0.5) / (frequency + 0.5) + 1.0)
+        words = counter.get_feature_names_out()
+        return cls(tuple(str(w) for w in words), np.asarray(idf, dtype=np.float64))
+
+    @cached_property
+    def _counter(self) -> Any:  # a fitted sklearn CountVectorizer (sklearn is imported lazily)
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        counter = CountVectorizer(
+            preprocessor=fold_text, vocabulary={w: i for i, w in enumerate(self.words)}
+        )
+        return counter.fit([""])
+
+    def bm25(self, queries: Sequence[str], documents: Sequence[str]) -> NDArray[np.float64]:
+        """log(1 + BM25) of each document for each query, ``queries x documents``."""
+        if not self.words:
+            return np.zeros((len(queries), len(documents)))
+        counter = self._counter
+        present = csr_matrix(counter.transform(queries), dtype=np.float64)
+        present.data = np.ones_like(present.data)
+        counts = csr_matrix(counter.transform(documents), dtype=np.float64)
+        counts.data = counts.data * (_K1 + 1.0) / (counts.data + _K1)
+        weighted = present.multiply(self.idf[None, :]).tocsr()
+        return np.log1p(np.asarray((weighted @ counts.T).toarray(), dtype=np.float64))
+
+
+def _wins(
+    firms: Sequence[Firm], lot_codes: Sequence[Sequence[str]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Contracts each firm won in each lot's divisions and in its classes (``lots x firms``), in
+    all, and their mean amount (per firm).
+    """
+    owner = np.array([i for i, f in enumerate(firms) for _ in f.capabilities], dtype=np.intp)
+    codes = np.array([int(c.cpv[:4]) for f in firms for c in f.capabilities], dtype=np.int64)
+    contracts = np.array([c.contracts for f in firms for c in f.capabilities], dtype=np.float64)
+    amount = np.array([c.amount_eur for f in firms for c in f.capabilities], dtype=np.float64)
+    n = len(firms)
+    total = np.bincount(owner, weights=contracts, minlength=n).astype(np.float64)
+    spent = np.bincount(owner, weights=amount, minlength=n).astype(np.float64)
+    division = np.zeros((len(lot_codes), n))
+    klass = np.zeros((len(lot_codes), n))
+    for i, lot in enumerate(lot_codes):
+        divisions = np.array(sorted({int(code[:2]) for code in lot}), dtype=np.int64)
+        classes = np.array(sorted({int(code[:4]) for code in lot}), dtype=np.int64)
+        inside = contracts * np.isin(codes // 100, divisions)
+        division[i] = np.bincount(owner, weights=inside, minlength=n)
+        klass[i] = np.bincount(owner, weights=contracts * np.isin(codes, classes), minlength=n)
+    mean = np.divide(spent, total, out=np.zeros(n), where=total > 0)
+    return division, klass, total, mean
 
 
 def lot_features(
     tender: Tender,
     lot_codes: Sequence[Sequence[str]],
     firms: Sequence[Firm],
-    model: TextModel,
-    suggester: CpvSuggester,
+    fit: LotFit,
+    vocabulary: Vocabulary,
 ) -> NDArray[np.float64]:
-    """Features (:data:`FEATURES`) of every firm for every lot, shape ``lots x firms x F``."""
-    fit = fit_matrix(tender, lot_codes, firms, model)
-    objets = _bm25([f"{lot.title} {lot.description}" for lot in tender.lots], firms, suggester)
+    """Features (:data:`FEATURES`) of every firm for every lot, shape ``lots x firms x F``;
+    ``fit`` is :func:`scoring.fit.fit_matrix` of the same firms and lots.
+    """
+    objets = vocabulary.bm25(
+        [f"{lot.title} {lot.description}" for lot in tender.lots],
+        [firm.description for firm in firms],
+    )
     out = np.zeros((len(tender.lots), len(firms), len(FEATURES)))
-    for i, (lot, codes) in enumerate(zip(tender.lots, lot_codes, strict=True)):
-        wins = np.array([_wins(firm, codes) for firm in firms]).reshape(len(firms), 4)
+    division, klass, total, mean = _wins(firms, lot_codes)
+    for i, lot in enumerate(tender.lots):
         budget = tender.lot_budget_eur(lot)
-        mean = wins[:, 3]
         scale = np.where(
             (mean > 0) & (budget > 0),
             -np.abs(np.log(np.maximum(budget, 1.0)) - np.log(np.maximum(mean, 1.0))),
@@ -78,56 +163,136 @@ def lot_features(
                 objets[i],
                 fit.evidence[i],
                 fit.capacity[i],
-                np.log1p(wins[:, 0]),
-                np.log1p(wins[:, 1]),
-                np.log1p(wins[:, 2]),
+                np.log1p(division[i]),
+                np.log1p(klass[i]),
+                np.log1p(total),
                 scale,
             ]
         )
     return out
 
 
-def _bm25(
-    queries: Sequence[str], firms: Sequence[Firm], suggester: CpvSuggester
-) -> NDArray[np.float64]:
-    """log(1 + BM25) of each firm's description for each query (k1 = 1.2, b = 0)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    words = suggester.words_
-    counter = CountVectorizer(
-        preprocessor=words.preprocessor, ngram_range=words.ngram_range, vocabulary=words.vocabulary_
-    )
-    present = csr_matrix(counter.transform(queries))
-    present.data = np.ones_like(present.data)
-    counts = csr_matrix(counter.transform([firm.description for firm in firms]), dtype=np.float64)
-    counts.data = counts.data * 2.2 / (counts.data + 1.2)
-    weighted = present.multiply(words.idf_[None, :]).tocsr()
-    return np.log1p(np.asarray((weighted @ counts.T).toarray(), dtype=np.float64))
+def _floats(data: Mapping[str, Any], key: str, length: int) -> NDArray[np.float64]:
+    values = data.get(key)
+    if not isinstance(values, list) or len(values) != length:
+        raise ModelMismatch(f"model field {key!r} must be a list of {length} numbers")
+    try:
+        array = np.array([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelMismatch(f"model field {key!r} must hold numbers only") from None
+    if not np.isfinite(array).all():
+        raise ModelMismatch(f"model field {key!r} holds a non-finite number")
+    return array
 
 
-@dataclass
-class FirmLotRanker:
-    """Probability that a firm wins a lot, from :func:`lot_features` (logistic regression)."""
+def _named_numbers(data: Mapping[str, Any], key: str) -> dict[str, float]:
+    values = data.get(key, {})
+    if not isinstance(values, dict) or not all(
+        isinstance(v, int | float) and math.isfinite(v) for v in values.values()
+    ):
+        raise ModelMismatch(f"model field {key!r} must map names to finite numbers")
+    return {str(k): float(v) for k, v in values.items()}
 
-    c: float = 1.0
 
-    def fit(self, features: NDArray[np.float64], won: NDArray[np.bool_]) -> FirmLotRanker:
-        """Learn from feature rows and whether the firm won."""
-        from sklearn.linear_model import LogisticRegression
+@dataclass(frozen=True)
+class LearntRanker:
+    """Probability that a firm wins a lot, from :func:`lot_features` (logistic regression on
+    standardised features), with what it was trained on and its cross-validated figures.
+    """
 
-        self.mean_ = features.mean(axis=0)
-        self.scale_ = np.maximum(features.std(axis=0), 1e-9)
-        model = LogisticRegression(C=self.c, max_iter=1000)
-        model.fit((features - self.mean_) / self.scale_, won)
-        self.coef_ = np.asarray(model.coef_[0], dtype=np.float64)
-        self.intercept_ = float(model.intercept_[0])
-        return self
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+    coef: NDArray[np.float64]
+    intercept: float
+    vocabulary: Vocabulary
+    trained_at: str = ""
+    source: str = ""
+    examples: int = 0
+    figures: dict[str, float] = field(default_factory=dict)
+    partner_weights: dict[str, float] = field(default_factory=dict)
+    """Learnt weights of the partner terms (:class:`matcher.partners.PartnerWeights`)."""
 
     def score(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Probability of winning for each feature row (any leading shape)."""
-        logit = ((features - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
-        return np.asarray(1.0 / (1.0 + np.exp(-logit)), dtype=np.float64)
+        logit = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), dtype=np.float64)
+
+    def relevance(
+        self,
+        tender: Tender,
+        lot_codes: Sequence[Sequence[str]],
+        firms: Sequence[Firm],
+        fit: LotFit,
+    ) -> NDArray[np.float64]:
+        """Each firm's learnt probability of winning each lot, ``lots x firms``."""
+        if not firms:
+            return np.zeros((len(tender.lots), 0))
+        return self.score(lot_features(tender, lot_codes, firms, fit, self.vocabulary))
 
     def weights(self) -> dict[str, float]:
         """Each feature's weight (on standardised features): what the model learnt."""
-        return {name: round(float(w), 4) for name, w in zip(FEATURES, self.coef_, strict=True)}
+        return {name: round(float(w), 4) for name, w in zip(FEATURES, self.coef, strict=True)}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data: format, version, feature schema, numbers, provenance, figures."""
+        return {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "features": list(FEATURES),
+            "trained_at": self.trained_at,
+            "source": self.source,
+            "examples": self.examples,
+            "figures": dict(self.figures),
+            "weights": self.weights(),
+            "intercept": self.intercept,
+            "coef": [float(v) for v in self.coef],
+            "mean": [float(v) for v in self.mean],
+            "scale": [float(v) for v in self.scale],
+            "words": list(self.vocabulary.words),
+            "idf": [round(float(v), 6) for v in self.vocabulary.idf],
+            "partner_weights": dict(self.partner_weights),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> LearntRanker:
+        """The ranker saved by :meth:`as_dict`; raises :class:`ModelMismatch` naming what is
+        wrong when the data is of another format, version or feature schema, or malformed.
+        """
+        if not isinstance(data, dict):
+            raise ModelMismatch("a model must be a JSON object")
+        if data.get("format") != MODEL_FORMAT:
+            raise ModelMismatch(f"not a {MODEL_FORMAT} model (format {data.get('format')!r})")
+        if data.get("version") != MODEL_VERSION:
+            raise ModelMismatch(
+                f"model version {data.get('version')!r}, this Meute reads version "
+                f"{MODEL_VERSION}: retrain it with `meute train`"
+            )
+        if data.get("features") != list(FEATURES):
+            raise ModelMismatch(
+                f"model features {data.get('features')!r} differ from {list(FEATURES)}: "
+                "retrain it with `meute train`"
+            )
+        words = data.get("words")
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ModelMismatch("model field 'words' must be a list of strings")
+        scale = _floats(data, "scale", len(FEATURES))
+        if (scale <= 0).any():
+            raise ModelMismatch("model field 'scale' must be positive")
+        intercept = data.get("intercept")
+        if not isinstance(intercept, int | float) or not math.isfinite(intercept):
+            raise ModelMismatch("model field 'intercept' must be a finite number")
+        partner = _named_numbers(data, "partner_weights")
+        if any(v < 0 for v in partner.values()):
+            raise ModelMismatch("model field 'partner_weights' must not be negative")
+        return cls(
+            mean=_floats(data, "mean", len(FEATURES)),
+            scale=scale,
+            coef=_floats(data, "coef", len(FEATURES)),
+            intercept=float(intercept),
+            vocabulary=Vocabulary(tuple(words), _floats(data, "idf", len(words))),
+            trained_at=str(data.get("trained_at", "")),
+            source=str(data.get("source", "")),
+            examples=int(data.get("examples", 0)),
+            figures=_named_numbers(data, "figures"),
+            partner_weights=partner,
+        )

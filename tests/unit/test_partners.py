@@ -132,7 +132,9 @@ def test_for_a_tender_partners_fit_the_lots_the_firm_does_not_cover() -> None:
     order = [siren for siren, _, _ in ranked]
     assert order[0] == IMAGING  # fits the imaging lot and already worked with the builder
     assert order.index(IMAGING_2) < order.index(BUILDER_2)  # another builder adds little
-    assert ARCHITECT not in order  # nothing to take in this tender
+    # Nothing to take in this tender, but architects are a learnt partner division of builders
+    # (co-awards 45 with 71): admitted, after the firms that fit the lots, no lot claimed.
+    assert order.index(IMAGING) < order.index(ARCHITECT)
     assert HUB in order  # nothing to take either, but a past partner is always admitted
     assert BUILDER not in order
     scores = [score for _, score, _ in ranked]
@@ -143,6 +145,16 @@ def test_for_a_tender_partners_fit_the_lots_the_firm_does_not_cover() -> None:
     assert "worked with Bâtisseurs once: joint bid in 2024" in why[IMAGING]
     assert "already" not in why[TRAINER] and "regular exporter" in why[TRAINER]
     assert not why[HUB].startswith("Fits lot")  # no lot claimed for it
+    assert not why[ARCHITECT].startswith("Fits lot")
+
+
+def test_for_a_tender_a_firm_of_an_unrelated_trade_is_not_admitted() -> None:
+    known = firms()
+    caterer = make_firm(valid_siren(8), [("55520000", 0.9)], name="Traiteur")
+    result = rank_partners(
+        known[BUILDER], [*known.values(), caterer], COLLABORATIONS, affinity(), hospital(), top=10
+    )
+    assert caterer.siren not in [p.siren for p in result.partners]
 
 
 def test_excluded_firms_are_never_partners() -> None:

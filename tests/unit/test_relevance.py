@@ -20,9 +20,10 @@ from meute.matcher.pavilion import theme_codes
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import fit_matrix
-from meute.scoring.learnt import FEATURES, FirmLotRanker, lot_features
+from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import text_model
+from meute.scoring.training import fit_ranker
 from tests.unit.factories import make_firm, valid_siren
 
 HEALTH_THEMES = [
@@ -183,10 +184,12 @@ def test_learnt_ranker_prefers_the_firm_that_did_the_work() -> None:
     lot = Lot(id="L1", title="Formation des soignants", cpv=["80510000"], budget=100_000)
     tender = showcase_tender().model_copy(update={"lots": [lot], "budget": 100_000})
     firms = _firms()
-    features = lot_features(tender, [["80510000"]], firms, text_model(), cpv_suggester())
+    fit = fit_matrix(tender, [["80510000"]], firms, text_model())
+    vocabulary = Vocabulary.fit([firm.description for firm in firms] * 2)
+    features = lot_features(tender, [["80510000"]], firms, fit, vocabulary)
     assert features.shape == (1, 3, len(FEATURES))
     rows = np.vstack([features[0]] * 5)
-    ranker = FirmLotRanker().fit(rows, np.array([True, False, False] * 5))
+    ranker = fit_ranker(rows, np.array([True, False, False] * 5), vocabulary)
     scores = ranker.score(features[0])
     assert scores[0] > scores[1] and scores[0] > scores[2]
     assert set(ranker.weights()) == set(FEATURES)

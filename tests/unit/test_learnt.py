@@ -1,0 +1,208 @@
+"""The learnt firm-for-lot ranker as a saved model: format, refusal, fallback, training."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from meute.api.cli import app
+from meute.api.service import partner_weights
+from meute.api.training import (
+    RANKER_FILE,
+    active_ranker,
+    proposal_examples,
+    read_ranker,
+    save_ranker,
+    shipped_ranker_path,
+)
+from meute.graph.errors import InvalidInput
+from meute.graph.model import (
+    Consortium,
+    ConsortiumMember,
+    Lot,
+    Proposal,
+    ProposalStatus,
+    Region,
+    Tender,
+)
+from meute.matcher.partners import PartnerWeights
+from meute.scoring.fit import fit_matrix
+from meute.scoring.learnt import FEATURES, MODEL_VERSION, LearntRanker, ModelMismatch
+from meute.scoring.text import text_model
+from meute.scoring.training import fit_partner_weights, partner_recall
+from tests.unit.factories import hospital_tender, make_firm, valid_siren
+
+runner = CliRunner()
+
+
+def _training_tender() -> Tender:
+    lot = Lot(id="L1", title="Formation du personnel soignant", cpv=["80510000"], budget=200_000)
+    return hospital_tender().model_copy(update={"lots": [lot], "budget": 200_000})
+
+
+def _trainer_and_temp_agency() -> list[Any]:
+    trainer = make_firm(
+        valid_siren(1),
+        [{"cpv": "80510000", "strength": 0.8, "contracts": 12, "amount_eur": 2_400_000}],
+        description="Formation du personnel soignant ; formation continue des infirmiers",
+    )
+    agency = make_firm(
+        valid_siren(2),
+        [{"cpv": "79620000", "strength": 0.8, "contracts": 40, "amount_eur": 8_000_000}],
+        description="Mise à disposition de personnel intérimaire",
+    )
+    return [trainer, agency]
+
+
+def _scores(ranker: LearntRanker) -> np.ndarray[Any, np.dtype[np.float64]]:
+    tender = _training_tender()
+    firms = _trainer_and_temp_agency()
+    fit = fit_matrix(tender, [["80510000"]], firms, text_model())
+    return ranker.relevance(tender, [["80510000"]], firms, fit)[0]
+
+
+def test_the_shipped_model_loads_and_prefers_the_firm_that_trained_nurses() -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    assert "decp" in ranker.source and ranker.examples > 100
+    assert ranker.figures["learnt MRR"] > ranker.figures["today MRR"]
+    scores = _scores(ranker)
+    assert 0.0 < scores[1] < scores[0] < 1.0
+
+
+def test_a_model_survives_saving_and_reading(tmp_path: Path) -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    save_ranker(ranker, tmp_path / RANKER_FILE)
+    again = read_ranker(tmp_path / RANKER_FILE)
+    assert again.weights() == ranker.weights()
+    np.testing.assert_allclose(_scores(again), _scores(ranker), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"version": MODEL_VERSION + 1}, "version"),
+        ({"features": [*FEATURES, "region"]}, "features"),
+        ({"format": "pickle"}, "format"),
+        ({"coef": [1.0]}, "coef"),
+        ({"scale": [0.0] * len(FEATURES)}, "scale"),
+        ({"idf": []}, "idf"),
+    ],
+)
+def test_a_model_of_another_version_or_schema_is_refused(
+    change: dict[str, Any], named: str
+) -> None:
+    data = read_ranker(shipped_ranker_path()).as_dict() | change
+    with pytest.raises(ModelMismatch, match=named):
+        LearntRanker.from_dict(data)
+
+
+def test_a_refused_store_model_falls_back_to_the_shipped_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shipped = read_ranker(shipped_ranker_path())
+    data = shipped.as_dict() | {"version": MODEL_VERSION + 1}
+    (tmp_path / RANKER_FILE).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="cannot use the model"):
+        read_ranker(tmp_path / RANKER_FILE)
+    with caplog.at_level(logging.WARNING, logger="meute.training"):
+        used = active_ranker(tmp_path)
+    assert used is not None and used.source == shipped.source
+    assert "model version" in caplog.text
+
+
+def test_the_store_model_is_used_when_valid(tmp_path: Path) -> None:
+    shipped = read_ranker(shipped_ranker_path())
+    save_ranker(
+        LearntRanker(
+            shipped.mean, shipped.scale, -shipped.coef, 0.0, shipped.vocabulary, source="mine"
+        ),
+        tmp_path / RANKER_FILE,
+    )
+    used = active_ranker(tmp_path)
+    assert used is not None and used.source == "mine"
+
+
+def _proposal(status: ProposalStatus, n: int) -> Proposal:
+    member = ConsortiumMember(
+        siren=valid_siren(1),
+        name="Formateur",
+        lots=["L1"],
+        leader=True,
+        is_sme=True,
+        region=Region.IDF,
+        why="",
+    )
+    return Proposal(
+        id=f"p{n}",
+        tender_id="bouake",
+        tender_title="Hospital",
+        consortium=Consortium(rank=1, score=0.5, breakdown={}, members=[member]),
+        status=status,
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        created_by="officer",
+    )
+
+
+def test_won_and_lost_proposals_become_labelled_examples() -> None:
+    tender = _training_tender().model_copy(update={"id": "bouake"})
+    firm = _trainer_and_temp_agency()[0]
+    examples = proposal_examples(
+        [_proposal(s, n) for n, s in enumerate(ProposalStatus)],
+        {"bouake": tender},
+        {firm.siren: firm},
+        lambda t: {lot.id: list(lot.cpv) for lot in t.lots},
+    )
+    assert [e.labels for e in examples] == [[True], [False]]
+    assert all(e.firms == [firm] and e.codes == ["80510000"] for e in examples)
+
+
+def test_meute_train_prints_figures_and_weights_and_saves_a_model(data_dir: Path) -> None:
+    result = runner.invoke(app, ["train", "--max-awards", "60", "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "recall@10" in result.output and "learnt" in result.output
+    assert all(name in result.output for name in FEATURES)
+    saved = read_ranker(data_dir / RANKER_FILE)
+    assert saved.examples > 0 and saved.trained_at.startswith(str(dt.date.today().year))
+    used = active_ranker(data_dir)
+    assert used is not None and (used.source, used.trained_at) == (saved.source, saved.trained_at)
+
+
+def test_meute_train_refuses_a_file_that_is_not_decp(data_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "awards.json"
+    bad.write_text('{"hello": 1}', encoding="utf-8")
+    result = runner.invoke(app, ["train", "--decp", str(bad), "--no-proposals"])
+    assert result.exit_code == 2
+    assert "awards.json" in result.output
+    assert not (data_dir / RANKER_FILE).exists()
+
+
+def test_partner_weights_are_learnt_non_negative_and_favour_what_predicts_co_winning() -> None:
+    rng = np.random.default_rng(3)
+    terms = rng.random((600, 3))
+    won = terms[:, 1] + 0.1 * rng.random(600) > 0.9  # only the second term predicts
+    weights = fit_partner_weights(terms, won, ["fit", "region", "cohesion"])
+    assert all(w >= 0 for w in weights.values())
+    assert max(weights, key=lambda name: weights[name]) == "region"
+    assert sum(weights.values()) == pytest.approx(1.0, abs=1e-3)
+    ranked = [terms[i : i + 30] for i in range(0, 600, 30)]
+    truth = [won[i : i + 30] for i in range(0, 600, 30)]
+    learnt = np.array([weights["fit"], weights["region"], weights["cohesion"]])
+    assert partner_recall(ranked, truth, learnt, 3) > partner_recall(
+        ranked, truth, np.array([1.0, 0.0, 0.0]), 3
+    )
+
+
+def test_a_model_brings_its_partner_weights_to_partner_search() -> None:
+    shipped = read_ranker(shipped_ranker_path())
+    assert partner_weights(None) == PartnerWeights()
+    mine = replace(shipped, partner_weights={"region": 0.7, "fit": 0.3})
+    weights = partner_weights(mine)
+    assert (weights.region, weights.fit, weights.cohesion) == (0.7, 0.3, PartnerWeights().cohesion)
