@@ -205,7 +205,7 @@ def prepare_problem(
             options.lang,
             options.relevance_floor,
             short.outside_bound,
-            options.ranker,
+            ranker=options.ranker,
         )
     return problem, collaborations
 

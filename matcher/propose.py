@@ -214,7 +214,7 @@ def propose(
         options.per_lot,
         options.lang,
         options.relevance_floor,
-        options.ranker,
+        ranker=options.ranker,
     )
     return present(solve(problem, options), collaborations, options.lang)
 
