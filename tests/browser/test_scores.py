@@ -72,7 +72,7 @@ def test_confirm_the_codes_of_each_lot_on_the_tender_form(
     offered.first.click()
     expect(second.get_by_label("Codes CPV")).to_have_value(code)
     page.get_by_role("button", name="Enregistrer et proposer des consortiums").click()
-    page.wait_for_url("**/console/appels-d-offres/codes-confirmes/consortiums")
+    page.wait_for_url("**/console/appels-d-offres/codes-confirmes/consortiums?ok=appel")
     stored = live_server.store.get_tender("codes-confirmes")
     assert stored is not None
     assert [lot.cpv for lot in stored.lots] == [["45215140"], [code.split("-")[0]]]
