@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from meute.api.auth import Principal
 from meute.api.clock import quarter
-from meute.api.service import prepare_problem, shortlist_pavilion, stored_tender
+from meute.api.service import learnt, prepare_problem, shortlist_pavilion, stored_tender
 from meute.api.settings import Accompanied
 from meute.graph import naf
 from meute.graph.errors import Infeasible, InvalidInput, NotFound, Problem
@@ -83,8 +83,10 @@ def evaluate_assignment(
 ) -> Evaluation:
     """Score a consortium given as lot id -> SIREN, e.g. a proposal after swapping a member.
 
-    Reasons, violations and refusals are written in ``options.lang``.
+    Reasons, violations and refusals are written in ``options.lang``; the fit is the one
+    matching uses (the learnt ranker in use), so a proposal scores as it was ranked.
     """
+    options = learnt(options)
     lang = options.lang
     lots = {lot.id for lot in tender.lots}
     problems = [
@@ -111,6 +113,7 @@ def evaluate_assignment(
             options.fit_weights,
             per_lot=max(len(firms), 1),
             lang=lang,
+            ranker=options.ranker,
         )
     except Infeasible as error:  # a lot none of these firms may take: the given firm cannot
         problems = [

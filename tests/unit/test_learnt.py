@@ -140,14 +140,18 @@ def _proposal(status: ProposalStatus, n: int) -> Proposal:
         region=Region.IDF,
         why="",
     )
-    return Proposal(
-        id=f"p{n}",
-        tender_id="bouake",
-        tender_title="Hospital",
-        consortium=Consortium(rank=1, score=0.5, breakdown={}, members=[member]),
-        status=status,
-        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        created_by="officer",
+    consortium = Consortium(rank=1, score=0.5, breakdown={}, members=[member])
+    # Read as a stored record: its members' follow-up follows the consortium's status.
+    return Proposal.model_validate(
+        {
+            "id": f"p{n}",
+            "tender_id": "bouake",
+            "tender_title": "Hospital",
+            "consortium": consortium.model_dump(mode="json"),
+            "status": status,
+            "created_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "created_by": "officer",
+        }
     )
 
 
