@@ -8,7 +8,8 @@ text from users or the data is shown inert.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -33,7 +34,7 @@ from meute.api.keys import session_principal
 from meute.api.programme_files import ACCOMPANIED_LABELS, PROPOSAL_STATUS_LABELS
 from meute.api.scores import PAVILION_TERMS, TERM_LABELS, explained, legend, shown_on_100
 from meute.api.security import SECURITY_HEADERS
-from meute.graph.errors import MeuteError, StoreUnavailable
+from meute.graph.errors import MeuteError, NotFound, StoreUnavailable
 from meute.graph.model import MemberStatus, TenderSource
 from meute.graph.store import GraphStore
 from meute.matcher.pavilion import PavilionWeights
@@ -49,6 +50,7 @@ __all__ = [
     "ReaderDep",
     "RoleRefused",
     "error_page",
+    "found",
     "home_path",
     "install_handlers",
     "render",
@@ -158,6 +160,15 @@ class PageNotFound(Exception):
         super().__init__(what)
         self.principal = principal
         self.what = what
+
+
+@contextmanager
+def found(principal: Principal, what: str) -> Iterator[None]:
+    """Show the French 404 page for ``what`` when the store says it is not stored."""
+    try:
+        yield
+    except NotFound:
+        raise PageNotFound(principal, what) from None
 
 
 def render(

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from meute.api.console.base import PREFIX, FormDep, OfficerDep, found, render
 from meute.api.deps import SettingsDep, StoreDep
 from meute.api.jobs import JobStatus
 from meute.api.routes.imports import job_runner, submit_files
-from meute.graph.errors import NotFound
 
 __all__ = ["router"]
 
@@ -64,10 +63,8 @@ def upload_notices(
 @router.get("/avis/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: str, principal: OfficerDep) -> HTMLResponse:
     """An import job: its progress while it runs, then its report or its error."""
-    try:
+    with found(principal, f"l'import « {job_id} »"):
         job = job_runner(request).get(job_id)
-    except NotFound:
-        raise PageNotFound(principal, f"l'import « {job_id} »") from None
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
     return render(
         request, "avis_import.html", principal, job=job, running=running, status_words=STATUS_WORDS

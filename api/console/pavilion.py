@@ -25,8 +25,8 @@ from meute.api.console.base import (
     PREFIX,
     FormDep,
     OfficerDep,
-    PageNotFound,
     ProgrammeDep,
+    found,
     render,
 )
 from meute.api.console.codes import theme_codes
@@ -44,7 +44,7 @@ from meute.api.proposals import (
 from meute.api.service import shortlist_pavilion
 from meute.api.settings import Settings
 from meute.graph.cpv import format_code
-from meute.graph.errors import Infeasible, InvalidInput, NotFound
+from meute.graph.errors import Infeasible, InvalidInput
 from meute.graph.model import (
     Name,
     PavilionRequest,
@@ -183,10 +183,8 @@ def _shortlist(form: PavilionForm, store: GraphStore, settings: Settings) -> Pav
 
 
 def _saved(store: GraphStore, principal: Principal, pavilion_id: str) -> SavedPavilion:
-    try:
+    with found(principal, f"le pavillon {pavilion_id}"):
         return get_pavilion(store, pavilion_id)
-    except NotFound:
-        raise PageNotFound(principal, f"le pavillon {pavilion_id}") from None
 
 
 def _saved_page(pavilion_id: str, done: str) -> RedirectResponse:

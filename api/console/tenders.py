@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from meute.api import service
 from meute.api.auth import Principal
-from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, render
+from meute.api.console.base import PREFIX, FormDep, OfficerDep, found, render
 from meute.api.console.codes import unconfirmed_lots
 from meute.api.console.forms import CURRENCIES, TenderForm, blank_lot
 from meute.api.console.network import network
@@ -19,7 +19,7 @@ from meute.api.deps import SettingsDep, StoreDep
 from meute.api.proposals import evaluate_assignment
 from meute.api.scores import explained, legend, rank_sentences
 from meute.api.service import match_with_alternatives
-from meute.graph.errors import Infeasible, InvalidInput, NotFound
+from meute.graph.errors import Infeasible, InvalidInput
 from meute.graph.model import Consortium, ConsortiumMember, Region, Tender, TenderSource
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
@@ -100,10 +100,8 @@ def submit_tender(
 
 def stored_tender(store: GraphStore, principal: Principal, tender_id: str) -> Tender:
     """The stored tender with this id, or the French 404 page."""
-    try:
+    with found(principal, f"l'appel d'offres « {tender_id} »"):
         return service.stored_tender(store, tender_id)
-    except NotFound:
-        raise PageNotFound(principal, f"l'appel d'offres « {tender_id} »") from None
 
 
 @router.get("/appels-d-offres/{tender_id}/consortiums", response_class=HTMLResponse)

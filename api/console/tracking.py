@@ -4,6 +4,8 @@ members (and replace one who declines), report progress per quarter to the commi
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
@@ -14,9 +16,9 @@ from meute.api.console.base import (
     PREFIX,
     FormDep,
     OfficerDep,
-    PageNotFound,
     ProgrammeDep,
     error_page,
+    found,
     render,
 )
 from meute.api.console.tenders import assignment_of, stored_tender
@@ -32,12 +34,18 @@ from meute.api.proposals import (
     update_proposal,
 )
 from meute.api.settings import Settings
-from meute.graph.errors import InvalidInput, NotFound
+from meute.graph.errors import InvalidInput
 from meute.graph.model import MemberStatus, Name, NoteText, ProposalStatus
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+def _proposal_found(principal: Principal, proposal_id: str) -> AbstractContextManager[None]:
+    """The French 404 page when the proposal is not stored."""
+    return found(principal, f"la proposition {proposal_id}")
+
 
 NOTE = TypeAdapter(NoteText)
 NAME = TypeAdapter(Name)
@@ -151,9 +159,8 @@ def change_proposal(
         return _proposals(request, store, settings, principal, None, {proposal_id: message})
     try:
         status = ProposalStatus(status_text) if status_text else None
-        update_proposal(store, proposal_id, principal, status, note)
-    except NotFound:
-        raise PageNotFound(principal, f"la proposition {proposal_id}") from None
+        with _proposal_found(principal, proposal_id):
+            update_proposal(store, proposal_id, principal, status, note)
     except (InvalidInput, ValueError):
         message = "Ce changement de statut n'est pas permis depuis le statut actuel."
         return _proposals(request, store, settings, principal, None, {proposal_id: message})
@@ -172,9 +179,8 @@ def rename_proposal_page(
     """Give a proposal a new name."""
     try:
         name = NAME.validate_python(str(form.get("name") or "").strip())
-        rename_proposal(store, proposal_id, name)
-    except NotFound:
-        raise PageNotFound(principal, f"la proposition {proposal_id}") from None
+        with _proposal_found(principal, proposal_id):
+            rename_proposal(store, proposal_id, name)
     except ValidationError:
         return _proposals(request, store, settings, principal, None, {proposal_id: NAME_INVALID})
     return _followed(proposal_id, "nom")
@@ -200,9 +206,8 @@ def follow_member_page(
     except ValueError:
         status, note = None, None
     try:
-        follow_member(store, proposal_id, siren, principal, status, note)
-    except NotFound:
-        raise PageNotFound(principal, f"la proposition {proposal_id}") from None
+        with _proposal_found(principal, proposal_id):
+            follow_member(store, proposal_id, siren, principal, status, note)
     except InvalidInput:
         message = "Choisissez un nouveau statut pour ce membre ou saisissez une note."
         return _proposals(request, store, settings, principal, None, {proposal_id: message})
@@ -223,9 +228,8 @@ def replace_member_page(
     replacement = str(form.get("remplacant") or "")
     try:
         options = settings.match_options(lang=Lang.FR)
-        replace_member(store, proposal_id, siren, replacement, options, principal)
-    except NotFound:
-        raise PageNotFound(principal, f"la proposition {proposal_id}") from None
+        with _proposal_found(principal, proposal_id):
+            replace_member(store, proposal_id, siren, replacement, options, principal)
     except InvalidInput:
         message = (
             "Ce remplacement n'a pas été enregistré : le consortium ne respecterait plus les "

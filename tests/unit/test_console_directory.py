@@ -51,8 +51,15 @@ def test_the_directory_pages_through_every_firm(
     assert first.status_code == 200
     assert f"{total} entreprises enregistrées" in shown(first).replace("\u202f", "")
     assert len(listed(first)) == 25
+    assert 'href="?page=2">Suivante</a>' in first.text
     second = officer.get("/console/entreprises?page=2")
     assert set(listed(first)).isdisjoint(listed(second))
+    assert 'href="?page=1">Précédente</a>' in second.text
+    # A filtered list pages through the filtered firms.
+    smes, _ = showcase_store.find_firms(FirmQuery(sme=True), 0, 26)
+    assert len(smes) > 25
+    filtered = officer.get("/console/entreprises", params={"pme": "oui"})
+    assert 'href="?pme=oui&amp;page=2">Suivante</a>' in filtered.text
     assert listed(first) == [f.siren for f in showcase_store.list_firms(0, 25)]
     # Each row links to the profile.
     siren = listed(first)[0]
