@@ -16,7 +16,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from meute.api.auth import Principal
-from meute.api.console.base import PREFIX, FormDep, OfficerDep, PageNotFound, error_page, render
+from meute.api.console.base import (
+    PREFIX,
+    FormDep,
+    OfficerDep,
+    PageNotFound,
+    country_name,
+    error_page,
+    render,
+)
 from meute.api.console.forms import CodeChoice
 from meute.api.console.tenders import evaluation_view, stored_tender
 from meute.api.deps import SettingsDep, StoreDep
@@ -26,6 +34,7 @@ from meute.graph.cpv import format_code, label, normalise
 from meute.graph.errors import Infeasible, InvalidInput
 from meute.graph.model import ExportMaturity, Firm, HeadcountBand, Region, Tender
 from meute.graph.store import FirmQuery, GraphStore
+from meute.graph.text import fold
 from meute.matcher.phrases import Lang
 from meute.matcher.propose import Mode
 
@@ -35,8 +44,11 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 T = TypeVar("T")
 
 FIRMS_PER_PAGE = 25
-# Tenders offered by « Proposer pour un lot » (the first ones by id whose deadline is not past).
+# Open tenders offered at once by « Proposer pour un lot » (the officer's words narrow them down),
+# and how many tenders are read from the store at a time to find them.
 OPEN_TENDERS = 200
+TENDER_PAGE = 500
+WORD = re.compile(r"[a-z0-9]+")
 FIELDS = ("q", "cpv", "naf", "region", "taille", "pme", "maturite", "certification")
 SIREN = re.compile(r"^\d{9}$")
 CPV_PREFIX = re.compile(r"^\d{2,8}(-\d)?$")
@@ -169,13 +181,25 @@ def directory_page(
     )
 
 
-def open_tenders(store: GraphStore, today: dt.date) -> list[Tender]:
-    """Tenders a firm may still be proposed for: no deadline, or one not past."""
-    return [
-        tender
-        for tender in store.list_tenders(0, OPEN_TENDERS)
-        if tender.deadline is None or tender.deadline >= today
-    ]
+def open_tenders(store: GraphStore, today: dt.date, words: str = "") -> tuple[list[Tender], int]:
+    """Tenders a firm may still be proposed for (no deadline, or one not past) whose id, title,
+    country (code or French name) and lot titles hold every word searched, soonest deadline
+    first: the first :data:`OPEN_TENDERS` of them and how many there are.
+    """
+    wanted = WORD.findall(fold(words))
+    found: list[Tender] = []
+    offset = 0
+    while page := store.list_tenders(offset, TENDER_PAGE):
+        offset += len(page)
+        for tender in page:
+            if tender.deadline is not None and tender.deadline < today:
+                continue
+            named = [tender.id, tender.title, tender.country, country_name(tender.country)]
+            text = fold(" ".join(named + [lot.title for lot in tender.lots]))
+            if all(word in text for word in wanted):
+                found.append(tender)
+    found.sort(key=lambda t: (t.deadline is None, t.deadline or today, t.id))
+    return found[:OPEN_TENDERS], len(found)
 
 
 @router.post("/entreprises/{siren}/proposer", response_class=HTMLResponse)

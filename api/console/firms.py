@@ -64,7 +64,13 @@ def _firm_page(
     firm: Firm | PublicFirm,
     errors: list[str],
     status_code: int = 200,
+    tender_words: str = "",
 ) -> HTMLResponse:
+    tenders, open_count = (
+        open_tenders(store, dt.date.today(), tender_words)
+        if principal.role is Role.OFFICER
+        else ([], 0)
+    )
     capabilities = sorted(firm.capabilities, key=lambda c: (-c.strength, -c.contracts, c.cpv))
     return render(
         request,
@@ -76,17 +82,27 @@ def _firm_page(
         capabilities=[(c, format_code(c.cpv), label(c.cpv, "fr")) for c in capabilities],
         evidence=evidence_source(firm),
         naf_label=naf.label(firm.naf),
-        tenders=open_tenders(store, dt.date.today()) if principal.role is Role.OFFICER else [],
+        tenders=tenders,
+        open_count=open_count,
+        tender_words=tender_words,
     )
 
 
 @router.get("/entreprises/{siren}", response_class=HTMLResponse)
-def firm_page(request: Request, siren: str, store: StoreDep, principal: ReaderDep) -> HTMLResponse:
+def firm_page(
+    request: Request,
+    siren: str,
+    store: StoreDep,
+    principal: ReaderDep,
+    appel: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
     """A firm: in full for officers and for itself, its public profile for other SMEs; every
-    code with its label, its contacts as links, and for officers « Proposer pour un lot ».
+    code with its label, its contacts as links, and for officers « Proposer pour un lot » among
+    the open tenders whose words match ``appel``.
     """
     firm = _stored_firm(store, principal, siren)
-    return _firm_page(request, store, principal, visible(firm, principal), [])
+    shown = visible(firm, principal)
+    return _firm_page(request, store, principal, shown, [], tender_words=appel.strip())
 
 
 # The form's fields, as French labels for the error messages.

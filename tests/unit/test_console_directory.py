@@ -3,6 +3,7 @@ CPV codes confirmed on the tender form, through TestClient (embedded store)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from httpx2 import Response
 
 from meute.api.app import create_app
 from meute.api.auth import Role, create_key
+from meute.api.console import directory
 from meute.api.scores import CONSORTIUM_TERMS
 from meute.api.service import showcase_tender
 from meute.api.settings import Settings
@@ -165,6 +167,35 @@ def test_a_firm_proposed_for_a_lot_shows_the_new_score_and_each_term_change(
         f"/console/entreprises/{builder[0].siren}/proposer", data={"lot": f"{BOUAKE}/L3"}
     )
     assert refused.status_code == 422 and "Lot L3 · Formation du personnel :" in shown(refused)
+
+
+def test_the_open_tenders_offered_on_a_profile_are_found_by_words(
+    officer: TestClient, showcase_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bouake = showcase_store.get_tender(BOUAKE)
+    assert bouake is not None
+    today = dt.date.today()
+    past = bouake.model_copy(update={"id": "ferme", "deadline": today - dt.timedelta(days=1)})
+    soon = bouake.model_copy(update={"id": "bientot", "deadline": today + dt.timedelta(days=2)})
+    showcase_store.upsert_tenders([past, soon])
+    siren = showcase_store.list_firms(0, 1)[0].siren
+
+    def offered(words: str) -> list[str]:
+        page = officer.get(f"/console/entreprises/{siren}", params={"appel": words})
+        assert page.status_code == 200
+        return list(dict.fromkeys(re.findall(r'<option value="([^"/]+)/', page.text)))
+
+    # Words of the title, a lot, the country's French name (accents and apostrophes folded).
+    for words in ("Bouaké", "formation du personnel", "cote d'ivoire hopital"):
+        assert offered(words)[:2] == ["bientot", BOUAKE], words  # soonest deadline first
+    assert "ferme" not in offered("")  # its deadline is past
+    nothing = officer.get(f"/console/entreprises/{siren}", params={"appel": "zzzqx"})
+    assert "Aucun appel d'offres ouvert ne contient « zzzqx »" in shown(nothing)
+    # Beyond the offered number, the officer is told how many match and to narrow the search.
+    monkeypatch.setattr(directory, "OPEN_TENDERS", 1)
+    assert offered("Bouaké") == ["bientot"]
+    page = officer.get(f"/console/entreprises/{siren}", params={"appel": "Bouaké"})
+    assert "2 appels d'offres ouverts correspondent : les 1 dont" in shown(page)
 
 
 def test_consortia_show_the_legend_the_deciding_terms_and_scores_out_of_100(
