@@ -19,6 +19,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from meute.api.keys import Role
+from meute.api.scores import on_100
 from meute.api.settings import Settings
 from meute.graph.errors import (
     Infeasible,
@@ -111,6 +112,11 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"  rejected: {reason}", markup=False)
 
 
+def _out_of_100(score: float) -> str:
+    """A score as the console and the exports show it, out of 100: 0.7236 -> ``72.4/100``."""
+    return f"{on_100(score):.1f}/100"
+
+
 def _print_consortia(tender: Tender, result: MatchResult) -> None:
     console.print(
         f"[bold]{tender.title}[/] — {tender.buyer} ({tender.country}), "
@@ -124,9 +130,9 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
     )
     lot_titles = tender.lot_titles()
     for consortium in result.consortia:
-        parts = ", ".join(f"{k} {v:.2f}" for k, v in consortium.breakdown.items())
+        parts = ", ".join(f"{k} {on_100(v):.1f}" for k, v in consortium.breakdown.items())
         table = Table(
-            title=f"#{consortium.rank}  score {consortium.score:.3f}  ({parts})",
+            title=f"#{consortium.rank}  score {_out_of_100(consortium.score)}  ({parts})",
             title_justify="left",
             show_lines=True,
             expand=True,
@@ -416,7 +422,7 @@ def _print_partners(result: PartnerResult) -> None:
     table.add_column("Why", ratio=8)
     for rank, partner in enumerate(result.partners, start=1):
         table.add_row(
-            str(rank), f"{partner.name}\n{partner.siren}", f"{partner.score:.3f}", partner.why
+            str(rank), f"{partner.name}\n{partner.siren}", _out_of_100(partner.score), partner.why
         )
     console.print(table)
 
@@ -471,7 +477,7 @@ def pavilion(
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
-    table = Table(title=f"{result.fair} ({result.country}): score {result.score:.3f}")
+    table = Table(title=f"{result.fair} ({result.country}): score {_out_of_100(result.score)}")
     for column in ("Stand", "Firm", "Region", "Themes", "Why"):
         table.add_column(column, overflow="fold")
     for firm in result.firms:

@@ -65,7 +65,23 @@ FIRM_EXAMPLE: dict[str, Any] = {
     "headcount": "50-249",
     "turnover_eur": 18000000,
     "description": "Fourniture, installation et maintenance d'équipements d'imagerie médicale",
-    "capabilities": [{"cpv": "33111000-1", "strength": 0.8, "contracts": 12}],
+    "capabilities": [
+        {
+            "cpv": "33111000-1",
+            "strength": 0.8,
+            "contracts": 12,
+            "awards": [
+                {
+                    "contract_id": "2024-IMG-017",
+                    "source": "declared",
+                    "date": "2024-06-12",
+                    "buyer": "Centre hospitalier (fictional)",
+                    "objet": "Fourniture et installation d'un scanner",
+                    "amount_eur": 850000,
+                }
+            ],
+        }
+    ],
     "certifications": ["ISO 13485", "CE marking"],
     "export_countries": ["CI", "SN"],
     "export_share": 0.3,

@@ -42,6 +42,10 @@ What DECP does not say, and how it is filled in (coarse, documented choices):
 * **capability strength** - ``(1 - exp(-n / 3)) * (0.5 + 0.5 * share)`` where ``n`` is the
   number of contracts won in the code and ``share`` the code's part of the firm's amount (of
   its contracts when no amount is known): one contract gives about 0.28, three about 0.63.
+* **award evidence** - each capability keeps its :data:`~graph.model.MAX_AWARDS` most recent
+  contracts as records stated by award data (``decp``): id and file, date, the buyer's most
+  frequent name, objet (the tabular layout has none), the amount as published (unknown when
+  repaired to 0) and the number of winners. Counts and amounts still cover every contract.
 * **co-winning** - a contract with 2 to 4 distinct winning firms whose nature is a contract
   ("Marché", "Marché subséquent", a partnership or a concession) is a likely joint bid
   (``joint_bid``); a framework agreement ("Accord-cadre"), an unknown nature or 5 winners or
@@ -73,8 +77,10 @@ from pydantic import ValidationError
 from meute.graph import cpv
 from meute.graph.errors import InvalidInput, Problem
 from meute.graph.model import (
+    MAX_AWARDS,
     MAX_NAME,
     MAX_TEXT,
+    AwardEvidence,
     Capability,
     Collaboration,
     CollaborationKind,
@@ -856,7 +862,32 @@ def _headcount(total: float, establishments: int) -> HeadcountBand:
     return max(band, floor, key=_BAND_ORDER.index)
 
 
-def _capabilities(contracts: list[tuple[Contract, float]]) -> list[Capability]:
+def _award(contract: Contract, buyers: dict[str, str | None]) -> AwardEvidence:
+    """The award record of ``contract`` as evidence: published award data (``decp``)."""
+    buyer = buyers.get(contract.buyer) if contract.buyer else None
+    return AwardEvidence(
+        contract_id=contract.id[:MAX_NAME],
+        source_file=contract.file[:MAX_NAME],
+        date=contract.date,
+        buyer=buyer[:MAX_NAME] if buyer else None,
+        buyer_id=contract.buyer[:64] if contract.buyer else None,
+        objet=_CONSULTATION_PREFIX.sub("", contract.objet).strip()[:MAX_TEXT],
+        amount_eur=contract.amount or None,
+        winners=len(contract.winners),
+    )
+
+
+def _recent(won: list[tuple[Contract, float]]) -> list[Contract]:
+    """The :data:`MAX_AWARDS` most recent contracts of ``won`` (undated last, then by id)."""
+    ordered = sorted(won, key=lambda item: item[0].id)
+    ordered.sort(key=lambda item: item[0].date or dt.date.min, reverse=True)
+    return [contract for contract, _ in ordered[:MAX_AWARDS]]
+
+
+def _capabilities(
+    contracts: list[tuple[Contract, float]], buyers: dict[str, str | None]
+) -> list[Capability]:
+    """One capability per CPV code won, with its strength, aggregates and latest awards."""
     by_code: dict[str, list[tuple[Contract, float]]] = {}
     for contract, share in contracts:
         if contract.cpv is not None:
@@ -876,6 +907,7 @@ def _capabilities(contracts: list[tuple[Contract, float]]) -> list[Capability]:
                 contracts=len(won),
                 amount_eur=round(amount, 2),
                 last_date=max(dates) if dates else None,
+                awards=[_award(contract, buyers) for contract in _recent(won)],
             )
         )
     capabilities.sort(key=lambda c: (-c.strength, -c.contracts, -c.amount_eur, c.cpv))
@@ -918,6 +950,10 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
         for evidence in reader.firms.values():
             evidence.contracts = [(c, share) for c, share in evidence.contracts if keep(c)]
 
+    buyer_names = {
+        buyer_id: names.most_common(1)[0][0] if names else None
+        for buyer_id, (names, _) in reader.buyers.items()
+    }
     firms: list[Firm] = []
     unlocated: list[str] = []
     for siren in sorted(reader.firms):
@@ -937,7 +973,7 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
                     sum(share for _, share in evidence.contracts), len(evidence.sirets)
                 ),
                 description=_informative(c.objet for c, _ in evidence.contracts),
-                capabilities=_capabilities(evidence.contracts),
+                capabilities=_capabilities(evidence.contracts, buyer_names),
                 maturity=ExportMaturity.FIRST_TIME,
                 provenance=_provenance(evidence, own is not None),
             )
@@ -963,8 +999,8 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
             collaborations.setdefault(collaboration.key, collaboration)
 
     buyers = [
-        Buyer(id=buyer_id, name=names.most_common(1)[0][0] if names else None, contracts=count)
-        for buyer_id, (names, count) in reader.buyers.items()
+        Buyer(id=buyer_id, name=buyer_names[buyer_id], contracts=count)
+        for buyer_id, (_, count) in reader.buyers.items()
     ]
     buyers.sort(key=lambda buyer: (-buyer.contracts, buyer.id))
     return DecpImport(

@@ -33,6 +33,8 @@ from meute.graph.errors import InvalidInput, Problem
 
 __all__ = [
     "EUR_RATES",
+    "MAX_AWARDS",
+    "AwardEvidence",
     "Capability",
     "Collaboration",
     "CollaborationKind",
@@ -346,6 +348,51 @@ SME_MAX_TURNOVER_EUR = 50_000_000
 DECLARED = Provenance(source=FactSource.DECLARED)
 
 
+MAX_AWARDS = 5
+"""Award records kept per capability (the most recent): the evidence of a 150,000-firm store
+stays small; the capability's counts and amounts still cover every contract."""
+AWARD_SOURCES = frozenset({FactSource.DECP, FactSource.DECLARED, FactSource.SYNTHETIC})
+
+
+class AwardEvidence(_Model):
+    """One contract a firm won, kept as evidence of a capability: what was bought, by whom,
+    when and for how much, and where the record comes from (award data, DECP, by default).
+    """
+
+    contract_id: str = Field(
+        min_length=1, max_length=MAX_NAME, description="The contract's id at its source."
+    )
+    source_file: str = Field(
+        "", max_length=MAX_NAME, description="The file the record was read from."
+    )
+    source: FactSource = Field(
+        FactSource.DECP, description="decp: published award data; never an estimate."
+    )
+    date: dt.date | None = Field(None, description="Notification date.")
+    buyer: str | None = Field(None, max_length=MAX_NAME, description="The buyer's name.")
+    buyer_id: str | None = Field(None, max_length=64, description="The buyer's SIRET.")
+    objet: Text = Field("", description="What was bought, as the buyer wrote it (may be absent).")
+    amount_eur: float | None = Field(
+        None, ge=0.0, description="The contract's amount as published (all its winners)."
+    )
+    winners: int = Field(1, ge=1, description="Firms the contract was awarded to.")
+
+    @field_validator("source")
+    @classmethod
+    def _stated(cls, value: FactSource) -> FactSource:
+        if value not in AWARD_SOURCES:
+            raise ValueError("an award is a record, never an estimate: decp, declared or synthetic")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """Unknown values are left out: a store holds many of these."""
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
 class Capability(_Model):
     """What a firm delivers, as a CPV code with the strength of the evidence behind it."""
 
@@ -354,6 +401,19 @@ class Capability(_Model):
     contracts: int = Field(0, ge=0, description="Number of past contracts in this code.")
     amount_eur: float = Field(0.0, ge=0.0, description="Total amount of those contracts.")
     last_date: dt.date | None = None
+    awards: list[AwardEvidence] = Field(
+        default_factory=list,
+        max_length=MAX_AWARDS,
+        description=f"The contracts that prove it, most recent first (at most {MAX_AWARDS}).",
+    )
+
+    @model_validator(mode="after")
+    def _awards_counted(self) -> Capability:
+        if len(self.awards) > self.contracts:
+            raise ValueError(
+                f"awards: {len(self.awards)} listed but contracts counts {self.contracts}"
+            )
+        return self
 
 
 class FirmProfile(_Model):
@@ -389,6 +449,14 @@ class FirmProfile(_Model):
                 raise ValueError(f"CPV code {capability.cpv} is listed twice")
             seen.add(capability.cpv)
         return value
+
+    def past_objets(self) -> list[str]:
+        """The distinct objets of the contracts kept as evidence, most recent first: what the
+        firm really did, in the buyers' words (empty when no award is recorded).
+        """
+        awards = [award for c in self.capabilities for award in c.awards if award.objet]
+        awards.sort(key=lambda award: award.date or dt.date.min, reverse=True)
+        return list(dict.fromkeys(award.objet for award in awards))
 
 
 class Firm(FirmProfile):

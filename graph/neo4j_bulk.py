@@ -90,12 +90,30 @@ class _Writer:
             self.files.relationships += 1
 
 
+class _Absent:
+    """An unquoted empty cell, which neo4j-admin reads as no property (a quoted one is an
+    empty string). ``QUOTE_NONNUMERIC`` quotes every cell but numbers, None included; this
+    cell passes for a number (Python 3.12's ``QUOTE_NOTNULL`` would say it directly).
+    """
+
+    def __float__(self) -> float:
+        return 0.0
+
+    def __str__(self) -> str:
+        return ""
+
+
+ABSENT = _Absent()
+
+
 def _cell(value: Any) -> Any:
     """A CSV cell: None empty (no property), booleans as words, lists joined."""
+    if value is None or (isinstance(value, list) and not value):
+        return ABSENT
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ARRAY_DELIMITER.join(value) if value else None
+        return ARRAY_DELIMITER.join(value)
     return value
 
 

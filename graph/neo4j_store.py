@@ -12,6 +12,9 @@ Graph model::
     (:Generation {name: "firms", stamp})            renewed by every write of firms
 
 ``doc`` holds the validated model as JSON so that reads return exactly what was written. A
+capability's award records (the contracts that prove it) live only there: they are read with
+their firm and never queried across firms, so nodes or relationship properties for them would
+cost every import writes (and keep a second copy to agree with the doc) for no query. A
 store remembers the firms it has read and the firms of each CPV neighbourhood for as long as the
 firms' generation stamp is the one it last read (one small query per retrieval): any process's
 write of firms renews the stamp. Cypher

@@ -30,7 +30,14 @@ from meute.api.service import declare_facts, find_partners
 from meute.graph import naf
 from meute.graph.cpv import format_code, label
 from meute.graph.errors import InvalidInput, problems_from_validation
-from meute.graph.model import FactDeclaration, FactSource, Firm, PublicFirm
+from meute.graph.model import (
+    MAX_AWARDS,
+    Capability,
+    FactDeclaration,
+    FactSource,
+    Firm,
+    PublicFirm,
+)
 from meute.graph.store import GraphStore
 from meute.matcher.phrases import Lang
 from meute.matcher.propose import MatchOptions
@@ -57,6 +64,25 @@ def evidence_source(firm: Firm | PublicFirm) -> str:
     return FACT_SOURCE_LABELS[FactSource.DECLARED]
 
 
+AWARD_SOURCE_LABELS = {
+    FactSource.DECP: "données d'attribution (DECP)",
+    FactSource.DECLARED: "déclaré",
+    FactSource.SYNTHETIC: FACT_SOURCE_LABELS[FactSource.SYNTHETIC],
+}
+
+
+def no_award_reason(firm: Firm | PublicFirm, capability: Capability) -> str:
+    """Why a capability lists no contract, in French: declared, made up for the demonstration,
+    or counted by an import that did not keep the contracts themselves.
+    """
+    sources = {origin.source for origin in firm.provenance.values()}
+    if FactSource.SYNTHETIC in sources:
+        return "savoir-faire fictif (démonstration) : aucun marché réel ne le prouve"
+    if capability.contracts and sources & {FactSource.DECP, FactSource.DECP_INFERRED}:
+        return "marchés comptés par un import antérieur qui n'en gardait pas le détail"
+    return "savoir-faire déclaré, sans marché enregistré"
+
+
 def _firm_page(
     request: Request,
     store: GraphStore,
@@ -79,7 +105,12 @@ def _firm_page(
         status_code,
         firm=firm,
         errors=errors,
-        capabilities=[(c, format_code(c.cpv), label(c.cpv, "fr")) for c in capabilities],
+        capabilities=[
+            (c, format_code(c.cpv), label(c.cpv, "fr"), no_award_reason(firm, c))
+            for c in capabilities
+        ],
+        AWARD_SOURCE_LABELS=AWARD_SOURCE_LABELS,
+        MAX_AWARDS=MAX_AWARDS,
         evidence=evidence_source(firm),
         naf_label=naf.label(firm.naf),
         tenders=tenders,

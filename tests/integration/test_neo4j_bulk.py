@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from meute.api.service import ImportDocument, import_document, showcase_document
+from meute.graph.decp import read_decp
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.model import Collaboration, CollaborationKind
 from meute.graph.neo4j_bulk import BulkImportRefused, bulk_import
@@ -23,6 +24,7 @@ from tests.integration.conftest import LocalServer
 from tests.neo4j_server import open_test_store
 
 pytestmark = pytest.mark.neo4j
+DECP = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
 
 NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
 RELATIONSHIPS = """
@@ -33,8 +35,14 @@ RETURN type(r) AS type, coalesce(a.siren, a.code, a.uid, a.id) AS start,
 
 
 def _document() -> ImportDocument:
-    """The showcase, plus a collaboration with an unknown firm (rejected by both paths)."""
+    """The showcase, firms read from both DECP layouts (with their award records), and a
+    collaboration with an unknown firm (rejected by both paths).
+    """
     document = showcase_document()
+    decp = read_decp([DECP / "decp_e-marchespublics_2019-04-03.json.zip"]).firms[:40]
+    tabular = read_decp([DECP / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"]).firms
+    known = {firm.siren for firm in decp}
+    document.firms = [*document.firms, *decp, *[f for f in tabular if f.siren not in known][:40]]
     known = document.firms[0].siren
     stranger = Collaboration(
         firm_a=known, firm_b="732829320", kind=CollaborationKind.JOINT_BID, year=2021
@@ -119,6 +127,7 @@ def test_incremental_and_bulk_imports_build_the_same_graph(
         assert (only_bulk[:3], only_incremental[:3]) == ([], [])
         assert bulk_items == incremental_items
     assert any("HAS_CAPABILITY" in r for r in bulk_graph[1])
+    assert any(c.awards for firm in bulk_reads[0] for c in firm.capabilities)
     assert any("COLLABORATED" in r for r in bulk_graph[1])
     assert bulk_reads == incremental_reads == _reads(embedded, document)
     assert again.created == again.updated == 0

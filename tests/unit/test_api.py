@@ -11,8 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from meute.api.examples import FIRM_EXAMPLE, TENDER_EXAMPLE
+from meute.api.keys import Role
+from meute.api.settings import Settings
+from meute.graph.decp import read_decp
+from meute.graph.embedded import EmbeddedStore
+from tests.conftest import keyed_client
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
+DECP_EMP = SHOWCASE.parent / "decp" / "decp_e-marchespublics_2019-04-03.json.zip"
 BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"
 
 
@@ -73,6 +79,27 @@ def test_firms_crud(client: TestClient) -> None:
     stored = client.get(f"/firms/{FIRM_EXAMPLE['siren']}").json()
     assert stored["name"] == hostile["name"]
     assert client.get("/firms/000000000").status_code == 404
+
+
+def test_a_firm_profile_lists_the_contracts_behind_each_capability(
+    client: TestClient, showcase_store: EmbeddedStore, data_dir: Path
+) -> None:
+    decp = next(f for f in read_decp([DECP_EMP]).firms if len(f.capabilities) >= 2)
+    other = showcase_store.list_firms(0, 1)[0].siren  # a synthetic firm
+    showcase_store.upsert_firms([decp])
+
+    full = client.get(f"/firms/{decp.siren}").json()
+    with keyed_client(showcase_store, Settings(data_dir=data_dir), Role.SME, other) as sme:
+        public = sme.get(f"/firms/{decp.siren}").json()
+
+    for profile in (full, public):
+        assert len(profile["capabilities"]) == len(decp.capabilities)
+        for shown, capability in zip(profile["capabilities"], decp.capabilities, strict=True):
+            assert shown["awards"] == [a.model_dump(mode="json") for a in capability.awards]
+            assert shown["awards"] and {a["source"] for a in shown["awards"]} == {"decp"}
+            assert all(a["source_file"] == DECP_EMP.name for a in shown["awards"])
+    synthetic = client.get(f"/firms/{other}").json()
+    assert all(c["awards"] == [] for c in synthetic["capabilities"])
 
 
 @pytest.mark.parametrize(

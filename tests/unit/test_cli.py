@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from meute.api.auth import authenticate
 from meute.api.cli import app
 from meute.api.examples import PAVILION_EXAMPLE
+from meute.api.scores import on_100
 from meute.graph.embedded import EmbeddedStore
 
 runner = CliRunner()
@@ -144,3 +145,31 @@ def test_pavilion_prints_and_writes_the_shortlist(data_dir: Path, tmp_path: Path
     request.write_text(json.dumps({**PAVILION_EXAMPLE, "stands": 0}), encoding="utf-8")
     bad = runner.invoke(app, ["pavilion", str(request)])
     assert bad.exit_code == 2 and "stands" in bad.output
+
+
+def test_human_output_shows_scores_out_of_100_as_the_console_does(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    [best] = json.loads(runner.invoke(app, ["match", str(BOUAKE), "--json", "--top", "1"]).stdout)[
+        "consortia"
+    ]
+    shown = runner.invoke(app, ["match", str(BOUAKE), "--top", "1"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert f"#1  score {on_100(best['score']):.1f}/100" in shown.output
+    for term, value in best["breakdown"].items():
+        assert f"{term} {on_100(value):.1f}" in shown.output
+    assert f"{best['score']:.3f}" not in shown.output  # the raw 0-1 score is for --json only
+
+    siren = best["members"][0]["siren"]
+    [partner] = json.loads(runner.invoke(app, ["partners", siren, "--top", "1", "--json"]).stdout)[
+        "partners"
+    ]
+    table = runner.invoke(app, ["partners", siren, "--top", "1"], env={"COLUMNS": "300"})
+    assert f"{on_100(partner['score']):.1f}/100" in table.output
+
+    request = tmp_path / "fair.json"
+    request.write_text(json.dumps({**PAVILION_EXAMPLE, "stands": 3}), encoding="utf-8")
+    score = json.loads(runner.invoke(app, ["pavilion", str(request), "--json"]).stdout)["score"]
+    fair = runner.invoke(app, ["pavilion", str(request)], env={"COLUMNS": "300"})
+    assert f"score {on_100(score):.1f}/100" in fair.output

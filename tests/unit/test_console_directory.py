@@ -16,15 +16,23 @@ from httpx2 import Response
 from meute.api.app import create_app
 from meute.api.auth import Role, create_key
 from meute.api.console import directory
+from meute.api.console.base import french_number
 from meute.api.scores import CONSORTIUM_TERMS
 from meute.api.service import showcase_tender
 from meute.api.settings import Settings
-from meute.graph.cpv import label
+from meute.graph.cpv import format_code, label
+from meute.graph.decp import read_decp
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.model import ExportMaturity, FactDeclaration, Region
 from meute.graph.store import FirmQuery
 
 BOUAKE = "bouake-hospital"
+DECP_EMP = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "decp"
+    / "decp_e-marchespublics_2019-04-03.json.zip"
+)
 
 
 @pytest.fixture
@@ -136,6 +144,35 @@ def test_the_profile_labels_every_code_and_links_contacts(
     assert firm.naf is not None and firm.naf in text
     if "CI" in firm.export_countries:
         assert "Côte d’Ivoire" in text
+
+
+def test_the_profile_lists_the_contracts_proving_each_capability(
+    officer: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    decp = next(f for f in read_decp([DECP_EMP]).firms if len(f.capabilities) >= 2)
+    showcase_store.upsert_firms([decp])
+
+    page = officer.get(f"/console/entreprises/{decp.siren}")
+
+    assert page.status_code == 200
+    for capability in decp.capabilities:
+        code = format_code(capability.cpv)
+        block = re.search(rf'<tr class="preuves" data-preuves="{code}">(.*?)</tr>', page.text, re.S)
+        assert block is not None
+        items = re.findall(r"<li data-marche=.*?</li>", block.group(1), re.S)
+        assert len(items) == len(capability.awards) >= 1
+        for item, award in zip(items, capability.awards, strict=True):
+            text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+            assert award.date is not None and award.date.strftime("%d/%m/%Y") in text
+            assert award.buyer is not None and " ".join(award.buyer.split()) in text
+            assert f"« {' '.join(award.objet.split())} »" in text
+            if award.amount_eur is not None:
+                assert " ".join(f"{french_number(award.amount_eur)} €".split()) in text
+            assert text.endswith("données d'attribution (DECP)")
+    synthetic = next(f for f in showcase_store.list_firms(0, 2) if f.siren != decp.siren)
+    text = shown(officer.get(f"/console/entreprises/{synthetic.siren}"))
+    reason = "Aucun marché enregistré : savoir-faire fictif (démonstration)"
+    assert text.count(reason) == len(synthetic.capabilities)
 
 
 def test_a_bad_phone_is_refused_in_french(
