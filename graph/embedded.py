@@ -284,6 +284,7 @@ class EmbeddedStore(GraphStore):
         self._ranked: dict[str, list[str]] = {}
         # SIREN -> partner SIREN -> their collaborations (the set on their graph edge)
         self._partners: dict[str, dict[str, set[CollaborationKey]]] = {}
+        self._built_collaborations: dict[CollaborationKey, Collaboration] = {}
 
     def close(self) -> None:
         """Close the database (the next use opens it again); an in-memory store stays open."""
@@ -561,22 +562,25 @@ class EmbeddedStore(GraphStore):
             known.add(key)
         self._graph.add_edges_from(edges)
 
-    @staticmethod
-    def _collaboration(key: CollaborationKey) -> Collaboration:
-        return trusted_builder(Collaboration)(dict(zip(COLLABORATION_FIELDS, key, strict=True)))
+    def _collaboration(self, key: CollaborationKey) -> Collaboration:
+        """The collaboration of ``key``, built once (models read are never mutated)."""
+        built = self._built_collaborations.get(key)
+        if built is None:
+            fields = dict(zip(COLLABORATION_FIELDS, key, strict=True))
+            built = self._built_collaborations[key] = trusted_builder(Collaboration)(fields)
+        return built
 
     def _collaborations(self, sirens: set[str] | None = None) -> list[Collaboration]:
         if sirens is None:
             edges = self._graph.edges(data="collaborations")
             found = [key for _, _, known in edges if known for key in known]
         else:
-            found = [
-                key
-                for siren in sirens
-                for other, known in self._partners.get(siren, {}).items()
-                if siren < other and other in sirens
-                for key in known
-            ]
+            found = []
+            partners = self._partners
+            for siren in sirens & partners.keys():
+                for other, known in partners[siren].items():
+                    if siren < other and other in sirens:
+                        found.extend(known)
         return [self._collaboration(key) for key in sorted(found)]
 
     def _neighbourhood(self, prefix: str) -> list[str]:

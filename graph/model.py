@@ -22,6 +22,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     computed_field,
     field_validator,
     model_serializer,
@@ -110,18 +111,29 @@ def check_text(value: str) -> str:
     return value
 
 
-def _check_texts(value: Any) -> Any:
-    """Apply :func:`check_text` to every string in a field's value (lists, dicts, keys)."""
+def _text_problem(value: Any) -> str | None:
+    """Why :func:`check_text` refuses some string in a field's value (lists, tuples, sets,
+    dicts and their keys), or None when every one of them can be stored.
+    """
     if isinstance(value, str):
-        check_text(value)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            _check_texts(item)
+        if value.isascii():  # no surrogate: only a NUL can be wrong
+            return "text must not contain a NUL character (U+0000)" if "\x00" in value else None
+        try:
+            check_text(value)
+        except ValueError as error:
+            return str(error)
+        return None
+    if isinstance(value, list | tuple | set | frozenset):
+        items: Any = value
     elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_texts(key)
-            _check_texts(item)
-    return value
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    for item in items:
+        problem = _text_problem(item)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _check_siren(value: str) -> str:
@@ -187,7 +199,14 @@ class _Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
-    _valid_texts = field_validator("*")(_check_texts)
+    @field_validator("*")
+    @classmethod
+    def _valid_texts(cls, value: Any) -> Any:
+        """Every string in the field's value passes :func:`check_text`."""
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Region(StrEnum):
@@ -356,6 +375,28 @@ class Capability(_Model):
     last_date: dt.date | None = None
 
 
+SHARED_PROVENANCE = 10_000
+"""How many distinct validated provenance mappings :class:`FirmProfile` keeps."""
+_KNOWN_PROVENANCE: dict[tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...], Any] = {}
+
+
+def _provenance_key(
+    value: Any,
+) -> tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...] | None:
+    """A provenance mapping as a key, when it holds only text (or nulls) as JSON gives it."""
+    if type(value) is not dict:
+        return None
+    key = []
+    for fact, origin in value.items():
+        if type(fact) is not str or type(origin) is not dict:
+            return None
+        items = tuple(origin.items())
+        if not all(type(k) is str and (v is None or type(v) is str) for k, v in items):
+            return None
+        key.append((fact, items))
+    return tuple(key)
+
+
 class FirmProfile(_Model):
     """What anyone may see of a firm: identity, capabilities and export experience."""
 
@@ -379,6 +420,25 @@ class FirmProfile(_Model):
         default_factory=dict,
         description="Where each fact comes from; a fact not listed is taken as declared.",
     )
+
+    @field_validator("provenance", mode="wrap")
+    @classmethod
+    def _shared_provenance(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler
+    ) -> dict[Fact, Provenance]:
+        """Validate each distinct provenance mapping of text once: a firm's dozen provenances
+        are mostly the same few values across an import; equal input gives equal (shared,
+        never mutated) provenances.
+        """
+        key = _provenance_key(value)
+        if key is None:
+            return handler(value)  # type: ignore[no-any-return]
+        known = _KNOWN_PROVENANCE.get(key)
+        if known is None:
+            known = handler(value)
+            if len(_KNOWN_PROVENANCE) < SHARED_PROVENANCE:
+                _KNOWN_PROVENANCE[key] = known
+        return dict(known)
 
     @field_validator("capabilities")
     @classmethod
