@@ -20,6 +20,7 @@ from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_va
 from meute.graph.facts import merge_firm, with_facts
 from meute.graph.model import (
     MAX_NAME,
+    TEXTS_CHECKED,
     Collaboration,
     Consortium,
     FactDeclaration,
@@ -32,6 +33,7 @@ from meute.graph.model import (
     Provenance,
     Siren,
     Tender,
+    json_texts_storable,
 )
 from meute.graph.sirene import SireneReport, read_sirene
 from meute.graph.store import GraphStore, ImportReport
@@ -106,8 +108,9 @@ def parse_json_file(path: Path, model: type[M]) -> M:
             f"{path} is not JSON",
             [Problem("file", str(path), f"not JSON: {error.msg} at line {error.lineno}")],
         ) from None
+    context = {TEXTS_CHECKED: json_texts_storable(raw)}
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         raise InvalidInput(
             f"{path} is not a valid {model.__name__}", problems_from_validation(error)

@@ -30,6 +30,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -536,15 +537,16 @@ class EmbeddedStore(GraphStore):
 
     def _materialise(self, sirens: Sequence[str]) -> list[Firm]:
         """The stored firms with these SIRENs, in order, rebuilt from their rows if need be."""
-        missing = [siren for siren in sirens if siren not in self._firms]
+        firms = self._firms
+        missing = list(filterfalse(firms.__contains__, sirens))
         if missing:
             build = trusted_builder(Firm)
             with _collector_paused():
                 for marks, chunk in _chunks(missing):
                     query = f"SELECT siren, doc FROM firms WHERE siren IN {marks}"
                     for siren, doc in self._connect().execute(query, chunk):
-                        self._firms[siren] = build(json.loads(doc))
-        return [self._firms[siren] for siren in sirens]
+                        firms[siren] = build(json.loads(doc))
+        return list(map(firms.__getitem__, sirens))
 
     def _known(self, key: CollaborationKey) -> bool:
         return key in self._partners.get(key[0], {}).get(key[1], ())
@@ -577,10 +579,12 @@ class EmbeddedStore(GraphStore):
         else:
             found = []
             partners = self._partners
-            for siren in sirens & partners.keys():
-                for other, known in partners[siren].items():
-                    if siren < other and other in sirens:
-                        found.extend(known)
+            for siren in sirens:
+                mine = partners.get(siren)
+                if mine:
+                    for other, known in mine.items():
+                        if siren < other and other in sirens:
+                            found.extend(known)
         return [self._collaboration(key) for key in sorted(found)]
 
     def _neighbourhood(self, prefix: str) -> list[str]:

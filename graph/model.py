@@ -34,6 +34,7 @@ from meute.graph.errors import InvalidInput, Problem
 
 __all__ = [
     "EUR_RATES",
+    "TEXTS_CHECKED",
     "Capability",
     "Collaboration",
     "CollaborationKind",
@@ -74,6 +75,7 @@ __all__ = [
     "TenderSource",
     "ThemeCoverage",
     "check_text",
+    "json_texts_storable",
     "luhn_valid",
     "provenance_of_all",
 ]
@@ -109,6 +111,23 @@ def check_text(value: str) -> str:
         message = f"text must be valid Unicode, not a lone surrogate (U+{code:04X})"
         raise ValueError(message) from None
     return value
+
+
+TEXTS_CHECKED = "texts_checked"
+"""Validation context key: every string of the input is known to pass :func:`check_text`
+(see :func:`json_texts_storable`), so the models do not check each one again.
+"""
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def json_texts_storable(raw: str) -> bool:
+    r"""Whether every string of the JSON text ``raw`` passes :func:`check_text`, without
+    parsing it: a str (valid UTF-8 once decoded) holds no surrogate, and JSON, read strictly,
+    allows no control character inside a string, so only a ``\u0000`` or ``\uD800``-
+    ``\uDFFF`` escape can spell a NUL or a surrogate. False when one appears (even inside a
+    valid surrogate pair, or after an escaped backslash): then each string is checked.
+    """
+    return _UNSTORABLE_ESCAPE.search(raw) is None
 
 
 def _text_problem(value: Any) -> str | None:
@@ -201,8 +220,13 @@ class _Model(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _valid_texts(cls, value: Any) -> Any:
-        """Every string in the field's value passes :func:`check_text`."""
+    def _valid_texts(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every string in the field's value passes :func:`check_text` (known already when
+        the context says :data:`TEXTS_CHECKED`).
+        """
+        context = info.context
+        if context and context.get(TEXTS_CHECKED):
+            return value
         problem = _text_problem(value)
         if problem is not None:
             raise ValueError(problem)
@@ -377,24 +401,32 @@ class Capability(_Model):
 
 SHARED_PROVENANCE = 10_000
 """How many distinct validated provenance mappings :class:`FirmProfile` keeps."""
-_KNOWN_PROVENANCE: dict[tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...], Any] = {}
+_ProvenanceKey = tuple[tuple[Any, ...], tuple[tuple[tuple[Any, Any], ...], ...]]
+_KNOWN_PROVENANCE: dict[_ProvenanceKey, dict[Fact, Provenance]] = {}
 
 
-def _provenance_key(
-    value: Any,
-) -> tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...] | None:
-    """A provenance mapping as a key, when it holds only text (or nulls) as JSON gives it."""
+def _provenance_key(value: Any) -> _ProvenanceKey | None:
+    """A provenance mapping (fact -> its fields) as a hashable key, or None."""
     if type(value) is not dict:
         return None
-    key = []
-    for fact, origin in value.items():
-        if type(fact) is not str or type(origin) is not dict:
-            return None
-        items = tuple(origin.items())
-        if not all(type(k) is str and (v is None or type(v) is str) for k, v in items):
-            return None
-        key.append((fact, items))
-    return tuple(key)
+    try:
+        key = (tuple(value), tuple(map(tuple, map(dict.items, value.values()))))
+        hash(key)
+    except TypeError:  # not a mapping of mappings, or an unhashable value
+        return None
+    return key
+
+
+def _only_text(key: _ProvenanceKey) -> bool:
+    """Whether every fact, field name and value in ``key`` is text (or null): only such keys
+    are kept, so no other input (a number, a boolean) can be taken for a kept one.
+    """
+    facts, origins = key
+    return all(type(fact) is str for fact in facts) and all(
+        type(name) is str and (item is None or type(item) is str)
+        for origin in origins
+        for name, item in origin
+    )
 
 
 class FirmProfile(_Model):
@@ -431,12 +463,10 @@ class FirmProfile(_Model):
         never mutated) provenances.
         """
         key = _provenance_key(value)
-        if key is None:
-            return handler(value)  # type: ignore[no-any-return]
-        known = _KNOWN_PROVENANCE.get(key)
+        known = _KNOWN_PROVENANCE.get(key) if key is not None else None
         if known is None:
             known = handler(value)
-            if len(_KNOWN_PROVENANCE) < SHARED_PROVENANCE:
+            if key is not None and len(_KNOWN_PROVENANCE) < SHARED_PROVENANCE and _only_text(key):
                 _KNOWN_PROVENANCE[key] = known
         return dict(known)
 
