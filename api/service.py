@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from meute.api.logs import Timings, log_if_slow
 from meute.api.training import active_ranker
+from meute.graph.collector import collector_paused
 from meute.graph.cpv import format_code, label
 from meute.graph.decp import DecpImport, read_decp
 from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
@@ -102,7 +103,8 @@ def parse_json_file(path: Path, model: type[M]) -> M:
         problem = Problem("file", str(path), str(error))
         raise InvalidInput(f"cannot read {path}", [problem]) from None
     try:
-        data = json.loads(raw)
+        with collector_paused():
+            data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"{path} is not JSON",
@@ -110,7 +112,8 @@ def parse_json_file(path: Path, model: type[M]) -> M:
         ) from None
     context = {TEXTS_CHECKED: json_texts_storable(raw)}
     try:
-        return model.model_validate(data, context=context)
+        with collector_paused():
+            return model.model_validate(data, context=context)
     except ValidationError as error:
         raise InvalidInput(
             f"{path} is not a valid {model.__name__}", problems_from_validation(error)
