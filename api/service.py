@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -181,7 +183,7 @@ def prepare_problem(
         candidates = store.candidates(wanted, options.retrieval)
         candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
     with timings.part("collaborations"):
-        among = store.collaborations_among({firm.siren for firm in candidates})
+        among = store.collaborations_among(set(map(attrgetter("siren"), candidates)))
     with timings.part("shortlist"):
         short = shortlist(
             tender,
@@ -252,7 +254,8 @@ def match_with_alternatives(
 
 def active_firms(firms: Iterable[Firm]) -> list[Firm]:
     """The firms the registry does not say have ceased: the only ones ever proposed."""
-    return [firm for firm in firms if firm.active]
+    firms = list(firms)
+    return list(compress(firms, map(attrgetter("active"), firms)))
 
 
 def _merged_with_store(store: GraphStore, firms: Sequence[Firm]) -> list[Firm]:
