@@ -84,16 +84,16 @@ MAX_NAME = 200
 MAX_TEXT = 5_000
 
 
+# Each digit doubled, its digits summed (Luhn): 5 -> 10 -> 1.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(digits: str) -> bool:
     """True when ``digits`` passes the Luhn check used by SIREN numbers."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    if not digits.isascii():
+        digits = "".join(str(int(char)) for char in digits)
+    backwards = digits[::-1]
+    total = sum(map(int, backwards[::2])) + sum(map(int, backwards[1::2].translate(_DOUBLED)))
     return total % 10 == 0
 
 
@@ -155,9 +155,13 @@ def _text_problem(value: Any) -> str | None:
     return None
 
 
+_SPACE = re.compile(r"\s")
+_NINE_DIGITS = re.compile(r"[0-9]{9}")  # not \d, which accepts non-ASCII digits
+
+
 def _check_siren(value: str) -> str:
-    value = re.sub(r"\s", "", value)
-    if not re.fullmatch(r"[0-9]{9}", value):  # not \d, which accepts non-ASCII digits
+    value = _SPACE.sub("", value)
+    if not _NINE_DIGITS.fullmatch(value):
         raise ValueError("a SIREN is exactly 9 digits")
     if not luhn_valid(value):
         raise ValueError("fails the SIREN Luhn check")
