@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from meute.api.logs import Timings, log_if_slow
 from meute.api.training import active_ranker
+from meute.graph.collector import collector_paused
 from meute.graph.cpv import format_code, label
 from meute.graph.decp import DecpImport, read_decp
 from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
 from meute.graph.facts import merge_firm, with_facts
 from meute.graph.model import (
     MAX_NAME,
+    TEXTS_CHECKED,
     Collaboration,
     Consortium,
     FactDeclaration,
@@ -32,6 +36,7 @@ from meute.graph.model import (
     Provenance,
     Siren,
     Tender,
+    json_texts_storable,
 )
 from meute.graph.sirene import SireneReport, read_sirene
 from meute.graph.store import GraphStore, ImportReport
@@ -100,14 +105,17 @@ def parse_json_file(path: Path, model: type[M]) -> M:
         problem = Problem("file", str(path), str(error))
         raise InvalidInput(f"cannot read {path}", [problem]) from None
     try:
-        data = json.loads(raw)
+        with collector_paused():
+            data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"{path} is not JSON",
             [Problem("file", str(path), f"not JSON: {error.msg} at line {error.lineno}")],
         ) from None
+    context = {TEXTS_CHECKED: json_texts_storable(raw)}
     try:
-        return model.model_validate(data)
+        with collector_paused():
+            return model.model_validate(data, context=context)
     except ValidationError as error:
         raise InvalidInput(
             f"{path} is not a valid {model.__name__}", problems_from_validation(error)
@@ -175,7 +183,7 @@ def prepare_problem(
         candidates = store.candidates(wanted, options.retrieval)
         candidates = active_firms(candidates + store.get_firms(tender.constraints.must_include))
     with timings.part("collaborations"):
-        among = store.collaborations_among({firm.siren for firm in candidates})
+        among = store.collaborations_among(set(map(attrgetter("siren"), candidates)))
     with timings.part("shortlist"):
         short = shortlist(
             tender,
@@ -246,7 +254,8 @@ def match_with_alternatives(
 
 def active_firms(firms: Iterable[Firm]) -> list[Firm]:
     """The firms the registry does not say have ceased: the only ones ever proposed."""
-    return [firm for firm in firms if firm.active]
+    firms = list(firms)
+    return list(compress(firms, map(attrgetter("active"), firms)))
 
 
 def _merged_with_store(store: GraphStore, firms: Sequence[Firm]) -> list[Firm]:

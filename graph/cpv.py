@@ -29,6 +29,7 @@ __all__ = [
     "taxonomy",
 ]
 
+_SPACES_AND_DOTS = re.compile(r"[\s.]")
 _CODE = re.compile(r"^(\d{8})(?:-?(\d))?$")
 
 
@@ -73,7 +74,7 @@ class Taxonomy:
         Raises :class:`InvalidInput` when the code is ill-formed, unknown, or carries a wrong
         check digit.
         """
-        cleaned = re.sub(r"[\s.]", "", str(raw))
+        cleaned = _SPACES_AND_DOTS.sub("", str(raw))
         match = _CODE.match(cleaned)
         if not match:
             raise InvalidInput(

@@ -21,7 +21,6 @@ JSON snapshot of earlier versions (``graph.json``) is migrated the first time it
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import logging
 import os
@@ -30,20 +29,20 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from meute import __version__
+from meute.graph.collector import collector_paused
 from meute.graph.durable import atomic_write, remove_leftovers
 from meute.graph.model import (
     Collaboration,
     CollaborationKind,
-    Fact,
     Firm,
-    Provenance,
     Tender,
 )
 from meute.graph.records import RecordFile
@@ -57,7 +56,7 @@ from meute.graph.store import (
     reject_duplicate_keys,
     unknown_firms_reason,
 )
-from meute.graph.trusted import schema_stamp, trusted_builder
+from meute.graph.trusted import firm_json, schema_stamp, trusted_builder
 
 __all__ = ["EmbeddedStore", "firm_json", "read_index"]
 
@@ -98,7 +97,6 @@ stamp = excluded.stamp, revision = excluded.revision, doc = excluded.doc
 """
 INSERT_COLLABORATION = "INSERT OR REPLACE INTO collaborations VALUES (?, ?, ?, ?, ?, ?, ?)"
 COLLABORATION_FIELDS = ("firm_a", "firm_b", "kind", "year", "source")
-EXCLUDE_PROVENANCE = {"provenance"}
 
 
 @functools.cache
@@ -164,26 +162,6 @@ def _codes(firm: Firm) -> Codes:
     return [(capability.cpv, capability.strength) for capability in firm.capabilities]
 
 
-PROVENANCES = TypeAdapter(dict[Fact, Provenance])
-_provenance_json: dict[tuple[tuple[Any, ...], ...], str] = {}
-
-
-def firm_json(firm: Firm) -> str:
-    """The firm's JSON: what ``firm.model_dump_json()`` holds, with the provenance last.
-
-    Serialising the dozen provenances of a firm was most of the cost of writing it, and firms
-    share a few of them: each different set is serialised once (up to 10,000 of them).
-    """
-    key = tuple((fact, p.source, p.date, p.author) for fact, p in firm.provenance.items())
-    provenance = _provenance_json.get(key)
-    if provenance is None:
-        provenance = PROVENANCES.dump_json(firm.provenance).decode("utf-8")
-        if len(_provenance_json) < 10_000:
-            _provenance_json[key] = provenance
-    head = firm.model_dump_json(exclude=EXCLUDE_PROVENANCE)
-    return f'{head[:-1]},"provenance":{provenance}}}'
-
-
 def _firm_row(firm: Firm, revision: int) -> tuple[str, str, int, str, str]:
     codes = json.dumps(_codes(firm), separators=(",", ":"))
     return (firm.siren, current_stamp(), revision, codes, firm_json(firm))
@@ -213,20 +191,6 @@ def read_index(db: sqlite3.Connection) -> tuple[list[tuple[str, Codes]], list[Co
         "SELECT firm_a, firm_b, kind, year, source FROM collaborations WHERE stamp = ?", (stamp,)
     ).fetchall()
     return firms, links
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which would otherwise walk the growing graph again
-    and again while it is built (it doubled the time to open a national store).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 S = TypeVar("S", bound="EmbeddedStore")
@@ -284,6 +248,7 @@ class EmbeddedStore(GraphStore):
         self._ranked: dict[str, list[str]] = {}
         # SIREN -> partner SIREN -> their collaborations (the set on their graph edge)
         self._partners: dict[str, dict[str, set[CollaborationKey]]] = {}
+        self._built_collaborations: dict[CollaborationKey, Collaboration] = {}
 
     def close(self) -> None:
         """Close the database (the next use opens it again); an in-memory store stays open."""
@@ -375,7 +340,7 @@ class EmbeddedStore(GraphStore):
         revision = self._next_revision(db) - 1
         if self._revision is None:
             self._reset()
-            with _collector_paused():  # millions of small objects, none of them garbage
+            with collector_paused():  # millions of small objects, none of them garbage
                 self._load(db, -1)
         elif revision != self._revision:
             self._load(db, self._revision)
@@ -494,7 +459,7 @@ class EmbeddedStore(GraphStore):
         """
         db = self._connect()
         try:
-            with _collector_paused(), self._transaction(db):
+            with collector_paused(), self._transaction(db):
                 self._refresh()
                 assert self._revision is not None
                 revision = self._revision + 1
@@ -535,15 +500,16 @@ class EmbeddedStore(GraphStore):
 
     def _materialise(self, sirens: Sequence[str]) -> list[Firm]:
         """The stored firms with these SIRENs, in order, rebuilt from their rows if need be."""
-        missing = [siren for siren in sirens if siren not in self._firms]
+        firms = self._firms
+        missing = list(filterfalse(firms.__contains__, sirens))
         if missing:
             build = trusted_builder(Firm)
-            with _collector_paused():
+            with collector_paused():
                 for marks, chunk in _chunks(missing):
                     query = f"SELECT siren, doc FROM firms WHERE siren IN {marks}"
                     for siren, doc in self._connect().execute(query, chunk):
-                        self._firms[siren] = build(json.loads(doc))
-        return [self._firms[siren] for siren in sirens]
+                        firms[siren] = build(json.loads(doc))
+        return list(map(firms.__getitem__, sirens))
 
     def _known(self, key: CollaborationKey) -> bool:
         return key in self._partners.get(key[0], {}).get(key[1], ())
@@ -561,22 +527,27 @@ class EmbeddedStore(GraphStore):
             known.add(key)
         self._graph.add_edges_from(edges)
 
-    @staticmethod
-    def _collaboration(key: CollaborationKey) -> Collaboration:
-        return trusted_builder(Collaboration)(dict(zip(COLLABORATION_FIELDS, key, strict=True)))
+    def _collaboration(self, key: CollaborationKey) -> Collaboration:
+        """The collaboration of ``key``, built once (models read are never mutated)."""
+        built = self._built_collaborations.get(key)
+        if built is None:
+            fields = dict(zip(COLLABORATION_FIELDS, key, strict=True))
+            built = self._built_collaborations[key] = trusted_builder(Collaboration)(fields)
+        return built
 
     def _collaborations(self, sirens: set[str] | None = None) -> list[Collaboration]:
         if sirens is None:
             edges = self._graph.edges(data="collaborations")
             found = [key for _, _, known in edges if known for key in known]
         else:
-            found = [
-                key
-                for siren in sirens
-                for other, known in self._partners.get(siren, {}).items()
-                if siren < other and other in sirens
-                for key in known
-            ]
+            found = []
+            partners = self._partners
+            for siren in sirens:
+                mine = partners.get(siren)
+                if mine:
+                    for other, known in mine.items():
+                        if siren < other and other in sirens:
+                            found.extend(known)
         return [self._collaboration(key) for key in sorted(found)]
 
     def _neighbourhood(self, prefix: str) -> list[str]:

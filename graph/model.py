@@ -22,6 +22,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     computed_field,
     field_validator,
     model_serializer,
@@ -34,6 +35,7 @@ from meute.graph.errors import InvalidInput, Problem
 __all__ = [
     "EUR_RATES",
     "MAX_AWARDS",
+    "TEXTS_CHECKED",
     "AwardEvidence",
     "Capability",
     "Collaboration",
@@ -75,6 +77,7 @@ __all__ = [
     "TenderSource",
     "ThemeCoverage",
     "check_text",
+    "json_texts_storable",
     "luhn_valid",
     "provenance_of_all",
 ]
@@ -83,16 +86,16 @@ MAX_NAME = 200
 MAX_TEXT = 5_000
 
 
+# Each digit doubled, its digits summed (Luhn): 5 -> 10 -> 1.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_valid(digits: str) -> bool:
     """True when ``digits`` passes the Luhn check used by SIREN numbers."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    if not digits.isascii():
+        digits = "".join(str(int(char)) for char in digits)
+    backwards = digits[::-1]
+    total = sum(map(int, backwards[::2])) + sum(map(int, backwards[1::2].translate(_DOUBLED)))
     return total % 10 == 0
 
 
@@ -112,23 +115,55 @@ def check_text(value: str) -> str:
     return value
 
 
-def _check_texts(value: Any) -> Any:
-    """Apply :func:`check_text` to every string in a field's value (lists, dicts, keys)."""
+TEXTS_CHECKED = "texts_checked"
+"""Validation context key: every string of the input is known to pass :func:`check_text`
+(see :func:`json_texts_storable`), so the models do not check each one again.
+"""
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def json_texts_storable(raw: str) -> bool:
+    r"""Whether every string of the JSON text ``raw`` passes :func:`check_text`, without
+    parsing it: a str (valid UTF-8 once decoded) holds no surrogate, and JSON, read strictly,
+    allows no control character inside a string, so only a ``\u0000`` or ``\uD800``-
+    ``\uDFFF`` escape can spell a NUL or a surrogate. False when one appears (even inside a
+    valid surrogate pair, or after an escaped backslash): then each string is checked.
+    """
+    return _UNSTORABLE_ESCAPE.search(raw) is None
+
+
+def _text_problem(value: Any) -> str | None:
+    """Why :func:`check_text` refuses some string in a field's value (lists, tuples, sets,
+    dicts and their keys), or None when every one of them can be stored.
+    """
     if isinstance(value, str):
-        check_text(value)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            _check_texts(item)
+        if value.isascii():  # no surrogate: only a NUL can be wrong
+            return "text must not contain a NUL character (U+0000)" if "\x00" in value else None
+        try:
+            check_text(value)
+        except ValueError as error:
+            return str(error)
+        return None
+    if isinstance(value, list | tuple | set | frozenset):
+        items: Any = value
     elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_texts(key)
-            _check_texts(item)
-    return value
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    for item in items:
+        problem = _text_problem(item)
+        if problem is not None:
+            return problem
+    return None
+
+
+_SPACE = re.compile(r"\s")
+_NINE_DIGITS = re.compile(r"[0-9]{9}")  # not \d, which accepts non-ASCII digits
 
 
 def _check_siren(value: str) -> str:
-    value = re.sub(r"\s", "", value)
-    if not re.fullmatch(r"[0-9]{9}", value):  # not \d, which accepts non-ASCII digits
+    value = _SPACE.sub("", value)
+    if not _NINE_DIGITS.fullmatch(value):
         raise ValueError("a SIREN is exactly 9 digits")
     if not luhn_valid(value):
         raise ValueError("fails the SIREN Luhn check")
@@ -189,7 +224,19 @@ class _Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
-    _valid_texts = field_validator("*")(_check_texts)
+    @field_validator("*")
+    @classmethod
+    def _valid_texts(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every string in the field's value passes :func:`check_text` (known already when
+        the context says :data:`TEXTS_CHECKED`).
+        """
+        context = info.context
+        if context and context.get(TEXTS_CHECKED):
+            return value
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Region(StrEnum):
@@ -416,6 +463,36 @@ class Capability(_Model):
         return self
 
 
+SHARED_PROVENANCE = 10_000
+"""How many distinct validated provenance mappings :class:`FirmProfile` keeps."""
+_ProvenanceKey = tuple[tuple[Any, ...], tuple[tuple[tuple[Any, Any], ...], ...]]
+_KNOWN_PROVENANCE: dict[_ProvenanceKey, dict[Fact, Provenance]] = {}
+
+
+def _provenance_key(value: Any) -> _ProvenanceKey | None:
+    """A provenance mapping (fact -> its fields) as a hashable key, or None."""
+    if type(value) is not dict:
+        return None
+    try:
+        key = (tuple(value), tuple(map(tuple, map(dict.items, value.values()))))
+        hash(key)
+    except TypeError:  # not a mapping of mappings, or an unhashable value
+        return None
+    return key
+
+
+def _only_text(key: _ProvenanceKey) -> bool:
+    """Whether every fact, field name and value in ``key`` is text (or null): only such keys
+    are kept, so no other input (a number, a boolean) can be taken for a kept one.
+    """
+    facts, origins = key
+    return all(type(fact) is str for fact in facts) and all(
+        type(name) is str and (item is None or type(item) is str)
+        for origin in origins
+        for name, item in origin
+    )
+
+
 class FirmProfile(_Model):
     """What anyone may see of a firm: identity, capabilities and export experience."""
 
@@ -439,6 +516,23 @@ class FirmProfile(_Model):
         default_factory=dict,
         description="Where each fact comes from; a fact not listed is taken as declared.",
     )
+
+    @field_validator("provenance", mode="wrap")
+    @classmethod
+    def _shared_provenance(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler
+    ) -> dict[Fact, Provenance]:
+        """Validate each distinct provenance mapping of text once: a firm's dozen provenances
+        are mostly the same few values across an import; equal input gives equal (shared,
+        never mutated) provenances.
+        """
+        key = _provenance_key(value)
+        known = _KNOWN_PROVENANCE.get(key) if key is not None else None
+        if known is None:
+            known = handler(value)
+            if key is not None and len(_KNOWN_PROVENANCE) < SHARED_PROVENANCE and _only_text(key):
+                _KNOWN_PROVENANCE[key] = known
+        return dict(known)
 
     @field_validator("capabilities")
     @classmethod

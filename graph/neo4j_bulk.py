@@ -81,8 +81,14 @@ class _Writer:
 
     def row(self, writer: _csv.Writer, values: Iterable[Any], node: bool) -> None:
         cells = [_cell(value) for value in values]
-        if any(isinstance(cell, str) and ("\n" in cell or "\r" in cell) for cell in cells):
+        if not self.multiline and any(
+            isinstance(cell, str) and ("\n" in cell or "\r" in cell) for cell in cells
+        ):
             self.multiline = True
+        self.plain_row(writer, cells, node)
+
+    def plain_row(self, writer: _csv.Writer, cells: Sequence[Any], node: bool) -> None:
+        """A row of cells written as they are: numbers, and text that holds no line break."""
         writer.writerow(cells)
         if node:
             self.files.nodes += 1
@@ -209,12 +215,12 @@ def _write_firms(out: _Writer, firms: Sequence[Firm]) -> None:
                 if ARRAY_DELIMITER in key:
                     raise ValueError(f"firm {firm.siren}: certification holds a control character")
             out.row(nodes, properties.values(), node=True)
-            if firm.naf:
-                out.row(sectors, (firm.siren, firm.naf), node=False)
+            if firm.naf:  # codes and numbers below: written as they are
+                out.plain_row(sectors, (firm.siren, firm.naf), node=False)
             for c in firm.capabilities:
                 if c.cpv in codes:
                     row = (firm.siren, c.cpv, c.strength, c.contracts, c.amount_eur)
-                    out.row(capabilities, row, node=False)
+                    out.plain_row(capabilities, row, node=False)
 
 
 def _write_collaborations(

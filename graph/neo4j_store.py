@@ -25,6 +25,7 @@ transactions (retried by the driver, so they are idempotent), one transaction pe
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,6 +58,7 @@ from meute.graph.store import (
     reject_duplicate_keys,
     unknown_firms_reason,
 )
+from meute.graph.trusted import firm_json
 
 __all__ = ["BATCH_SIZE", "WRITERS", "Neo4jStore", "firm_properties", "naf_rows"]
 
@@ -276,7 +278,7 @@ def firm_properties(firm: Firm) -> dict[str, Any]:
         "is_sme": firm.is_sme,
         "turnover_eur": firm.turnover_eur,
         "text": " ".join(part for part in (firm.description, sector, labels) if part),
-        "doc": firm.model_dump_json(),
+        "doc": firm_json(firm),
     }
 
 
@@ -668,7 +670,7 @@ def _upsert_firm_batch(tx: ManagedTransaction, firms: Sequence[Firm]) -> ImportR
         doc = known.get(row["siren"])
         if doc is None:
             report.created += 1
-        elif doc == row["doc"]:
+        elif doc == row["doc"] or json.loads(doc) == json.loads(row["doc"]):  # key order aside
             report.unchanged += 1
         else:
             report.updated += 1

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["schema_stamp", "trusted_builder"]
+from meute.graph.model import Fact, Firm, Provenance
+
+__all__ = ["firm_json", "schema_stamp", "trusted_builder"]
 
 M = TypeVar("M", bound=BaseModel)
 Convert = Callable[[Any], Any]
@@ -152,3 +154,24 @@ def _shared(model: type[M]) -> Callable[[dict[str, Any]], M]:
         return found
 
     return shared
+
+
+EXCLUDE_PROVENANCE = {"provenance"}
+PROVENANCES = TypeAdapter(dict[Fact, Provenance])
+_provenance_json: dict[tuple[tuple[Any, ...], ...], str] = {}
+
+
+def firm_json(firm: Firm) -> str:
+    """The firm's JSON: what ``firm.model_dump_json()`` holds, with the provenance last.
+
+    Serialising the dozen provenances of a firm was most of the cost of writing it, and firms
+    share a few of them: each different set is serialised once (up to 10,000 of them).
+    """
+    key = tuple((fact, p.source, p.date, p.author) for fact, p in firm.provenance.items())
+    provenance = _provenance_json.get(key)
+    if provenance is None:
+        provenance = PROVENANCES.dump_json(firm.provenance).decode("utf-8")
+        if len(_provenance_json) < 10_000:
+            _provenance_json[key] = provenance
+    head = firm.model_dump_json(exclude=EXCLUDE_PROVENANCE)
+    return f'{head[:-1]},"provenance":{provenance}}}'

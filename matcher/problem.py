@@ -301,7 +301,7 @@ def shortlist(
         ),
         weights,
     )
-    sirens = [f"{siren:09d}" for siren in columns.siren]
+    sirens = [f"{siren:09d}" for siren in columns.siren.tolist()]
     relaxation = Relaxation.of(
         ceiling,
         cohesion_edges(sirens, collaborations or [], _reference_year(tender)),
@@ -397,7 +397,7 @@ def build_problem(
     per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit)
     gain = linear_gain(per_lot_tables, weights)
     reference_year = _reference_year(tender)
-    sirens = [f"{siren:09d}" for siren in columns.siren]
+    sirens = [f"{siren:09d}" for siren in columns.siren.tolist()]
     edges = cohesion_edges(sirens, collaborations, reference_year)
     relaxation = Relaxation.of(gain, edges, weights, constraints.allow_multiple_lots)
     bounds = relaxation.lot_firm_bounds()

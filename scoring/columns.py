@@ -138,6 +138,8 @@ class FirmTable:
         self.region = _Growing(np.intp)
         self.codes = _Lists(np.int64)
         self.strength = _Lists(np.float64)
+        self.contracts = _Lists(np.float64)
+        self.amount = _Lists(np.float64)
         self.certifications = _Names()
         self.exports = _Names()
 
@@ -164,6 +166,8 @@ class FirmTable:
         self.region.extend([_REGION_ID[f.region] for f in firms])
         self.codes.extend([[int(c.cpv) for c in f.capabilities] for f in firms])
         self.strength.extend([[c.strength for c in f.capabilities] for f in firms])
+        self.contracts.extend([[c.contracts for c in f.capabilities] for f in firms])
+        self.amount.extend([[c.amount_eur for c in f.capabilities] for f in firms])
         self.certifications.extend([normalised_certifications(f.certifications) for f in firms])
         self.exports.extend([f.export_countries for f in firms])
         self._texts.extend([None] * len(firms))
@@ -279,6 +283,16 @@ class FirmColumns:
     def capability_strength(self) -> NDArray[np.float64]:
         """Each capability's evidence strength."""
         return self._capabilities[2]
+
+    @property
+    def capability_contracts(self) -> NDArray[np.float64]:
+        """Each capability's number of past contracts."""
+        return self.table.contracts.gather(self.rows)[1]
+
+    @property
+    def capability_amount(self) -> NDArray[np.float64]:
+        """Each capability's total amount of past contracts in euros."""
+        return self.table.amount.gather(self.rows)[1]
 
     @cached_property
     def distinct_codes(self) -> tuple[NDArray[np.int64], NDArray[np.intp]]:

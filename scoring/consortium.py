@@ -94,7 +94,7 @@ def cohesion_edges(
     Several collaborations combine as independent evidence: ``1 - prod(1 - w)``, each ``w``
     weighted by kind and halved every :data:`COLLABORATION_HALF_LIFE_YEARS`.
     """
-    index = {siren: i for i, siren in enumerate(sirens)}
+    index = dict(zip(sirens, range(len(sirens)), strict=True))
     missing: dict[tuple[int, int], float] = {}
     for collaboration in collaborations:
         i, j = index.get(collaboration.firm_a), index.get(collaboration.firm_b)

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
 from meute.graph.model import Firm, Tender
+from meute.scoring.columns import FirmColumns
 from meute.scoring.fit import LotFit
 from meute.scoring.suggest import fold_text
 
@@ -95,6 +96,36 @@ class Vocabulary:
         )
         return counter.fit([""])
 
+    @cached_property
+    def _known_documents(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        return {}
+
+    def _document_counts(self, documents: Sequence[str]) -> csr_matrix:
+        """The word counts of each document (``documents x words``), each distinct document
+        counted once per vocabulary: matching meets the same firms' descriptions again and
+        again.
+        """
+        known = self._known_documents
+        missing = list(dict.fromkeys(d for d in documents if d not in known))
+        if missing:
+            counted = csr_matrix(self._counter.transform(missing))
+            counted.sort_indices()
+            for row, document in enumerate(missing):
+                part = slice(counted.indptr[row], counted.indptr[row + 1])
+                known[document] = (counted.indices[part], counted.data[part])
+        rows = [known[d] for d in documents]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(indices) for indices, _ in rows], out=indptr[1:])
+        empty = np.zeros(0, dtype=np.int64)
+        return csr_matrix(
+            (
+                np.concatenate([data for _, data in rows] or [empty]).astype(np.float64),
+                np.concatenate([indices for indices, _ in rows] or [empty]),
+                indptr,
+            ),
+            shape=(len(rows), len(self.words)),
+        )
+
     def bm25(self, queries: Sequence[str], documents: Sequence[str]) -> NDArray[np.float64]:
         """log(1 + BM25) of each document for each query, ``queries x documents``."""
         if not self.words:
@@ -102,7 +133,7 @@ class Vocabulary:
         counter = self._counter
         present = csr_matrix(counter.transform(queries), dtype=np.float64)
         present.data = np.ones_like(present.data)
-        counts = csr_matrix(counter.transform(documents), dtype=np.float64)
+        counts = self._document_counts(documents)
         counts.data = counts.data * (_K1 + 1.0) / (counts.data + _K1)
         weighted = present.multiply(self.idf[None, :]).tocsr()
         return np.log1p(np.asarray((weighted @ counts.T).toarray(), dtype=np.float64))
@@ -114,10 +145,11 @@ def _wins(
     """Contracts each firm won in each lot's divisions and in its classes (``lots x firms``), in
     all, and their mean amount (per firm).
     """
-    owner = np.array([i for i, f in enumerate(firms) for _ in f.capabilities], dtype=np.intp)
-    codes = np.array([int(c.cpv[:4]) for f in firms for c in f.capabilities], dtype=np.int64)
-    contracts = np.array([c.contracts for f in firms for c in f.capabilities], dtype=np.float64)
-    amount = np.array([c.amount_eur for f in firms for c in f.capabilities], dtype=np.float64)
+    columns = FirmColumns.of(firms)
+    owner = columns.capability_owner
+    codes = columns.capability_codes // 10_000  # each code's first 4 digits (8-digit codes)
+    contracts = columns.capability_contracts
+    amount = columns.capability_amount
     n = len(firms)
     total = np.bincount(owner, weights=contracts, minlength=n).astype(np.float64)
     spent = np.bincount(owner, weights=amount, minlength=n).astype(np.float64)

@@ -13,6 +13,7 @@ from meute.graph.model import (
     Capability,
     Collaboration,
     CollaborationKind,
+    Fact,
     Firm,
     HeadcountBand,
     Lot,
@@ -166,6 +167,41 @@ def test_hostile_text_is_kept_verbatim(text: str) -> None:
     assert firm.certifications == [text[:60]]
     lot = Lot(id="L1", title=text, description=text)
     assert (lot.title, lot.description) == (text, text)
+
+
+@pytest.mark.parametrize("text", ["A\ud800B", "A\x00B", "é\x00", "\udfff"])
+@pytest.mark.parametrize(
+    ("place", "field"),
+    [
+        (lambda d, t: d | {"name": t}, "name"),
+        (lambda d, t: d | {"certifications": ["ISO 9001", t]}, "certifications"),
+        (
+            lambda d, t: d | {"provenance": {"name": {"source": "declared", "author": t}}},
+            "provenance.name.author",
+        ),
+    ],
+)
+def test_text_that_cannot_be_stored_is_refused_naming_the_field(
+    text: str, place: Any, field: str
+) -> None:
+    problem = _only_problem(Firm, place(make_firm().model_dump(mode="json"), text))
+    assert problem.field.startswith(field)
+    assert "NUL" in problem.message or "unicode" in problem.message.lower()
+
+
+def test_equal_provenances_are_validated_alike_and_shared_values_stay_checked() -> None:
+    provenance = {"name": {"source": "sirene", "date": "2024-01-31"}, "region": {"source": "x"}}
+    data = make_firm().model_dump(mode="json")
+    first = _only_problem(Firm, data | {"provenance": provenance})
+    again = _only_problem(Firm, data | {"provenance": provenance})
+    assert first == again and first.field == "provenance.region.source"
+    provenance["region"] = {"source": "sirene", "date": "2024-01-31"}
+    one = Firm.model_validate(data | {"provenance": provenance})
+    two = Firm.model_validate(data | {"provenance": dict(provenance)})
+    assert one.provenance == two.provenance and one.provenance is not two.provenance
+    assert str(one.source(Fact.NAME).date) == "2024-01-31"
+    provenance["region"] = {"source": "sirene", "date": "2024-02-30"}
+    assert _only_problem(Firm, data | {"provenance": provenance}).field == "provenance.region.date"
 
 
 def test_names_are_stripped_and_bounded() -> None:

@@ -1,0 +1,67 @@
+"""Validating an import file: a text no store can write back is refused naming the field,
+whether the file's escapes let validation skip the per-string check or not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meute.api.service import ImportDocument, parse_json_file
+from meute.graph.errors import InvalidInput
+from meute.graph.model import check_text, json_texts_storable
+from tests.unit.factories import make_firm, valid_siren
+
+BAD_TEXT = ["A\ud800B", "A\udfffB", "A\x00B", "\x00", "\udbff"]
+GOOD_TEXT = ["Bâtir l'Ouest", "emoji 😀 pair", "back\\u0000slash", "tab\tnew\nline", ""]
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_a_json_text_said_storable_holds_only_storable_strings(text: str) -> None:
+    for raw in (json.dumps({text: [text]}), json.dumps({"k": text}, ensure_ascii=False)):
+        if json_texts_storable(raw):
+            for value in (*json.loads(raw), text):
+                check_text(value)
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_an_escape_spelling_an_unstorable_character_is_seen(text: str) -> None:
+    assert not json_texts_storable(json.dumps({"name": text}))
+
+
+def test_plain_texts_are_storable_and_doubtful_escapes_are_checked_string_by_string() -> None:
+    plain = [text for text in GOOD_TEXT if "\\" not in text]
+    assert json_texts_storable(json.dumps(plain, ensure_ascii=False))
+    assert not json_texts_storable(json.dumps(plain))  # the emoji as a surrogate pair
+    assert not json_texts_storable(json.dumps(GOOD_TEXT, ensure_ascii=False))  # "\\u0000"
+
+
+def _file(tmp_path: Path, firms: list[dict[str, object]]) -> Path:
+    path = tmp_path / "firms.json"
+    path.write_text(json.dumps({"firms": firms}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+@pytest.mark.parametrize("field", ["name", "description", "contact_email"])
+def test_an_import_file_with_unstorable_text_names_the_field(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    good = make_firm(valid_siren(1)).model_dump(mode="json")
+    bad = make_firm(valid_siren(2)).model_dump(mode="json") | {field: f"x{text}@y"}
+    with pytest.raises(InvalidInput) as caught:
+        parse_json_file(_file(tmp_path, [good, bad]), ImportDocument)
+    assert [p.field for p in caught.value.problems] == [f"firms[1].{field}"]
+
+
+def test_an_import_file_of_storable_text_is_read_as_before(tmp_path: Path) -> None:
+    firms = [
+        make_firm(valid_siren(i), name=text or "vide", description=text).model_dump(mode="json")
+        for i, text in enumerate(GOOD_TEXT)
+    ]
+    document = parse_json_file(_file(tmp_path, firms), ImportDocument)
+    assert [f.model_dump(mode="json") for f in document.firms] == firms
