@@ -431,14 +431,6 @@ class AwardEvidence(_Model):
             raise ValueError("an award is a record, never an estimate: decp, declared or synthetic")
         return value
 
-    @model_serializer(mode="wrap")
-    def _without_nulls(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> dict[str, Any]:
-        """Unknown values are left out: a store holds many of these."""
-        data: dict[str, Any] = handler(self)
-        return {key: value for key, value in data.items() if value is not None}
-
 
 class Capability(_Model):
     """What a firm delivers, as a CPV code with the strength of the evidence behind it."""

@@ -54,7 +54,7 @@ def test_a_capability_without_awards_still_validates() -> None:
     assert capability.awards == []
 
 
-def test_an_award_is_published_award_data_by_default_and_drops_unknown_values() -> None:
+def test_an_award_is_published_award_data_by_default_with_unknown_values_null() -> None:
     evidence = AwardEvidence(contract_id="X1")
 
     assert evidence.source is FactSource.DECP
@@ -62,9 +62,15 @@ def test_an_award_is_published_award_data_by_default_and_drops_unknown_values() 
         "contract_id": "X1",
         "source_file": "",
         "source": "decp",
+        "date": None,
+        "buyer": None,
+        "buyer_id": None,
         "objet": "",
+        "amount_eur": None,
         "winners": 1,
     }
+    schema = Firm.model_json_schema(mode="serialization")["$defs"]["AwardEvidence"]
+    assert set(schema["properties"]) == set(evidence.model_dump())  # typed in the API's docs
 
 
 @pytest.mark.parametrize(
