@@ -11,15 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meute.api.service import match_tender, shortlist_pavilion, showcase_tender
+from meute.api.service import learnt, match_tender, shortlist_pavilion, showcase_tender
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import Firm, Lot, PavilionRequest
+from meute.graph.model import Firm, Lot, PavilionRequest, PavilionResult
 from meute.graph.store import GraphStore
-from meute.matcher.pavilion import theme_codes
+from meute.matcher.pavilion import theme_codes, themes_tender
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
-from meute.scoring.fit import fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import text_model
@@ -134,6 +134,43 @@ def test_health_pavilion_holds_only_health_firms(showcase_store: EmbeddedStore) 
     rows = health_pavilion(showcase_store)
     assert rows
     assert all(ok for _, _, ok in rows), rows
+
+
+def claimed_fits(store: GraphStore) -> tuple[PavilionResult, list[float]]:
+    """The Abidjan health pavilion and the fit that ranks (the learnt one) of every theme a
+    member is said to cover.
+    """
+    request = PavilionRequest.model_validate(
+        {
+            "fair": "Salon de la santé, Abidjan",
+            "country": "CI",
+            "stands": 12,
+            "themes": [{"title": title} for title in HEALTH_THEMES],
+        }
+    )
+    result = shortlist_pavilion(store, request)
+    options = learnt(MatchOptions())
+    assert options.ranker is not None  # the shipped model
+    codes = theme_codes(request, options)
+    firms = store.get_firms([f.siren for f in result.firms])
+    fit = fit_matrix(themes_tender(request), codes, firms, text_model(), ranker=options.ranker)
+    titles = [theme.title for theme in request.themes]
+    column = {firm.siren: j for j, firm in enumerate(firms)}
+    fits = [
+        float(fit.relevance[titles.index(theme), column[member.siren]])
+        for member in result.firms
+        for theme in member.themes
+    ]
+    return result, fits
+
+
+def test_health_pavilion_claims_a_theme_only_where_the_learnt_fit_supports_it(
+    showcase_store: EmbeddedStore,
+) -> None:
+    result, fits = claimed_fits(showcase_store)
+    assert fits and min(fits) >= RELEVANCE_FLOOR
+    for theme in result.themes:
+        assert theme.firms == sum(theme.title in member.themes for member in result.firms)
 
 
 def training_lot_winners(store: GraphStore, codes: Sequence[str]) -> list[Firm]:
