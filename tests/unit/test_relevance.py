@@ -5,16 +5,31 @@ and the Bouaké training lot on the showcase, and top-k as a prefix of top-K.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meute.api.service import learnt, match_tender, shortlist_pavilion, showcase_tender
+from meute.api.service import (
+    import_decp,
+    learnt,
+    match_tender,
+    shortlist_pavilion,
+    showcase_tender,
+)
+from meute.api.settings import Settings
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import Firm, Lot, PavilionRequest, PavilionResult
+from meute.graph.model import (
+    Firm,
+    Lot,
+    PavilionRequest,
+    PavilionResult,
+    Tender,
+    TenderConstraints,
+)
 from meute.graph.store import GraphStore
 from meute.matcher.pavilion import theme_codes, themes_tender
 from meute.matcher.propose import MatchOptions, lot_codes
@@ -246,3 +261,64 @@ def test_a_theme_the_learnt_model_cannot_place_gets_no_whole_division() -> None:
     assert cpv_suggester().suggest("e-santé") == []
     [codes] = theme_codes(request)
     assert codes and all(len(code.rstrip("0")) > 2 for code in codes)
+
+
+NURSES_TITLE = "Formation du personnel soignant"
+NURSES = (
+    "Formation initiale et continue des infirmiers, sages-femmes et techniciens biomédicaux du "
+    "centre de santé."
+)
+
+
+def test_a_division_alone_gives_way_to_its_likeliest_group() -> None:
+    # The learnt model is confident of training (80) but splits the finer codes: 80 alone
+    # would let a driving school (80411000) take nurses' training.
+    suggester = cpv_suggester()
+    text = f"{NURSES_TITLE} {NURSES}"
+    assert suggester.code_probabilities(text)["80000000"] >= suggester.confidence
+    found = suggester.suggest(text)
+    assert found and all(len(s.code.rstrip("0")) >= 3 for s in found)
+    assert found[0].code == "80500000"  # training services
+
+
+def test_a_real_award_graph_gives_nurses_training_to_training_firms(data_dir: Path) -> None:
+    # Before: the lot was matched on division 80 alone, and a driving school and a primary
+    # education association took it in the third and fifth consortia.
+    from meute.api.training import fixture_decp_files
+
+    lots = [
+        Lot(
+            id="L1",
+            title="Construction du centre de santé",
+            description="Travaux de construction d'un centre de santé de 60 lits : gros œuvre, "
+            "maçonnerie, charpente, couverture, plomberie, électricité, voiries et réseaux divers.",
+            budget=5_000_000,
+        ),
+        Lot(
+            id="L2",
+            title="Fourniture d'équipements médicaux",
+            description="Fourniture et installation d'équipements médicaux : appareils "
+            "d'imagerie médicale (radiologie, échographe), lits médicalisés, matériel de "
+            "stérilisation et de laboratoire.",
+            budget=2_500_000,
+        ),
+        Lot(id="L3", title=NURSES_TITLE, description=NURSES, budget=500_000),
+    ]
+    tender = Tender(
+        id="thies",
+        title="Centre de santé de Thiès : construction, équipement médical et formation",
+        buyer="Ministère de la Santé et de l'Action sociale (Sénégal)",
+        country="SN",
+        budget=8_000_000,
+        lots=lots,
+        constraints=TenderConstraints(max_members=6),
+    )
+    with EmbeddedStore(data_dir) as store:
+        tabular = fixture_decp_files()[0].parent / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
+        import_decp(store, [*fixture_decp_files(), tabular])
+        result = match_tender(store, tender, Settings().match_options(top=5))
+        sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
+        firms = store.get_firms(sirens)
+    assert firms
+    for firm in firms:
+        assert any(c.cpv.startswith("805") for c in firm.capabilities), firm.name
