@@ -971,6 +971,11 @@ class ThemeCoverage(_Model):
         description="Firms of the pavilion that cover it: near its codes, and a fit (learnt when a "
         "model is in use) reaching the relevance floor."
     )
+    uncovered: str | None = Field(
+        None,
+        description="Why no firm of the pavilion covers it (nothing near its codes, none "
+        "reaching the relevance floor, or stands better used elsewhere); null when one does.",
+    )
 
 
 class PavilionFirm(_Model):

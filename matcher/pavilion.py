@@ -313,12 +313,26 @@ def select_pavilion(
                 cpv=[format_code(code) for code in theme_code],
                 suggested=not theme.cpv,
                 firms=int(covers[t, members].sum()),
+                uncovered=None
+                if covers[t, members].any()
+                else _uncovered(fit.qualified[t], covers[t], floor, lang),
             )
             for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))
         ],
         firms=firms,
         candidates_considered=considered,
     )
+
+
+def _uncovered(near: NDArray[np.bool_], covers: NDArray[np.bool_], floor: float, lang: Lang) -> str:
+    """Why a theme no member covers is left uncovered, from its candidates near its codes and
+    those that cover it.
+    """
+    if not near.any():
+        return phrase("pavilion.theme_nothing_near", lang)
+    if not covers.any():
+        return phrase("lot.below_floor", lang, int(near.sum()), floor=floor)
+    return phrase("pavilion.theme_not_chosen", lang, int(covers.sum()))
 
 
 def _present(

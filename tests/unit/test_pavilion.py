@@ -30,6 +30,7 @@ from meute.matcher.pavilion import (
     select_pavilion,
     theme_codes,
 )
+from meute.matcher.phrases import Lang
 from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
@@ -270,3 +271,32 @@ def test_a_theme_is_claimed_only_where_the_learnt_fit_reaches_the_floor() -> Non
     assert by_siren[scanner.siren].themes == ["Imagerie médicale", "Équipements médicaux"]
     assert weak.siren not in by_siren  # near both themes, fits neither: no stand
     assert [theme.firms for theme in result.themes] == [2, 1]
+
+
+def test_an_uncovered_theme_says_why() -> None:
+    imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
+    furniture = make_firm(valid_siren(1), [("33192000", 0.9)], description="Mobilier médical")
+    other = make_firm(valid_siren(2), [("33192100", 0.9)], description="Lits médicaux")
+    ranker = _Ranker({furniture.siren: [0.6, 0.05, 0.0], other.siren: [0.5, 0.1, 0.0]})
+    req = request([MEDICAL, imaging, TRAINING], 1)
+    result = select_pavilion(
+        req, [furniture, other], theme_codes(req), text_model(), floor=0.2, ranker=ranker
+    )
+    medical_theme, imaging_theme, training_theme = result.themes
+    assert medical_theme.firms == 1 and medical_theme.uncovered is None
+    assert imaging_theme.firms == 0
+    assert imaging_theme.uncovered == (
+        "2 firm(s) deliver something close but none reaches the relevance floor (0.20)"
+    )
+    assert training_theme.uncovered == (
+        "no candidate firm delivers anything close to this theme's CPV codes"
+    )
+    two = select_pavilion(
+        request([MEDICAL, TRAINING], 1),
+        [medical(3), training(4)],
+        [["33100000"], ["80510000"]],
+        text_model(),
+        lang=Lang.FR,
+    )
+    assert [theme.uncovered is None for theme in two.themes].count(True) == 1
+    assert any("1 entreprise le couvre" in (theme.uncovered or "") for theme in two.themes)
