@@ -590,14 +590,16 @@ def serve(
 
 
 def _labelled_proposals(store: GraphStore) -> list[Example]:
-    """Saved proposals that were won or lost, as labelled examples."""
+    """Saved proposals that were won or lost, or whose members were replaced, as labelled
+    examples (:func:`api.training.proposal_examples`).
+    """
     from meute.api.proposals import list_proposals
     from meute.api.training import proposal_examples
     from meute.matcher.propose import lot_codes
 
     proposals = list_proposals(store)
     tenders = {p.tender_id: store.get_tender(p.tender_id) for p in proposals}
-    sirens = {m.siren for p in proposals for m in p.consortium.members}
+    sirens = {m.siren for p in proposals for m in p.members}
     return proposal_examples(
         proposals,
         {key: tender for key, tender in tenders.items() if tender is not None},
@@ -619,7 +621,8 @@ def train(
     folds: Annotated[int, typer.Option(min=2, max=20, help="Cross-validation folds.")] = 5,
     max_awards: Annotated[int, typer.Option(min=10, help="Most awards used as examples.")] = 2_000,
     proposals: Annotated[
-        bool, typer.Option(help="Also learn from saved proposals that were won or lost.")
+        bool,
+        typer.Option(help="Also learn from saved proposals: won, lost, or with a replaced member."),
     ] = True,
 ) -> None:
     """Learn who wins which lot from real awards; print the cross-validated figures and the

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from meute.graph.decp import Contract, DecpImport, read_decp
 from meute.graph.errors import InvalidInput, Problem
-from meute.graph.model import Firm, Proposal, ProposalStatus, Tender
+from meute.graph.model import Firm, MemberStatus, Proposal, ProposalStatus, Tender
 from meute.scoring.learnt import LearntRanker, Vocabulary
 from meute.scoring.text import text_model
 from meute.scoring.training import (
@@ -122,35 +122,59 @@ def active_ranker(data_dir: Path | None = None) -> LearntRanker | None:
     return None
 
 
+def _proposal_labels(proposal: Proposal) -> dict[tuple[str, str], bool]:
+    """Label of each (lot, firm) a saved proposal teaches: the members of a proposal that was
+    won (True) or lost (False); a member replaced after declining (False for its lots), and the
+    firm that took them once it accepted (True, unless the proposal was lost).
+    """
+    labels: dict[tuple[str, str], bool] = {}
+    if proposal.status in (ProposalStatus.WON, ProposalStatus.LOST):
+        won = proposal.status is ProposalStatus.WON
+        for member in proposal.consortium.members:
+            labels |= {(lot, member.siren): won for lot in member.lots}
+    current = {m.siren: m for m in proposal.members if m.replaced_by is None}
+    for gone in proposal.members:
+        if gone.replaced_by is None:
+            continue
+        taker = current.get(gone.replaced_by)
+        for lot in gone.lots:
+            labels[(lot, gone.siren)] = False
+            if taker is not None and taker.status is MemberStatus.ACCEPTED:
+                labels.setdefault((lot, taker.siren), True)
+    return labels
+
+
 def proposal_examples(
     proposals: Sequence[Proposal],
     tenders: dict[str, Tender],
     firms: dict[str, Firm],
     codes: Callable[[Tender], dict[str, list[str]]],
 ) -> list[Example]:
-    """Each (lot, member) of a saved proposal that was won (True) or lost (False)."""
+    """Each (lot, firm) of a saved proposal labelled by what happened to it
+    (:func:`_proposal_labels`): won or lost, replaced, or accepted in place of a replaced firm.
+    """
     examples = []
     for n, proposal in enumerate(proposals):
         tender = tenders.get(proposal.tender_id)
-        if proposal.status not in (ProposalStatus.WON, ProposalStatus.LOST) or tender is None:
+        labels = _proposal_labels(proposal)
+        if tender is None or not labels:
             continue
         lot_codes = codes(tender)
         index = {lot.id: i for i, lot in enumerate(tender.lots)}
-        for member in proposal.consortium.members:
-            firm = firms.get(member.siren)
-            for lot_id in member.lots:
-                if firm is None or lot_id not in index:
-                    continue
-                examples.append(
-                    Example(
-                        tender=tender,
-                        lot=index[lot_id],
-                        codes=lot_codes[lot_id],
-                        firms=[firm],
-                        labels=[proposal.status is ProposalStatus.WON],
-                        group=-1 - n,
-                    )
+        for (lot_id, siren), label in labels.items():
+            firm = firms.get(siren)
+            if firm is None or lot_id not in index:
+                continue
+            examples.append(
+                Example(
+                    tender=tender,
+                    lot=index[lot_id],
+                    codes=lot_codes[lot_id],
+                    firms=[firm],
+                    labels=[label],
+                    group=-1 - n,
                 )
+            )
     return examples
 
 

@@ -1121,7 +1121,15 @@ class ThemeCoverage(_Model):
     title: str
     cpv: list[str] = Field(description="Codes matched: the theme's own, or suggested from it.")
     suggested: bool = Field(description="True when the codes were suggested from the words.")
-    firms: int = Field(description="Firms of the pavilion that deliver something near them.")
+    firms: int = Field(
+        description="Firms of the pavilion that cover it: near its codes, and a fit (learnt when a "
+        "model is in use) reaching the relevance floor."
+    )
+    uncovered: str | None = Field(
+        None,
+        description="Why no firm of the pavilion covers it (nothing near its codes, none "
+        "reaching the relevance floor, or stands better used elsewhere); null when one does.",
+    )
 
 
 class PavilionFirm(_Model):

@@ -7,8 +7,9 @@ A pavilion ``S`` of ``N`` firms (one a stand) is scored as a weighted mean of th
     readiness = sum over f in S of readiness[f] / N
     regions   = distinct regions in S / min(N, 18)
 
-``fit[t, f]`` is the relevance of :func:`scoring.fit.fit_matrix`, the themes scored as the lots
-of a tender (0 for a firm with no capability near the theme's codes). Read as the chance that a
+``fit[t, f]`` is the relevance of :func:`scoring.fit.fit_matrix` (learnt when a model is in
+use), the themes scored as the lots of a tender; it is 0 where the firm does not cover the
+theme (no capability near its codes, or a fit below the relevance floor). Read as the chance that a
 firm represents a theme well, a theme's coverage is the chance that one of its firms does: a
 first firm of fit 0.8 on an uncovered theme adds 0.8, a second one on the same theme only
 0.8 x 0.2 = 0.16, so coverage beats redundancy and the stands spread over the themes as far as
@@ -279,14 +280,18 @@ def select_pavilion(
 
     ``candidates`` are the firms retrieved near the themes' ``codes`` (see :func:`theme_codes`)
     plus the required firms; ``shortlist`` bounds, per theme, the firms whose text is scored.
-    A firm whose relevance to every theme is below ``floor`` never takes a stand (unless
-    required): the pavilion then keeps fewer firms, and a theme nobody reaches shows 0 firms.
-    Reasons and refusals are written in ``lang``. With a ``ranker``, a firm's fit to a theme
-    is its learnt relevance.
+    A firm covers a theme when its fit to it reaches ``floor`` (with a ``ranker``, both its
+    hand-set relevance and its learnt one: the learnt fit ranks, so it must support the
+    claim); a firm that covers no theme never takes a stand (unless required): the pavilion
+    then keeps fewer firms, and a theme nobody covers shows 0 firms. Reasons and refusals are
+    written in ``lang``.
     """
     pool, considered = _pool(request, candidates, codes, shortlist, lang)
     fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor, ranker=ranker)
-    relevance = np.where(fit.eligible, np.clip(fit.relevance, 0.0, 1.0), 0.0)
+    # A firm covers a theme only when the fit that ranks it (the learnt one with a ranker)
+    # reaches the floor: near the theme's codes is not enough.
+    covers = fit.eligible & (fit.relevance >= floor)
+    relevance = np.where(covers, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
         fit=relevance,
         readiness=readiness_scores(pool, request.country),
@@ -295,8 +300,8 @@ def select_pavilion(
         weights=weights,
     )
     required = [i for i, f in enumerate(pool) if f.siren in request.must_include]
-    members = greedy_swap(objective, required, np.asarray(fit.eligible.any(axis=0), dtype=bool))
-    firms = _present(request, pool, objective, fit.eligible, members, codes, lang)
+    members = greedy_swap(objective, required, np.asarray(covers.any(axis=0), dtype=bool))
+    firms = _present(request, pool, objective, covers, members, codes, lang)
     return PavilionResult(
         fair=request.fair,
         country=request.country,
@@ -307,7 +312,10 @@ def select_pavilion(
                 title=theme.title,
                 cpv=[format_code(code) for code in theme_code],
                 suggested=not theme.cpv,
-                firms=int(fit.eligible[t, members].sum()),
+                firms=int(covers[t, members].sum()),
+                uncovered=None
+                if covers[t, members].any()
+                else _uncovered(fit.qualified[t], covers[t], floor, lang),
             )
             for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))
         ],
@@ -316,21 +324,34 @@ def select_pavilion(
     )
 
 
+def _uncovered(near: NDArray[np.bool_], covers: NDArray[np.bool_], floor: float, lang: Lang) -> str:
+    """Why a theme no member covers is left uncovered, from its candidates near its codes and
+    those that cover it.
+    """
+    if not near.any():
+        return phrase("pavilion.theme_nothing_near", lang)
+    if not covers.any():
+        return phrase("lot.below_floor", lang, int(near.sum()), floor=floor)
+    return phrase("pavilion.theme_not_chosen", lang, int(covers.sum()))
+
+
 def _present(
     request: PavilionRequest,
     pool: Sequence[Firm],
     objective: PavilionScore,
-    eligible: NDArray[np.bool_],
+    covers: NDArray[np.bool_],
     members: Sequence[int],
     codes: Sequence[Sequence[str]],
     lang: Lang,
 ) -> list[PavilionFirm]:
-    """The members with their themes, parts and reasons, stands numbered by score, best first."""
+    """The members with the themes they cover (``covers``: themes x pool), parts and reasons,
+    stands numbered by score, best first.
+    """
     weight = objective.weights.as_dict()
     regions = [objective.region[f] for f in members]
     rows = []
     for f in members:
-        themes = [int(t) for t in np.flatnonzero(eligible[:, f])]
+        themes = [int(t) for t in np.flatnonzero(covers[:, f])]
         themes.sort(key=lambda t: (-objective.fit[t, f], t))
         parts = {
             "fit": float(objective.fit[themes[0], f]) if themes else 0.0,

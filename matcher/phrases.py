@@ -150,6 +150,24 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         FR: "« {title} » (adéquation {fit:.2f})",
     },
     "pavilion.no_theme": {EN: "matches none of the themes", FR: "ne correspond à aucun thème"},
+    "pavilion.theme_nothing_near": {
+        EN: "no candidate firm delivers anything close to this theme's CPV codes",
+        FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV de ce thème",
+    },
+    "pavilion.theme_not_chosen": {
+        EN: (
+            "{count} firm covers it, but the stands went to firms that raise the pavilion's "
+            "score more",
+            "{count} firms cover it, but the stands went to firms that raise the pavilion's "
+            "score more",
+        ),
+        FR: (
+            "{count} entreprise le couvre, mais les stands sont allés à des entreprises qui "
+            "améliorent davantage le pavillon",
+            "{count} entreprises le couvrent, mais les stands sont allés à des entreprises qui "
+            "améliorent davantage le pavillon",
+        ),
+    },
     "pavilion.only_from_region": {
         EN: ", the pavilion's only firm from there",
         FR: ", seule entreprise du pavillon venant de cette région",

@@ -14,7 +14,10 @@ Two steps, backing off along the CPV tree:
    (group, class) gets the sum of its descendants'.
 
 A suggestion is the deepest code whose probability reaches :attr:`CpvSuggester.confidence`; when
-not even a division does, there is no confident code and nothing is suggested.
+not even a division does, there is no confident code and nothing is suggested. A division alone
+is never suggested (it would open a lot to every trade of the division): its likeliest group
+stands in for it when that group holds at least half of the division's probability (it is then
+given with its own, lower probability), else that branch suggests nothing.
 """
 
 from __future__ import annotations
@@ -189,12 +192,25 @@ class CpvSuggester:
 
     def suggest(self, text: str, top: int = 5) -> list[Suggestion]:
         """Up to ``top`` codes, likeliest and most precise first: each is the deepest code whose
-        probability reaches :attr:`confidence` along one branch; empty when none does.
+        probability reaches :attr:`confidence` along one branch (a division's likeliest group
+        instead of the division alone, see the module); empty when none does.
         """
         if not fold_text(text).strip():
             return []
         found = self.code_probabilities(text)
         confident = {code: p for code, p in found.items() if p >= self.confidence}
+        for division in [code for code in confident if len(code.rstrip("0")) <= 2]:
+            # A division alone would let any of its trades take the lot (a driving school for
+            # nurses' training): its likeliest group stands in when it holds most of it.
+            p = confident.pop(division)
+            groups = {
+                code: q
+                for code, q in found.items()
+                if len(code.rstrip("0")) == 3 and code[:2] == division[:2]
+            }
+            best = max(groups, key=lambda code: (groups[code], code), default=None)
+            if best is not None and 2 * groups[best] >= p:
+                confident.setdefault(best, groups[best])
         deepest = deepest_codes(list(confident))
         deepest.sort(key=lambda code: (-confident[code], -len(code.rstrip("0")), code))
         return [Suggestion(code, round(confident[code], 4)) for code in deepest[:top]]

@@ -51,13 +51,15 @@ def unconfirmed_lots(form: TenderForm, tender: Tender, options: MatchOptions) ->
 @dataclass(frozen=True)
 class ThemeCodes:
     """The codes a pavilion theme was matched on: given, or suggested from its words (with the
-    engine's confidence), how many firms of the shortlist fit it, and its line for the form.
+    engine's confidence), how many firms of the shortlist cover it (and why none does), and its
+    line for the form.
     """
 
     title: str
     codes: list[CodeChoice]
     suggested: bool
     firms: int
+    uncovered: str | None = None
 
     @property
     def line(self) -> str:
@@ -78,5 +80,9 @@ def theme_codes(
             CodeChoice(format_code(code), label(code, "fr"), confidence.get(code, 1.0))
             for code in codes
         ]
-        shown.append(ThemeCodes(coverage.title, choices, coverage.suggested, coverage.firms))
+        shown.append(
+            ThemeCodes(
+                coverage.title, choices, coverage.suggested, coverage.firms, coverage.uncovered
+            )
+        )
     return shown

@@ -1,5 +1,6 @@
 """The showcase's relevance cases hold on Neo4j as on the embedded store: the Bouaké training lot
-goes to a training firm, and the Abidjan health pavilion holds only health firms.
+goes to a training firm, and the Abidjan health pavilion holds only health firms, each said to
+cover only the themes its learnt fit supports.
 """
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ import pytest
 
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.neo4j_store import Neo4jStore
-from tests.unit.test_relevance import TRAINING, health_pavilion, training_lot_winners
+from meute.scoring.fit import RELEVANCE_FLOOR
+from tests.unit.test_relevance import (
+    TRAINING,
+    claimed_fits,
+    health_pavilion,
+    training_lot_winners,
+)
 
 pytestmark = pytest.mark.neo4j
 
@@ -18,6 +25,13 @@ def test_health_pavilion_on_both_stores(stores: tuple[EmbeddedStore, Neo4jStore]
     left, right = health_pavilion(embedded), health_pavilion(neo4j)
     assert left == right
     assert left and all(ok for _, _, ok in right), right
+
+
+def test_health_pavilion_claims_on_both_stores(stores: tuple[EmbeddedStore, Neo4jStore]) -> None:
+    embedded, neo4j = stores
+    (left, _), (right, fits) = claimed_fits(embedded), claimed_fits(neo4j)
+    assert left.themes == right.themes and left.firms == right.firms
+    assert fits and min(fits) >= RELEVANCE_FLOOR
 
 
 @pytest.mark.parametrize("codes", [["80510000", "80561000"], []], ids=["coded", "in words"])

@@ -14,7 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from meute.api.cli import app
-from meute.api.service import partner_weights
+from meute.api.keys import Principal, Role
+from meute.api.proposals import (
+    follow_member,
+    replace_member,
+    replacement_candidates,
+    save_proposal,
+)
+from meute.api.service import match_tender, partner_weights, showcase_tender
 from meute.api.training import (
     RANKER_FILE,
     active_ranker,
@@ -23,17 +30,20 @@ from meute.api.training import (
     save_ranker,
     shipped_ranker_path,
 )
+from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import InvalidInput
 from meute.graph.model import (
     Consortium,
     ConsortiumMember,
     Lot,
+    MemberStatus,
     Proposal,
     ProposalStatus,
     Region,
     Tender,
 )
 from meute.matcher.partners import PartnerWeights
+from meute.matcher.propose import MatchOptions
 from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import FEATURES, MODEL_VERSION, LearntRanker, ModelMismatch
 from meute.scoring.text import text_model
@@ -210,3 +220,36 @@ def test_a_model_brings_its_partner_weights_to_partner_search() -> None:
     mine = replace(shipped, partner_weights={"region": 0.7, "fit": 0.3})
     weights = partner_weights(mine)
     assert (weights.region, weights.fit, weights.cohesion) == (0.7, 0.3, PartnerWeights().cohesion)
+
+
+def test_a_replaced_member_and_the_firm_that_accepted_its_lots_become_labelled_examples(
+    showcase_store: EmbeddedStore,
+) -> None:
+    from meute.api.cli import _labelled_proposals
+
+    def labels() -> dict[tuple[str, str], list[bool]]:
+        examples = _labelled_proposals(showcase_store)
+        return {(e.tender.lots[e.lot].id, e.firms[0].siren): e.labels for e in examples}
+
+    tender = showcase_tender()
+    showcase_store.upsert_tenders([tender])
+    options = MatchOptions()
+    best = match_tender(showcase_store, tender, options).consortia[0]
+    officer = Principal(key_id="k", name="officer", role=Role.OFFICER)
+    saved = save_proposal(
+        showcase_store,
+        tender,
+        {lot: m.siren for m in best.members for lot in m.lots},
+        options,
+        officer,
+    )
+    gone = next(m for m in saved.consortium.members if "L3" in m.lots)
+    follow_member(showcase_store, saved.id, gone.siren, officer, MemberStatus.DECLINED, None)
+    assert _labelled_proposals(showcase_store) == []  # declined, not yet replaced: nothing learnt
+    taker = replacement_candidates(showcase_store, saved, gone.siren, options)[0]
+    replace_member(showcase_store, saved.id, gone.siren, taker.siren, options, officer)
+    assert labels() == {(lot, gone.siren): [False] for lot in gone.lots}
+    follow_member(showcase_store, saved.id, taker.siren, officer, MemberStatus.ACCEPTED, None)
+    assert labels() == {(lot, gone.siren): [False] for lot in gone.lots} | {
+        (lot, taker.siren): [True] for lot in gone.lots
+    }

@@ -11,10 +11,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from pydantic import ValidationError
 
 from meute.graph.errors import Infeasible, InvalidInput, problems_from_validation
-from meute.graph.model import ExportMaturity, Firm, PavilionRequest, PavilionResult, Region
+from meute.graph.model import (
+    ExportMaturity,
+    Firm,
+    PavilionRequest,
+    PavilionResult,
+    Region,
+    Tender,
+)
 from meute.matcher.pavilion import (
     PavilionScore,
     PavilionWeights,
@@ -22,6 +30,7 @@ from meute.matcher.pavilion import (
     select_pavilion,
     theme_codes,
 )
+from meute.matcher.phrases import Lang
 from meute.scoring.text import text_model
 from tests.unit.factories import make_firm, valid_siren
 
@@ -226,3 +235,68 @@ def test_greedy_swap_against_brute_force() -> None:
         ratios.append(objective.score(found) / best)
     assert min(ratios) >= 1 - 1 / math.e
     assert sum(ratio > 1 - 1e-9 for ratio in ratios) >= 0.95 * len(ratios)
+
+
+class _Ranker:
+    """A learnt fit given as a table: SIREN -> fit to each theme."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def relevance(
+        self, tender: Tender, lot_codes: Sequence[Sequence[str]], firms: Sequence[Firm], fit: Any
+    ) -> NDArray[np.float64]:
+        return np.array([self.table[firm.siren] for firm in firms], dtype=np.float64).T
+
+
+def test_a_theme_is_claimed_only_where_the_learnt_fit_reaches_the_floor() -> None:
+    # Medical furniture lies near imaging by the CPV tree (same group), but the learnt fit that
+    # ranks the firms says it does not do imaging: it must not be said to cover it.
+    imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
+    furniture = make_firm(valid_siren(1), [("33192000", 0.9)], description="Mobilier médical")
+    scanner = make_firm(valid_siren(2), [("33113000", 0.9)], description="IRM et scanners")
+    weak = make_firm(valid_siren(3), [("33190000", 0.9)], description="Dispositifs médicaux")
+    req = request([MEDICAL, imaging], 3)
+    ranker = _Ranker(
+        {furniture.siren: [0.6, 0.05], scanner.siren: [0.3, 0.7], weak.siren: [0.1, 0.1]}
+    )
+    firms = [furniture, scanner, weak]
+    hand = select_pavilion(req, firms, theme_codes(req), text_model())
+    claims = {f.siren: f.themes for f in hand.firms}
+    assert "Imagerie médicale" in claims[furniture.siren]  # the CPV tree alone claims it
+    result = select_pavilion(req, firms, theme_codes(req), text_model(), floor=0.2, ranker=ranker)
+    by_siren = {firm.siren: firm for firm in result.firms}
+    assert by_siren[furniture.siren].themes == ["Équipements médicaux"]
+    assert "Imagerie médicale" not in by_siren[furniture.siren].why
+    assert by_siren[scanner.siren].themes == ["Imagerie médicale", "Équipements médicaux"]
+    assert weak.siren not in by_siren  # near both themes, fits neither: no stand
+    assert [theme.firms for theme in result.themes] == [2, 1]
+
+
+def test_an_uncovered_theme_says_why() -> None:
+    imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
+    furniture = make_firm(valid_siren(1), [("33192000", 0.9)], description="Mobilier médical")
+    other = make_firm(valid_siren(2), [("33192100", 0.9)], description="Lits médicaux")
+    ranker = _Ranker({furniture.siren: [0.6, 0.05, 0.0], other.siren: [0.5, 0.1, 0.0]})
+    req = request([MEDICAL, imaging, TRAINING], 1)
+    result = select_pavilion(
+        req, [furniture, other], theme_codes(req), text_model(), floor=0.2, ranker=ranker
+    )
+    medical_theme, imaging_theme, training_theme = result.themes
+    assert medical_theme.firms == 1 and medical_theme.uncovered is None
+    assert imaging_theme.firms == 0
+    assert imaging_theme.uncovered == (
+        "2 firm(s) deliver something close but none reaches the relevance floor (0.20)"
+    )
+    assert training_theme.uncovered == (
+        "no candidate firm delivers anything close to this theme's CPV codes"
+    )
+    two = select_pavilion(
+        request([MEDICAL, TRAINING], 1),
+        [medical(3), training(4)],
+        [["33100000"], ["80510000"]],
+        text_model(),
+        lang=Lang.FR,
+    )
+    assert [theme.uncovered is None for theme in two.themes].count(True) == 1
+    assert any("1 entreprise le couvre" in (theme.uncovered or "") for theme in two.themes)

@@ -5,21 +5,36 @@ and the Bouaké training lot on the showcase, and top-k as a prefix of top-K.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meute.api.service import match_tender, shortlist_pavilion, showcase_tender
+from meute.api.service import (
+    import_decp,
+    learnt,
+    match_tender,
+    shortlist_pavilion,
+    showcase_tender,
+)
+from meute.api.settings import Settings
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import Firm, Lot, PavilionRequest
+from meute.graph.model import (
+    Firm,
+    Lot,
+    PavilionRequest,
+    PavilionResult,
+    Tender,
+    TenderConstraints,
+)
 from meute.graph.store import GraphStore
-from meute.matcher.pavilion import theme_codes
+from meute.matcher.pavilion import theme_codes, themes_tender
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
-from meute.scoring.fit import fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
 from meute.scoring.suggest import cpv_suggester, deepest_codes
 from meute.scoring.text import text_model
@@ -136,6 +151,43 @@ def test_health_pavilion_holds_only_health_firms(showcase_store: EmbeddedStore) 
     assert all(ok for _, _, ok in rows), rows
 
 
+def claimed_fits(store: GraphStore) -> tuple[PavilionResult, list[float]]:
+    """The Abidjan health pavilion and the fit that ranks (the learnt one) of every theme a
+    member is said to cover.
+    """
+    request = PavilionRequest.model_validate(
+        {
+            "fair": "Salon de la santé, Abidjan",
+            "country": "CI",
+            "stands": 12,
+            "themes": [{"title": title} for title in HEALTH_THEMES],
+        }
+    )
+    result = shortlist_pavilion(store, request)
+    options = learnt(MatchOptions())
+    assert options.ranker is not None  # the shipped model
+    codes = theme_codes(request, options)
+    firms = store.get_firms([f.siren for f in result.firms])
+    fit = fit_matrix(themes_tender(request), codes, firms, text_model(), ranker=options.ranker)
+    titles = [theme.title for theme in request.themes]
+    column = {firm.siren: j for j, firm in enumerate(firms)}
+    fits = [
+        float(fit.relevance[titles.index(theme), column[member.siren]])
+        for member in result.firms
+        for theme in member.themes
+    ]
+    return result, fits
+
+
+def test_health_pavilion_claims_a_theme_only_where_the_learnt_fit_supports_it(
+    showcase_store: EmbeddedStore,
+) -> None:
+    result, fits = claimed_fits(showcase_store)
+    assert fits and min(fits) >= RELEVANCE_FLOOR
+    for theme in result.themes:
+        assert theme.firms == sum(theme.title in member.themes for member in result.firms)
+
+
 def training_lot_winners(store: GraphStore, codes: Sequence[str]) -> list[Firm]:
     """The firm given the Bouaké training lot in each proposal (its codes replaced)."""
     tender = showcase_tender()
@@ -209,3 +261,64 @@ def test_a_theme_the_learnt_model_cannot_place_gets_no_whole_division() -> None:
     assert cpv_suggester().suggest("e-santé") == []
     [codes] = theme_codes(request)
     assert codes and all(len(code.rstrip("0")) > 2 for code in codes)
+
+
+NURSES_TITLE = "Formation du personnel soignant"
+NURSES = (
+    "Formation initiale et continue des infirmiers, sages-femmes et techniciens biomédicaux du "
+    "centre de santé."
+)
+
+
+def test_a_division_alone_gives_way_to_its_likeliest_group() -> None:
+    # The learnt model is confident of training (80) but splits the finer codes: 80 alone
+    # would let a driving school (80411000) take nurses' training.
+    suggester = cpv_suggester()
+    text = f"{NURSES_TITLE} {NURSES}"
+    assert suggester.code_probabilities(text)["80000000"] >= suggester.confidence
+    found = suggester.suggest(text)
+    assert found and all(len(s.code.rstrip("0")) >= 3 for s in found)
+    assert found[0].code == "80500000"  # training services
+
+
+def test_a_real_award_graph_gives_nurses_training_to_training_firms(data_dir: Path) -> None:
+    # Before: the lot was matched on division 80 alone, and a driving school and a primary
+    # education association took it in the third and fifth consortia.
+    from meute.api.training import fixture_decp_files
+
+    lots = [
+        Lot(
+            id="L1",
+            title="Construction du centre de santé",
+            description="Travaux de construction d'un centre de santé de 60 lits : gros œuvre, "
+            "maçonnerie, charpente, couverture, plomberie, électricité, voiries et réseaux divers.",
+            budget=5_000_000,
+        ),
+        Lot(
+            id="L2",
+            title="Fourniture d'équipements médicaux",
+            description="Fourniture et installation d'équipements médicaux : appareils "
+            "d'imagerie médicale (radiologie, échographe), lits médicalisés, matériel de "
+            "stérilisation et de laboratoire.",
+            budget=2_500_000,
+        ),
+        Lot(id="L3", title=NURSES_TITLE, description=NURSES, budget=500_000),
+    ]
+    tender = Tender(
+        id="thies",
+        title="Centre de santé de Thiès : construction, équipement médical et formation",
+        buyer="Ministère de la Santé et de l'Action sociale (Sénégal)",
+        country="SN",
+        budget=8_000_000,
+        lots=lots,
+        constraints=TenderConstraints(max_members=6),
+    )
+    with EmbeddedStore(data_dir) as store:
+        tabular = fixture_decp_files()[0].parent / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
+        import_decp(store, [*fixture_decp_files(), tabular])
+        result = match_tender(store, tender, Settings().match_options(top=5))
+        sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
+        firms = store.get_firms(sirens)
+    assert firms
+    for firm in firms:
+        assert any(c.cpv.startswith("805") for c in firm.capabilities), firm.name
