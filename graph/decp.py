@@ -61,7 +61,6 @@ import io
 import json
 import math
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections import Counter
@@ -94,6 +93,7 @@ from meute.graph.model import (
     luhn_valid,
     provenance_of_all,
 )
+from meute.graph.text import fold
 
 __all__ = [
     "DEPARTMENT_REGION",
@@ -262,8 +262,7 @@ def repair_text(text: str) -> str:
 
 def _key(text: str) -> str:
     """Lower-case ASCII letters only: the comparison key of a nature or a name."""
-    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
-    return _NON_ALNUM.sub("", ascii_text.decode("ascii"))
+    return _NON_ALNUM.sub("", fold(text))
 
 
 # --- places ------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ given with its own, lower probability), else that branch suggests nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from scipy.sparse import csr_matrix, hstack
 
 from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.decp import fixture_objet_codes
+from meute.graph.text import fold
 from meute.scoring.text import code_kind, purchase_kind
 
 __all__ = ["CpvSuggester", "Suggestion", "cpv_suggester", "deepest_codes", "fold_text"]
@@ -61,9 +61,7 @@ class Suggestion:
 
 def fold_text(text: str) -> str:
     """Lower case, accents and ligatures folded to ASCII, consultation numbers dropped."""
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", text)
+    return re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", fold(text))
 
 
 def deepest_codes(codes: Sequence[str]) -> list[str]:

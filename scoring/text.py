@@ -14,7 +14,6 @@ jargon that the CPV labels never use ("maîtrise d'œuvre").
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
@@ -28,6 +27,7 @@ from scipy.sparse import csr_matrix
 from meute.graph import naf
 from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.model import Firm, Lot
+from meute.graph.text import fold
 
 __all__ = [
     "PurchaseKind",
@@ -81,12 +81,6 @@ _GLOSSARY = [
 ]
 
 
-def _fold(text: str) -> str:
-    """Lower case, accents and ligatures folded to ASCII."""
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-
-
 def code_kind(code: str) -> PurchaseKind:
     """What a CPV code buys: division 45 is works, 03 to 44 and 48 supplies, the rest services."""
     division = int(code[:2])
@@ -97,7 +91,7 @@ def code_kind(code: str) -> PurchaseKind:
 
 def purchase_kind(text: str) -> PurchaseKind | None:
     """The kind of purchase a text names first, or None ("fourniture et pose": supplies)."""
-    folded = _fold(text)
+    folded = fold(text)
     found = [
         (match.start(), kind)
         for kind, pattern in _KIND_PATTERNS.items()
@@ -107,7 +101,7 @@ def purchase_kind(text: str) -> PurchaseKind | None:
 
 
 def _with_glossary(text: str) -> str:
-    folded = _fold(text)
+    folded = fold(text)
     extra = [words for pattern, words in _GLOSSARY if pattern.search(folded)]
     return " ".join([text, *extra])
 

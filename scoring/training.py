@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from meute.graph.decp import Contract
 from meute.graph.model import MAX_NAME, MAX_TEXT, Firm, Lot, Tender
 from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import FEATURES, LearntRanker, Vocabulary, lot_features
+from meute.scoring.suggest import fold_text
 from meute.scoring.text import TextModel
 
 __all__ = [
@@ -54,9 +54,7 @@ UNKNOWN_BUDGET_EUR = 100_000.0
 
 
 def _fold_text(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
-    text = re.sub(r"numero de (la )?consultation\s*:\s*\S+", " ", ascii_text.decode("ascii"))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(re.findall(r"[a-z0-9]+", fold_text(text)))
 
 
 def consultations(contracts: Sequence[Contract]) -> list[int]:
