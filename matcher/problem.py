@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from meute.graph.errors import Infeasible, Problem
 from meute.graph.model import Collaboration, Firm, Lot, Tender
-from meute.matcher.bound import Relaxation
+from meute.matcher.bound import Relaxation, cohesive_partners
 from meute.matcher.phrases import Lang, phrase
 from meute.scoring.columns import FirmColumns, estimated_turnover
 from meute.scoring.consortium import (
@@ -302,9 +302,10 @@ def shortlist(
         weights,
     )
     sirens = [f"{siren:09d}" for siren in columns.siren]
+    edges = cohesion_edges(sirens, collaborations or [], _reference_year(tender))
     relaxation = Relaxation.of(
         ceiling,
-        cohesion_edges(sirens, collaborations or [], _reference_year(tender)),
+        edges,
         weights,
         tender.constraints.allow_multiple_lots,
         cohesion=collaborations is not None,
@@ -313,6 +314,7 @@ def shortlist(
     kept = set(_pool(gain, size, required, masks))
     if collaborations is not None:
         kept |= set(_pool(bounds, max(1, size // 3), required, []))
+        kept |= cohesive_partners(ceiling, edges, weights, kept, size)
     left_out = np.setdiff1d(np.arange(len(columns)), sorted(kept))
     outside = float(bounds[:, left_out].max()) if len(left_out) else -math.inf
     return Shortlist(columns.take(sorted(kept)).firms, outside)
@@ -407,6 +409,7 @@ def build_problem(
         | set(_pool(bounds, per_lot, required, []))
         | _partners(seeds, edges, np.asarray(np.isfinite(gain).any(axis=0)))
     )
+    pool |= cohesive_partners(gain, edges, weights, pool, per_lot)
     scored = Scored(
         tender=tender,
         columns=columns,
