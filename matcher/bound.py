@@ -178,7 +178,8 @@ def cohesive_partners(
     for _ in range(rounds):
         chosen = np.isin(first, frontier)
         partner, paired = second[chosen], strength[chosen]
-        reach = gain[:, partner] + bonus * paired >= threshold[:, None]
+        alone = gain[:, partner]  # -inf where the partner may not take the lot
+        reach = np.isfinite(alone) & (alone + bonus * paired >= threshold[:, None])
         found = {int(g) for g in partner[reach.any(axis=0)]}
         new = found - kept - admitted
         if not new:

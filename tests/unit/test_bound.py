@@ -135,20 +135,23 @@ def test_without_collaborations_the_bound_is_each_lots_best_plus_the_most_the_re
 def test_partners_join_when_the_pair_beats_the_weakest_gain_kept() -> None:
     """Lot 0's best firm (0) is kept; its partner 2 is a little weaker on lot 1 than the kept
     firm 1 but the pair's cohesion lifts it over; 2's own partner 3 joins in the second round;
-    4, as weak with no partner, and 5, a weak partner of 0 too far below, stay out.
+    4, as weak with no partner, and 5, a weak partner of 0 too far below, stay out. When fewer
+    firms than ``per_lot`` may take a lot, every partner that may take one joins, but never 6,
+    which may take none.
     """
     weights = ObjectiveWeights()  # weights summing to 1; three lots: a pair adds 0.15 W / 2
     gain = np.array(
         [
-            [0.30, -np.inf, -np.inf, -np.inf, -np.inf, -np.inf],
-            [-np.inf, 0.20, 0.15, -np.inf, 0.15, 0.05],
-            [-np.inf, 0.20, -np.inf, 0.16, 0.15, -np.inf],
+            [0.30, -np.inf, -np.inf, -np.inf, -np.inf, -np.inf, -np.inf],
+            [-np.inf, 0.20, 0.15, -np.inf, 0.15, 0.05, -np.inf],
+            [-np.inf, 0.20, -np.inf, 0.16, 0.15, -np.inf, -np.inf],
         ]
     )
-    edges = (np.array([0, 2, 0]), np.array([2, 3, 5]), np.array([1.0, 0.8, 1.0]))
+    edges = (np.array([0, 2, 0, 6]), np.array([2, 3, 5, 0]), np.array([1.0, 0.8, 1.0, 1.0]))
     assert cohesive_partners(gain, edges, weights, {0, 1}, per_lot=1) == {2, 3}
     assert cohesive_partners(gain, edges, weights, {0, 1}, per_lot=1, rounds=1) == {2}
     assert cohesive_partners(gain, edges, weights, {1}, per_lot=1) == set()
+    assert cohesive_partners(gain, edges, weights, {0, 1}, per_lot=10) == {2, 3, 5}
 
 
 @pytest.mark.parametrize("mode", [Mode.FAST, Mode.EXACT])
