@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from meute.scoring.consortium import ObjectiveWeights
 
-__all__ = ["Relaxation", "gap_bound"]
+__all__ = ["Relaxation", "cohesive_partners", "gap_bound"]
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.intp]
@@ -149,6 +149,44 @@ def _directed(edges: tuple[Ints, Ints, Floats]) -> tuple[Ints, Ints, Floats]:
     strength = np.concatenate([strength, strength])
     apart = first != second
     return first[apart].astype(np.intp), second[apart].astype(np.intp), strength[apart]
+
+
+def cohesive_partners(
+    gain: Floats,
+    edges: tuple[Ints, Ints, Floats],
+    weights: ObjectiveWeights,
+    kept: set[int],
+    per_lot: int,
+    rounds: int = 2,
+) -> set[int]:
+    """Firms to admit besides ``kept`` for the cohesion they bring: a past partner ``g`` of a
+    kept firm joins when its gain on some lot plus what the pair adds to cohesion (``w_coh W /
+    D``, before the cap) reaches that lot's ``per_lot``-th best gain, the weakest a firm admitted
+    for its gain alone has. Repeated ``rounds`` times, so that chains of partners join.
+
+    Cohesion pays only for pairs, so a firm a little weaker than each lot's best may make the
+    best consortium with a partner; a cut by gain alone never sees it.
+    """
+    n_lots = gain.shape[0]
+    weight = weights.as_dict()
+    bonus = weight["cohesion"] / sum(weight.values()) / max(1, n_lots - 1)
+    ranked = np.sort(gain, axis=1)[:, ::-1]
+    threshold = ranked[:, min(per_lot, gain.shape[1]) - 1]
+    first, second, strength = _directed(edges)
+    admitted: set[int] = set()
+    frontier = np.array(sorted(kept), dtype=np.intp)
+    for _ in range(rounds):
+        chosen = np.isin(first, frontier)
+        partner, paired = second[chosen], strength[chosen]
+        alone = gain[:, partner]  # -inf where the partner may not take the lot
+        reach = np.isfinite(alone) & (alone + bonus * paired >= threshold[:, None])
+        found = {int(g) for g in partner[reach.any(axis=0)]}
+        new = found - kept - admitted
+        if not new:
+            break
+        admitted |= new
+        frontier = np.array(sorted(new), dtype=np.intp)
+    return admitted
 
 
 def gap_bound(score: float, upper: float) -> float:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from meute.graph.errors import Infeasible, Problem
 from meute.graph.model import Collaboration, Firm, Lot, Tender
-from meute.matcher.bound import Relaxation
+from meute.matcher.bound import Relaxation, cohesive_partners
 from meute.matcher.phrases import Lang, phrase
 from meute.scoring.columns import FirmColumns, estimated_turnover
 from meute.scoring.consortium import (
@@ -271,8 +271,10 @@ def shortlist(
 ) -> Shortlist:
     """Each lot's ``size`` best candidates on the terms that need no text, and helpers; then,
     given the ``collaborations`` among the candidates, each lot's ``size // 3`` best by the
-    bound of :mod:`matcher.bound` (firms whose past partners may take the other lots); with a
-    bound on every consortium using a firm left out, its relevance at its ceiling
+    bound of :mod:`matcher.bound` (firms whose past partners may take the other lots) and the
+    past partners cohesion lifts to a lot's ``size // 2``-th best
+    (:func:`matcher.bound.cohesive_partners`); with a bound on every consortium using a firm
+    left out, its relevance at its ceiling
     (:meth:`CodedFit.relevance_ceiling`, ``learnt`` when a ranker gives the fit; cohesion at its
     most when ``collaborations`` is None).
 
@@ -302,9 +304,10 @@ def shortlist(
         weights,
     )
     sirens = [f"{siren:09d}" for siren in columns.siren.tolist()]
+    edges = cohesion_edges(sirens, collaborations or [], _reference_year(tender))
     relaxation = Relaxation.of(
         ceiling,
-        cohesion_edges(sirens, collaborations or [], _reference_year(tender)),
+        edges,
         weights,
         tender.constraints.allow_multiple_lots,
         cohesion=collaborations is not None,
@@ -313,6 +316,7 @@ def shortlist(
     kept = set(_pool(gain, size, required, masks))
     if collaborations is not None:
         kept |= set(_pool(bounds, max(1, size // 3), required, []))
+        kept |= cohesive_partners(ceiling, edges, weights, kept, max(1, size // 2))
     left_out = np.setdiff1d(np.arange(len(columns)), sorted(kept))
     outside = float(bounds[:, left_out].max()) if len(left_out) else -math.inf
     return Shortlist(columns.take(sorted(kept)).firms, outside)
@@ -320,7 +324,7 @@ def shortlist(
 
 # Each lot's best firms by the bound whose past partners join the pool (chains of partners
 # make cohesion, and no single firm's bound sees a chain).
-PARTNER_SEEDS = 5
+PARTNER_SEEDS = 2
 
 
 def _partners(
@@ -355,12 +359,14 @@ def build_problem(
     ranker: Ranker | None = None,
 ) -> MatchProblem:
     """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms,
-    its ``per_lot`` best by the bound of :mod:`matcher.bound` (which counts what past partners
-    eligible for the other lots may add) and the past partners of its :data:`PARTNER_SEEDS` best
-    by that bound; a firm whose relevance to a lot is below ``floor`` may not take it.
-    ``left_out_bound`` bounds the consortia using retrieved firms not among ``candidates`` (see
-    :class:`Shortlist`). With a ``ranker``, the fit of an eligible firm is its learnt relevance
-    (:func:`scoring.fit.fit_matrix`).
+    its ``per_lot // 4`` best by the bound of :mod:`matcher.bound` (which counts what past
+    partners eligible for the other lots may add), the past partners of its
+    :data:`PARTNER_SEEDS` best by that bound, and the past partners of pool members that
+    cohesion lifts to a lot's ``per_lot // 4``-th best gain
+    (:func:`matcher.bound.cohesive_partners`); a firm whose relevance to a lot is below
+    ``floor`` may not take it. ``left_out_bound`` bounds the consortia using retrieved firms not
+    among ``candidates`` (see :class:`Shortlist`). With a ``ranker``, the fit of an eligible
+    firm is its learnt relevance (:func:`scoring.fit.fit_matrix`).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -404,9 +410,10 @@ def build_problem(
     seeds = _pool(bounds, PARTNER_SEEDS, set(), [])
     pool = (
         set(_pool(gain, per_lot, required, [sme, leader_ok, preferred]))
-        | set(_pool(bounds, per_lot, required, []))
+        | set(_pool(bounds, max(1, per_lot // 4), required, []))
         | _partners(seeds, edges, np.asarray(np.isfinite(gain).any(axis=0)))
     )
+    pool |= cohesive_partners(gain, edges, weights, pool, max(1, per_lot // 4))
     scored = Scored(
         tender=tender,
         columns=columns,

@@ -348,7 +348,8 @@ def fast_solve(
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
-    partners = np.argwhere(problem.tables.cohesion > 0)
+    # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
+    partners = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * max(top, CONSISTENT_TOP):  # local search reorders them
