@@ -167,11 +167,13 @@ def cohesive_partners(
     Cohesion pays only for pairs, so a firm a little weaker than each lot's best may make the
     best consortium with a partner; a cut by gain alone never sees it.
     """
-    n_lots = gain.shape[0]
+    n_lots, n_firms = gain.shape
+    if n_firms == 0 or not kept:
+        return set()
     weight = weights.as_dict()
     bonus = weight["cohesion"] / sum(weight.values()) / max(1, n_lots - 1)
     ranked = np.sort(gain, axis=1)[:, ::-1]
-    threshold = ranked[:, min(per_lot, gain.shape[1]) - 1]
+    threshold = ranked[:, min(max(1, per_lot), n_firms) - 1]
     first, second, strength = _directed(edges)
     admitted: set[int] = set()
     frontier = np.array(sorted(kept), dtype=np.intp)

@@ -152,6 +152,10 @@ def test_partners_join_when_the_pair_beats_the_weakest_gain_kept() -> None:
     assert cohesive_partners(gain, edges, weights, {0, 1}, per_lot=1, rounds=1) == {2}
     assert cohesive_partners(gain, edges, weights, {1}, per_lot=1) == set()
     assert cohesive_partners(gain, edges, weights, {0, 1}, per_lot=10) == {2, 3, 5}
+    # No firm retrieved (a tender nobody can take), or none kept: nobody to admit.
+    nobody = (np.array([], dtype=np.intp), np.array([], dtype=np.intp), np.array([]))
+    assert cohesive_partners(np.empty((3, 0)), nobody, weights, set(), per_lot=5) == set()
+    assert cohesive_partners(gain, edges, weights, set(), per_lot=1) == set()
 
 
 @pytest.mark.parametrize("mode", [Mode.FAST, Mode.EXACT])
