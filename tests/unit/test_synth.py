@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -255,3 +256,18 @@ def test_write_dataset_is_atomic(tmp_path: Path) -> None:
         write_dataset(_Exploding(firms), collaborations, tmp_path)  # type: ignore[arg-type]
     assert hashlib.sha256((tmp_path / "firms.json").read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.iterdir()] == ["firms.json"]
+
+
+def test_generation_leaves_no_cyclic_garbage() -> None:
+    """Generation pauses the cyclic collector: any reference cycle it leaves stays in memory until
+    the end (a model default built under ``model_construct`` once made 150,000 firms peak at
+    21 GB), so it must leave none.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        firms, _ = generate(300, seed=3)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert all(capability.awards == [] for firm in firms for capability in firm.capabilities)
