@@ -119,7 +119,7 @@ def _out_of_100(score: float) -> str:
 
 def _print_consortia(tender: Tender, result: MatchResult) -> None:
     console.print(
-        f"[bold]{tender.title}[/] — {tender.buyer} ({tender.country}), "
+        f"[bold]{tender.title}[/] — {tender.buyer}, country {tender.country}, "
         f"{tender.budget:,.0f} {tender.currency}, {len(tender.lots)} lots; "
         f"{result.candidates_considered} candidate firms"
         + (

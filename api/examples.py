@@ -104,7 +104,7 @@ _LEADER: dict[str, Any] = {
     "leader": True,
     "is_sme": False,
     "region": "Nouvelle-Aquitaine",
-    "why": "Leads the group and takes lot L1 'Construction de l'hôpital' (fit 0.79); delivers "
+    "why": "Leads the group and takes lot L1 'Construction de l'hôpital' (fit 79/100); delivers "
     "construction work for buildings relating to health (CPV 45215100, 123 past contracts); "
     "regular exporter; has worked with Stéri-Process Desforgeais (co award 2026).",
 }
@@ -117,7 +117,7 @@ _MEMBERS: list[dict[str, Any]] = [
         "leader": False,
         "is_sme": False,
         "region": "Hauts-de-France",
-        "why": "Takes lot L2 'Équipements médicaux' (fit 0.75); delivers steriliser (CPV "
+        "why": "Takes lot L2 'Équipements médicaux' (fit 75/100); delivers steriliser (CPV "
         "33191100, 50 past contracts); holds the required ISO 13485; regular exporter.",
     },
     {
@@ -127,7 +127,7 @@ _MEMBERS: list[dict[str, Any]] = [
         "leader": False,
         "is_sme": True,
         "region": "Bretagne",
-        "why": "Takes lot L3 'Formation du personnel' (fit 0.77); delivers health training "
+        "why": "Takes lot L3 'Formation du personnel' (fit 77/100); delivers health training "
         "services (CPV 80561000, 5 past contracts); occasional exporter; SME based in Bretagne.",
     },
 ]
@@ -276,7 +276,7 @@ PAVILION_CSV_EXAMPLE = (
     "Contact\r\n"
     "1;480349059;UFJR Ergonomie Santé;Auvergne-Rhône-Alpes;Petite entreprise (10 à 49 salariés)"
     " — PME;Exportateur accrédité;Équipements médicaux et imagerie;0,824;Covers 'Équipements "
-    "médicaux et imagerie' (fit 0.71); ...;contact.ufjr-ergonomie-sante@example.fr\r\n"
+    "médicaux et imagerie' (fit 71/100); ...;contact.ufjr-ergonomie-sante@example.fr\r\n"
 )
 # The first lines of a consortium CSV export.
 CONSORTIA_CSV_EXAMPLE = (
@@ -311,7 +311,7 @@ PAVILION_RESULT_EXAMPLE: dict[str, Any] = {
             "required": False,
             "score": 0.7757,
             "breakdown": {"fit": 0.6262, "readiness": 1.0, "regions": 1.0},
-            "why": "Covers 'Formation des personnels de santé' (fit 0.63); delivers staff "
+            "why": "Covers 'Formation des personnels de santé' (fit 63/100); delivers staff "
             "training services (CPV 80511000, 4 past contracts); exporter accredited by the "
             "programme, already active in CI; SME based in Bretagne.",
             "contact_email": "contact.formation-de-l-argoat@example.fr",

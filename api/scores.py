@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from meute.graph.model import Consortium, Evaluation, MatchResult
-from meute.scoring.contributions import RankReasons, contributions, rank_reasons, term_changes
+from meute.scoring.contributions import (
+    RankReasons,
+    contributions,
+    on_100,
+    rank_reasons,
+    term_changes,
+)
 from meute.scoring.weights import Weights
 
 __all__ = [
@@ -95,11 +101,6 @@ PAVILION_TERMS = {
 }
 # French names of every term, consortium and pavilion alike, in the consortium's order.
 TERM_LABELS = {name: term.label for name, term in (CONSORTIUM_TERMS | PAVILION_TERMS).items()}
-
-
-def on_100(value: float) -> float:
-    """A score or term in [0, 1] out of 100, with one decimal: 0.7236 -> 72.4."""
-    return round(100.0 * value, 1)
 
 
 def shown_on_100(value: float) -> str:

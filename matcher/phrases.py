@@ -3,7 +3,8 @@
 Every reason, violation and infeasibility message the matcher writes is a template here, keyed
 by what it says; the code that builds a text is the same for both languages and only picks the
 template with :func:`phrase`. A template is either one string or a pair (singular, plural)
-chosen by ``count``. In French, numbers take a decimal comma (``0,79``) and quotes are « ».
+chosen by ``count``. In French, numbers take a decimal comma (``0,79``) and quotes are « »;
+scores are written out of 100 (``{fit:/100}``), as everywhere people read them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from meute.graph.cpv import label
 from meute.graph.model import CollaborationKind, ExportMaturity, Region
+from meute.scoring.contributions import on_100
 
 __all__ = [
     "JOINS",
@@ -48,8 +50,8 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     "member.leads": {EN: "Leads the group and takes {lots}", FR: "Chef de file, prend {lots}"},
     "member.takes": {EN: "Takes {lots}", FR: "Prend {lots}"},
     "member.lot": {
-        EN: "lot {lot} '{title}' (fit {fit:.2f})",
-        FR: "le lot {lot} « {title} » (adéquation {fit:.2f})",
+        EN: "lot {lot} '{title}' (fit {fit:/100})",
+        FR: "le lot {lot} « {title} » (adéquation {fit:/100})",
     },
     "member.certified": {
         EN: ("holds the required {certifications}", "holds the required {certifications}"),
@@ -88,12 +90,12 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     },
     # A partner (matcher.partners).
     "partner.fits": {
-        EN: "Fits lot {lot} '{title}' ({fit:.2f})",
-        FR: "Convient au lot {lot} « {title} » ({fit:.2f})",
+        EN: "Fits lot {lot} '{title}' ({fit:/100})",
+        FR: "Convient au lot {lot} « {title} » ({fit:/100})",
     },
     "partner.where_weak": {
-        EN: " where {name} is weak ({own:.2f})",
-        FR: ", là où {name} est faible ({own:.2f})",
+        EN: " where {name} is weak ({own:/100})",
+        FR: ", là où {name} est faible ({own:/100})",
     },
     "partner.brings": {
         EN: "Brings {label}, which {name} lacks",
@@ -146,8 +148,8 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     },
     "pavilion.covers": {EN: "covers {themes}", FR: "couvre {themes}"},
     "pavilion.theme": {
-        EN: "'{title}' (fit {fit:.2f})",
-        FR: "« {title} » (adéquation {fit:.2f})",
+        EN: "'{title}' (fit {fit:/100})",
+        FR: "« {title} » (adéquation {fit:/100})",
     },
     "pavilion.no_theme": {EN: "matches none of the themes", FR: "ne correspond à aucun thème"},
     "pavilion.theme_nothing_near": {
@@ -259,15 +261,15 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     "lot.below_floor": {
         EN: (
             "{count} firm(s) deliver something close but none reaches the relevance floor "
-            "({floor:.2f})",
+            "({floor:/100})",
             "{count} firm(s) deliver something close but none reaches the relevance floor "
-            "({floor:.2f})",
+            "({floor:/100})",
         ),
         FR: (
             "{count} entreprise fournit quelque chose de proche mais n'atteint pas le seuil de "
-            "pertinence ({floor:.2f})",
+            "pertinence ({floor:/100})",
             "{count} entreprises fournissent quelque chose de proche mais aucune n'atteint le "
-            "seuil de pertinence ({floor:.2f})",
+            "seuil de pertinence ({floor:/100})",
         ),
     },
     "lot.uncertified": {
@@ -458,14 +460,16 @@ FRENCH_REGION_PLACES = {
 
 
 class _Number:
-    """A number formatted as its language writes it: ``0.79`` or ``0,79``."""
+    """A number formatted as its language writes it: ``0.79`` or ``0,79``; the spec ``/100``
+    writes a score in [0, 1] out of 100 like every score people read (``79/100``, ``72,4/100``).
+    """
 
     def __init__(self, value: float, lang: Lang) -> None:
         self.value = value
         self.lang = lang
 
     def __format__(self, spec: str) -> str:
-        text = format(self.value, spec)
+        text = f"{on_100(self.value):g}/100" if spec == "/100" else format(self.value, spec)
         return text.replace(".", ",") if self.lang == FR else text
 
 

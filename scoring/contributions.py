@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["RankReasons", "contributions", "rank_reasons", "term_changes"]
+__all__ = ["RankReasons", "contributions", "on_100", "rank_reasons", "term_changes"]
 
 # Differences smaller than this (in points out of 100) decide nothing worth naming.
 NOTABLE_POINTS = 0.05
+
+
+def on_100(value: float) -> float:
+    """A score or term in [0, 1] out of 100, with one decimal: 0.7236 -> 72.4."""
+    return round(100.0 * value, 1)
 
 
 def contributions(breakdown: Mapping[str, float], weights: Mapping[str, float]) -> dict[str, float]:

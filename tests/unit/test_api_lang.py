@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -122,7 +123,8 @@ def test_french_files_carry_french_reasons(client: TestClient) -> None:
     assert "Chef de file, prend le lot" in brief and "Leads the group" not in brief
     pavilion = client.post("/pavilions/shortlist/export?format=csv", json=PAVILION_EXAMPLE)
     lines = pavilion.content.decode("utf-8-sig").splitlines()
-    assert "adéquation 0," in lines[1] and "(fit 0." not in pavilion.content.decode("utf-8-sig")
+    assert re.search(r"\(adéquation \d+(,\d)?/100\)", lines[1])
+    assert "(fit " not in pavilion.content.decode("utf-8-sig")
 
 
 def test_openapi_documents_lang_where_texts_are_returned() -> None:

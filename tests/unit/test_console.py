@@ -321,7 +321,7 @@ def test_reasons_and_infeasibility_are_the_matchers_own_french(
     page = shown(app_client.get(f"/console/appels-d-offres/{BOUAKE}/consortiums?top=2"))
     reasons = re.findall(r'<td class="pourquoi">([^<]+)</td>', page)
     assert reasons and reasons[0].startswith("Chef de file, prend le lot L1 « ")
-    assert all(" ; " in why and "(adéquation 0," in why for why in reasons)
+    assert all(" ; " in why and re.search(r"\(adéquation \d+(,\d)?/100\)", why) for why in reasons)
     assert not any(word in page for word in ("Takes lot", "Leads", "delivers", "based in"))
     siren = first_siren(showcase_store)
     partners = shown(app_client.get(f"/console/entreprises/{siren}/partenaires?top=3"))

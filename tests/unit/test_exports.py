@@ -56,7 +56,7 @@ def pavilion_result() -> PavilionResult:
             "required": False,
             "score": 0.8126,
             "breakdown": {"fit": 0.75, "readiness": 0.825, "regions": 1.0},
-            "why": "Covers 'Éclairage public' (fit 0.75); regular exporter.",
+            "why": "Covers 'Éclairage public' (fit 75/100); regular exporter.",
             "contact_email": "contact@œuvres.example.fr",
             **more,
         }
