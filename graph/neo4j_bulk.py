@@ -19,13 +19,14 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from meute.graph.collector import collector_paused
 from meute.graph.cpv import taxonomy
 from meute.graph.errors import InvalidInput, StoreUnavailable
 from meute.graph.model import Collaboration, Firm, Tender
@@ -135,8 +136,9 @@ def write_import_files(
 ) -> BulkFiles:
     """Write the CSV files of a whole database holding these firms, collaborations, tenders.
 
-    The firms' files are written by ``workers`` processes (default: one per core from
-    :data:`PARALLEL_FIRMS` firms, else one), the same files whatever their number.
+    The firms' rows are written by ``workers`` forked processes (default: one per core from
+    :data:`PARALLEL_FIRMS` firms, else none: this process writes them) while this process
+    writes the other files; the files are the same whatever their number.
 
     Collaborations between unknown firms are rejected (as the incremental path does), codes
     outside the CPV tree get no edge (as its ``MATCH`` finds none). Raises ValueError on
@@ -162,11 +164,11 @@ def write_import_files(
             out.row(table, (row["code"], row["label"]), node=True)
     if workers is None:
         workers = (os.cpu_count() or 1) if len(firms) >= PARALLEL_FIRMS else 1
-    _write_firms(out, firms, workers)
-    files.report.created += len(firms)
-    _write_collaborations(out, firms, collaborations)
-    _write_tenders(out, tenders)
-    files.report.created += len(tenders)
+    with _firm_parts(directory, firms, workers) as parts:  # written meanwhile, if in parallel
+        _write_collaborations(out, firms, collaborations)
+        _write_tenders(out, tenders)
+        _write_firms(out, firms, parts)
+    files.report.created += len(firms) + len(tenders)
     files.arguments.append(f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}")
     if out.multiline:
         files.arguments.append("--multiline-fields=true")
@@ -209,29 +211,40 @@ PARALLEL_FIRMS = 20_000
 _forked_firms: Sequence[Firm] = ()  # what the forked writers read (inherited, not pickled)
 
 
-def _write_firms(out: _Writer, firms: Sequence[Firm], workers: int) -> None:
-    """The firms' node, sector and capability files.
+Parts = Callable[[], list[tuple[int, int, bool]]]
 
-    With ``workers`` > 1, forked processes each write the rows of a contiguous slice of
-    ``firms`` to part files (they inherit the firms: nothing is pickled), which are then
-    appended in order after the headers: the files are the same, byte for byte, as one
-    process writes them.
+
+@contextmanager
+def _firm_parts(directory: Path, firms: Sequence[Firm], workers: int) -> Iterator[Parts | None]:
+    """Start ``workers`` forked processes writing the firms' rows in part files, each for a
+    contiguous slice (they inherit the firms: nothing is pickled); yields how to wait for
+    their counts, or None when one process writes the rows (``workers`` <= 1).
+    """
+    if workers <= 1 or len(firms) < workers:
+        yield None
+        return
+    global _forked_firms
+    size = -(-len(firms) // workers)
+    slices = [(directory, i, i * size, (i + 1) * size) for i in range(workers)]
+    _forked_firms = firms
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:  # forks them now
+            _forked_firms = ()
+            yield pool.starmap_async(_write_firm_part, slices).get
+    finally:
+        _forked_firms = ()
+
+
+def _write_firms(out: _Writer, firms: Sequence[Firm], parts: Parts | None) -> None:
+    """The firms' node, sector and capability files: their rows written here, or the part
+    files of :func:`_firm_parts` appended in order after the headers (the same bytes).
     """
     tables = [out.table("nodes" if n == "firm" else "relationships", n, h) for n, h in FIRM_TABLES]
     with tables[0] as nodes, tables[1] as sectors, tables[2] as capabilities:
-        if workers <= 1 or len(firms) < workers:
+        if parts is None:
             _firm_rows(out, firms, nodes, sectors, capabilities)
             return
-    global _forked_firms
-    size = -(-len(firms) // workers)
-    slices = [(out.directory, i, i * size, (i + 1) * size) for i in range(workers)]
-    _forked_firms = firms
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_write_firm_part, slices)
-    finally:
-        _forked_firms = ()
-    for index, (node_rows, relationship_rows, multiline) in enumerate(parts):
+    for index, (node_rows, relationship_rows, multiline) in enumerate(parts()):
         out.files.nodes += node_rows
         out.files.relationships += relationship_rows
         out.multiline = out.multiline or multiline
@@ -245,7 +258,8 @@ def _write_firms(out: _Writer, firms: Sequence[Firm], workers: int) -> None:
 def _write_firm_part(directory: Path, index: int, start: int, stop: int) -> tuple[int, int, bool]:
     """In a forked writer: the rows of ``_forked_firms[start:stop]`` in part files ``index``."""
     part = _Writer(directory, BulkFiles(directory))
-    with contextlib.ExitStack() as stack:
+    # No collection in the worker: walking the inherited firms would copy all their pages.
+    with collector_paused(), contextlib.ExitStack() as stack:
         handles = [
             stack.enter_context(
                 (directory / f"{name}.part{index}.csv").open("w", encoding="utf-8", newline="")
