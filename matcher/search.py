@@ -224,19 +224,19 @@ class Evaluator:
             ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
         return scores, ok
 
-    def pair_changes(self, current: Batch, pairs: Ints) -> tuple[Floats, Flags]:
-        """Score and feasibility of giving, in one complete assignment (a batch of one), lot
-        ``i`` to ``pairs[p, 0]`` and lot ``j`` to ``pairs[p, 1]`` at once (``pairs x lots x
-        lots`` arrays; ``i == j`` is infeasible).
+    def pair_changes(self, current: Batch, moves: Ints) -> tuple[Floats, Flags]:
+        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves`` (a ``moves x 4``
+        array): in one complete assignment (a batch of one), lot ``i`` given to firm ``f`` and
+        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible).
 
         Collaboration pays only when both partners are members: one-lot changes alone cannot
         bring in a pair of new partners.
         """
         assignment, held = current.assignment[0], current.lots_held[0]
         cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
-        lots = np.arange(self.n_lots)
-        # Firms now on lots i and j (i down, j across), and whether each leaves.
-        now_i, now_j = assignment[:, None], assignment[None, :]
+        f, g, i, j = moves.T
+        # Firms now on lots i and j, and whether each leaves.
+        now_i, now_j = assignment[i], assignment[j]
         same = now_i == now_j
         leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
         leaves_j = ~same & (held[now_j] == 1)
@@ -255,11 +255,10 @@ class Evaluator:
         )
         per_region = (
             current.per_region[0]
-            - leaves_i[:, :, None] * self.in_region[now_i]
-            - leaves_j[:, :, None] * self.in_region[now_j]
+            - leaves_i[:, None] * self.in_region[now_i]
+            - leaves_j[:, None] * self.in_region[now_j]
         )
-        # The partners (pairs x 1 x 1), whether each joins, and what it brings.
-        f, g = pairs[:, 0, None, None], pairs[:, 1, None, None]
+        # Whether each partner joins, and what it brings.
         f_joins = held[f] - (f == now_i) - (f == now_j) == 0
         g_joins = held[g] - (g == now_i) - (g == now_j) == 0
 
@@ -281,21 +280,22 @@ class Evaluator:
             + g_joins * brings(self.overlap, overlap_with, g)
             + (f_joins & g_joins) * self.overlap[f, g]
         )
-        empty = (per_region == 0).transpose(2, 0, 1)
-        f_region = f_joins & empty[self.region[f[:, 0, 0]]]
-        g_region = g_joins & empty[self.region[g[:, 0, 0]]]
+        rows = np.arange(len(moves))
+        empty = per_region == 0
+        f_region = f_joins & empty[rows, self.region[f]]
+        g_region = g_joins & empty[rows, self.region[g]]
         g_region &= ~(f_region & (self.region[f] == self.region[g]))
-        regions = (per_region > 0).sum(axis=2) + f_region + g_region
+        regions = (per_region > 0).sum(axis=1) + f_region + g_region
         count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
-        gain_i, gain_j = self.gain[lots, assignment][:, None], self.gain[lots, assignment][None, :]
-        gain_f, gain_g = (
-            self.gain[:, f[:, 0, 0]].T[:, :, None],
-            self.gain[:, g[:, 0, 0]].T[:, None, :],
-        )
+        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
         scores = self.objective(
-            current.linear[0] - gain_i - gain_j + gain_f + gain_g, backed, overlap, regions, count
+            current.linear[0] - self.gain[i, now_i] - self.gain[j, now_j] + gain_f + gain_g,
+            backed,
+            overlap,
+            regions,
+            count,
         )
-        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (lots[:, None] != lots[None, :])
+        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j)
         ok &= ~((f == now_i) & (g == now_j))
         ok &= count <= self.max_members
         if not self.allow_multiple:
@@ -307,6 +307,15 @@ class Evaluator:
             )
             ok &= have >= needed
         return scores, ok
+
+    def pair_moves(self, pairs: Ints) -> Ints:
+        """Every move ``(f, g, i, j)`` giving lots ``i != j`` to a pair ``(f, g)`` of ``pairs``
+        that may take them, by pair, then ``i``, then ``j`` (a ``moves x 4`` array).
+        """
+        first, second = pairs[:, 0], pairs[:, 1]
+        able = self.eligible[:, first].T[:, :, None] & self.eligible[:, second].T[:, None, :]
+        pair, i, j = np.nonzero(able & ~np.eye(self.n_lots, dtype=bool))
+        return np.column_stack([first[pair], second[pair], i, j]).astype(np.intp)
 
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
@@ -349,13 +358,13 @@ def fast_solve(
     evaluator = Evaluator(problem)
     priority = _priority(problem)
     # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
-    partners = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    moves = evaluator.pair_moves(np.argwhere(np.triu(problem.tables.cohesion > 0, k=1)))
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * max(top, CONSISTENT_TOP):  # local search reorders them
             break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
-            improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)
+            improved = _local_search(state, evaluator, priority, moves, chosen, min_lot_changes)
             chosen.append(improved)
     if not chosen:
         return []
@@ -395,13 +404,14 @@ def _local_search(
     state: Assignment,
     evaluator: Evaluator,
     priority: Ints,
-    pairs: Ints,
+    moves: Ints,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
     """Best-improvement changes of one lot's firm; when none improves the score, the best
-    change of two lots to a pair of past partners (``pairs``), then one-lot changes again.
-    No change brings the assignment closer than ``min_lot_changes`` lots to ``others``.
+    change of two lots to a pair of past partners (``moves``, see
+    :meth:`Evaluator.pair_moves`), then one-lot changes again. No change brings the assignment
+    closer than ``min_lot_changes`` lots to ``others``.
     """
     current = evaluator.batch(np.array([state], dtype=np.intp))
     best = evaluator.scores(current)[0]
@@ -410,14 +420,12 @@ def _local_search(
         moved = current.assignment.copy()
         scores, ok = evaluator.changes(current)
         ok &= scores > best + IMPROVEMENT
-        if len(rivals):
-            differ = rivals != current.assignment
-            after = (
-                differ.sum(axis=1)[:, None, None]
-                - differ[:, :, None]
-                + (np.arange(evaluator.n_firms) != rivals[:, :, None])
-            )
-            ok &= (after >= min_lot_changes).all(axis=0)
+        # Only the improving changes are checked against the rivals close enough to matter.
+        near, differ = _near(rivals, current.assignment[0], min_lot_changes)
+        if len(near):
+            lots, firms = np.nonzero(ok)
+            after = differ.sum(axis=1)[:, None] - differ[:, lots] + (firms != near[:, lots])
+            ok[lots, firms] = (after >= min_lot_changes).all(axis=0)
         if ok.any():
             best = scores[ok].max()
             tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
@@ -425,25 +433,35 @@ def _local_search(
             moved[0, lot] = firm
             current = evaluator.batch(moved)
             continue
-        if not len(pairs):
+        if not len(moves):
             return tuple(int(f) for f in current.assignment[0])
-        scores, ok = evaluator.pair_changes(current, pairs)
+        scores, ok = evaluator.pair_changes(current, moves)
         ok &= scores > best + IMPROVEMENT
-        if len(rivals):
-            differ = rivals != current.assignment
-            first = pairs[:, 0, None] != rivals[:, None, :]
-            second = pairs[:, 1, None] != rivals[:, None, :]
+        near, differ = _near(rivals, current.assignment[0], min_lot_changes + 1)
+        if len(near):
+            (improving,) = np.nonzero(ok)
+            f, g, i, j = moves[improving].T
             after = (
-                differ.sum(axis=1)[:, None, None, None]
-                - differ[:, None, :, None]
-                - differ[:, None, None, :]
-                + first[:, :, :, None]
-                + second[:, :, None, :]
+                differ.sum(axis=1)[:, None]
+                - differ[:, i]
+                - differ[:, j]
+                + (f != near[:, i])
+                + (g != near[:, j])
             )
-            ok &= (after >= min_lot_changes).all(axis=0)
+            ok[improving] = (after >= min_lot_changes).all(axis=0)
         if not ok.any():
             return tuple(int(f) for f in current.assignment[0])
         best = scores[ok].max()
-        pair, i, j = np.unravel_index(np.argmax(ok & (scores == best)), scores.shape)
-        moved[0, i], moved[0, j] = pairs[pair]
+        f, g, i, j = moves[np.argmax(ok & (scores == best))]
+        moved[0, i], moved[0, j] = f, g
         current = evaluator.batch(moved)
+
+
+def _near(rivals: Ints, assignment: Ints, within: int) -> tuple[Ints, Flags]:
+    """The rivals differing from ``assignment`` on at most ``within`` lots, and on which lots
+    each differs: a change of one lot (two) moves an assignment at most one lot (two) closer, so
+    the others stay far enough.
+    """
+    differ = rivals != assignment
+    near = differ.sum(axis=1) <= within
+    return rivals[near], differ[near]

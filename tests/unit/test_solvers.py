@@ -364,13 +364,18 @@ def test_pair_changes_score_and_check_as_the_objective_and_constraints(
         dtype=np.intp,
     )
     batch = evaluator.batch(np.array([consortium], dtype=np.intp))
-    scores, ok = evaluator.pair_changes(batch, pairs)
+    lots = problem.n_lots
+    grid = np.array(list(np.ndindex(len(pairs), lots, lots)), dtype=np.intp)
+    moves = np.column_stack([pairs[grid[:, 0]], grid[:, 1:]])
+    scores, ok = (a.reshape(len(pairs), lots, lots) for a in evaluator.pair_changes(batch, moves))
+    possible = {tuple(move) for move in evaluator.pair_moves(pairs).tolist()}
     for p, (f, g) in enumerate(pairs):
         for i in range(problem.n_lots):
             for j in range(problem.n_lots):
                 changed = list(consortium)
                 changed[i], changed[j] = int(f), int(g)
                 usable = problem.tables.eligible(i, f) and problem.tables.eligible(j, g)
+                assert ((int(f), int(g), i, j) in possible) == (usable and i != j)
                 if i == j or not usable or tuple(changed) == consortium:
                     assert not ok[p, i, j]
                     continue
