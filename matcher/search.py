@@ -5,8 +5,10 @@ the objective (an uncovered lot counts zero) and only the ``beam_width`` best su
 Constraints a partial consortium already breaks, or can no longer meet with the lots left, prune
 it. The best complete consortia are then improved by changing one lot's firm at a time, the best
 change first; when no such change helps, by giving two lots at once to two firms that have worked
-together (cohesion pays only once both are members, which one-lot changes cannot reach), until
-nothing helps.
+together (cohesion pays only once both are members, which one-lot changes cannot reach) or to one
+firm, until nothing helps. The beam's best consortium is then kicked out of its local optimum
+(the best changes of two lots to partners, or of three lots to a firm and two of its partners,
+improving or not, each followed by local search) while a kick ends on a better consortium.
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
@@ -227,7 +229,8 @@ class Evaluator:
     def pair_changes(self, current: Batch, moves: Ints) -> tuple[Floats, Flags]:
         """Score and feasibility of each move ``(f, g, i, j)`` of ``moves`` (a ``moves x 4``
         array): in one complete assignment (a batch of one), lot ``i`` given to firm ``f`` and
-        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible).
+        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible; ``f == g`` gives one firm
+        both lots).
 
         Collaboration pays only when both partners are members: one-lot changes alone cannot
         bring in a pair of new partners.
@@ -260,7 +263,7 @@ class Evaluator:
         )
         # Whether each partner joins, and what it brings.
         f_joins = held[f] - (f == now_i) - (f == now_j) == 0
-        g_joins = held[g] - (g == now_i) - (g == now_j) == 0
+        g_joins = (held[g] - (g == now_i) - (g == now_j) == 0) & (g != f)  # f joins once
 
         def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
             staying: Floats = (
@@ -317,6 +320,45 @@ class Evaluator:
         pair, i, j = np.nonzero(able & ~np.eye(self.n_lots, dtype=bool))
         return np.column_stack([first[pair], second[pair], i, j]).astype(np.intp)
 
+    def double_moves(self) -> Ints:
+        """Every move ``(f, f, i, j)`` giving two lots ``i < j`` to one firm that may take both,
+        by firm, then ``i``, then ``j`` (none when a firm may take one lot only).
+        """
+        if not self.allow_multiple:
+            return np.empty((0, 4), dtype=np.intp)
+        able = self.eligible.T[:, :, None] & self.eligible.T[:, None, :]
+        firm, i, j = np.nonzero(np.triu(able, k=1))
+        return np.column_stack([firm, firm, i, j]).astype(np.intp)
+
+    def hub_moves(self, pairs: Ints) -> Ints:
+        """Every move ``(h, g, q, i, j, k)`` giving three distinct lots ``i, j, k`` to a firm
+        ``h`` and two of its past partners ``g < q`` (``pairs``: each pair of partners once)
+        that may take them, by hub, partners, then lots (a ``moves x 6`` array).
+        """
+        directed = np.concatenate([pairs, pairs[:, ::-1]])
+        directed = directed[np.lexsort((directed[:, 1], directed[:, 0]))]
+        hubs, starts, degrees = np.unique(directed[:, 0], return_index=True, return_counts=True)
+        stars = [
+            np.column_stack([np.full(len(g), hub), partners[g], partners[q]])
+            for hub, start, degree in zip(hubs, starts, degrees, strict=True)
+            if degree > 1
+            for partners in [directed[start : start + degree, 1]]
+            for g, q in [np.triu_indices(degree, k=1)]
+        ]
+        if not stars:
+            return np.empty((0, 6), dtype=np.intp)
+        star = np.concatenate(stars)
+        able = self.eligible.T[star]  # stars x 3 x lots
+        lots = np.arange(self.n_lots)
+        distinct = (
+            (lots[:, None, None] != lots[None, :, None])
+            & (lots[:, None, None] != lots[None, None, :])
+            & (lots[None, :, None] != lots[None, None, :])
+        )
+        found = able[:, 0, :, None, None] & able[:, 1, None, :, None] & able[:, 2, None, None, :]
+        which, i, j, k = np.nonzero(found & distinct)
+        return np.column_stack([star[which], i, j, k]).astype(np.intp)
+
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
     """Complete feasible consortia kept by the beam, best first, as ``(score, assignment)``."""
@@ -351,20 +393,25 @@ def fast_solve(
 
     Starting from the beam's consortia in order, each one far enough from those already chosen
     is improved by local search, which never moves it closer than ``min_lot_changes`` lots to
-    them; the best ``top`` of twice :data:`CONSISTENT_TOP` (or of twice ``top`` if more) are
-    kept (any subset stays diverse). Up to :data:`CONSISTENT_TOP`, which consortia are improved
-    does not depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k`` answer.
+    them (the first one, which has no such rivals, by local search and kicks: :func:`_kicked`);
+    the best ``top`` of twice :data:`CONSISTENT_TOP` (or of twice ``top`` if more) are kept (any
+    subset stays diverse). Up to :data:`CONSISTENT_TOP`, which consortia are improved does not
+    depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k`` answer.
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
     # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
-    moves = evaluator.pair_moves(np.argwhere(np.triu(problem.tables.cohesion > 0, k=1)))
+    pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    hubs = evaluator.hub_moves(pairs)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * max(top, CONSISTENT_TOP):  # local search reorders them
             break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
             improved = _local_search(state, evaluator, priority, moves, chosen, min_lot_changes)
+            if not chosen:  # the beam's best, free of rivals: escape its local optimum
+                improved = _kicked(improved, problem, evaluator, priority, moves, hubs)
             chosen.append(improved)
     if not chosen:
         return []
@@ -455,6 +502,83 @@ def _local_search(
         f, g, i, j = moves[np.argmax(ok & (scores == best))]
         moved[0, i], moved[0, j] = f, g
         current = evaluator.batch(moved)
+
+
+# How many kicks of each kind (two lots to partners, three lots to a hub and two partners)
+# are tried from each local optimum.
+KICKS = 10
+
+
+def _kicked(
+    state: Assignment,
+    problem: MatchProblem,
+    evaluator: Evaluator,
+    priority: Ints,
+    moves: Ints,
+    hubs: Ints,
+) -> Assignment:
+    """Iterated local search from a local optimum ``state`` (no rivals): each of its
+    :func:`_kicks` is followed by local search, and the first that ends on a better feasible
+    consortium replaces it and is kicked in turn, until none does.
+
+    The best consortia often hold chains and stars of past partners that replace several of
+    the local optimum's members at once: no sequence of improving changes of one or two lots
+    reaches them.
+    """
+    best = _score(evaluator, state)
+    while True:
+        for kick in _kicks(state, evaluator, moves, hubs):
+            found = _local_search(kick, evaluator, priority, moves, [], 0)
+            score = _score(evaluator, found)
+            if score > best + IMPROVEMENT and not problem.violations(found):
+                state, best = found, score
+                break
+        else:
+            return state
+
+
+def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> list[Assignment]:
+    """The :data:`KICKS` best feasible changes of two lots to a pair of past partners
+    (``moves``), then the :data:`KICKS` best changes of three lots to a hub and two of its
+    partners (``hubs``, see :meth:`Evaluator.hub_moves`; chosen by score among those whose
+    linear gains and cohesion among the three promise most), improving or not.
+    """
+    current = evaluator.batch(np.array([state], dtype=np.intp))
+    kicks = []
+    if len(moves):
+        scores, ok = evaluator.pair_changes(current, moves)
+        (usable,) = np.nonzero(ok)
+        for f, g, i, j in moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
+            kick = list(state)
+            kick[i], kick[j] = int(f), int(g)
+            kicks.append(tuple(kick))
+    if len(hubs):
+        now, gain, cohesion = current.assignment[0], evaluator.gain, evaluator.cohesion
+        h, g, q, i, j, k = hubs.T
+        promise = (
+            gain[i, h]
+            + gain[j, g]
+            + gain[k, q]
+            - gain[i, now[i]]
+            - gain[j, now[j]]
+            - gain[k, now[k]]
+        ) + evaluator.w["cohesion"] / evaluator.d * (
+            cohesion[h, g] + cohesion[h, q] + cohesion[g, q]
+        )
+        likely = hubs[np.argsort(-promise, kind="stable")[: 4 * KICKS]]
+        tried = np.tile(now, (len(likely), 1))
+        rows = np.arange(len(likely))
+        for firm, lot in ((0, 3), (1, 4), (2, 5)):
+            tried[rows, likely[:, lot]] = likely[:, firm]
+        scores = evaluator.scores(evaluator.batch(tried))
+        best = tried[np.argsort(-scores, kind="stable")[:KICKS]]
+        kicks += [tuple(int(f) for f in kick) for kick in best]
+    return kicks
+
+
+def _score(evaluator: Evaluator, assignment: Assignment) -> float:
+    """The objective value of one assignment."""
+    return float(evaluator.scores(evaluator.batch(np.array([assignment], dtype=np.intp)))[0])
 
 
 def _near(rivals: Ints, assignment: Ints, within: int) -> tuple[Ints, Flags]:
