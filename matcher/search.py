@@ -5,8 +5,10 @@ the objective (an uncovered lot counts zero) and only the ``beam_width`` best su
 Constraints a partial consortium already breaks, or can no longer meet with the lots left, prune
 it. The best complete consortia are then improved by changing one lot's firm at a time, the best
 change first; when no such change helps, by giving two lots at once to two firms that have worked
-together (cohesion pays only once both are members, which one-lot changes cannot reach), until
-nothing helps.
+together (cohesion pays only once both are members, which one-lot changes cannot reach) or to one
+firm, until nothing helps. The beam's best consortium is then kicked out of its local optimum
+(the best changes of two lots to partners, or of three lots to a firm and two of its partners,
+improving or not, each followed by local search) while a kick ends on a better consortium.
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
@@ -224,19 +226,20 @@ class Evaluator:
             ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
         return scores, ok
 
-    def pair_changes(self, current: Batch, pairs: Ints) -> tuple[Floats, Flags]:
-        """Score and feasibility of giving, in one complete assignment (a batch of one), lot
-        ``i`` to ``pairs[p, 0]`` and lot ``j`` to ``pairs[p, 1]`` at once (``pairs x lots x
-        lots`` arrays; ``i == j`` is infeasible).
+    def pair_changes(self, current: Batch, moves: Ints) -> tuple[Floats, Flags]:
+        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves`` (a ``moves x 4``
+        array): in one complete assignment (a batch of one), lot ``i`` given to firm ``f`` and
+        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible; ``f == g`` gives one firm
+        both lots).
 
         Collaboration pays only when both partners are members: one-lot changes alone cannot
         bring in a pair of new partners.
         """
         assignment, held = current.assignment[0], current.lots_held[0]
         cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
-        lots = np.arange(self.n_lots)
-        # Firms now on lots i and j (i down, j across), and whether each leaves.
-        now_i, now_j = assignment[:, None], assignment[None, :]
+        f, g, i, j = moves.T
+        # Firms now on lots i and j, and whether each leaves.
+        now_i, now_j = assignment[i], assignment[j]
         same = now_i == now_j
         leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
         leaves_j = ~same & (held[now_j] == 1)
@@ -255,13 +258,12 @@ class Evaluator:
         )
         per_region = (
             current.per_region[0]
-            - leaves_i[:, :, None] * self.in_region[now_i]
-            - leaves_j[:, :, None] * self.in_region[now_j]
+            - leaves_i[:, None] * self.in_region[now_i]
+            - leaves_j[:, None] * self.in_region[now_j]
         )
-        # The partners (pairs x 1 x 1), whether each joins, and what it brings.
-        f, g = pairs[:, 0, None, None], pairs[:, 1, None, None]
+        # Whether each partner joins, and what it brings.
         f_joins = held[f] - (f == now_i) - (f == now_j) == 0
-        g_joins = held[g] - (g == now_i) - (g == now_j) == 0
+        g_joins = (held[g] - (g == now_i) - (g == now_j) == 0) & (g != f)  # f joins once
 
         def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
             staying: Floats = (
@@ -281,21 +283,22 @@ class Evaluator:
             + g_joins * brings(self.overlap, overlap_with, g)
             + (f_joins & g_joins) * self.overlap[f, g]
         )
-        empty = (per_region == 0).transpose(2, 0, 1)
-        f_region = f_joins & empty[self.region[f[:, 0, 0]]]
-        g_region = g_joins & empty[self.region[g[:, 0, 0]]]
+        rows = np.arange(len(moves))
+        empty = per_region == 0
+        f_region = f_joins & empty[rows, self.region[f]]
+        g_region = g_joins & empty[rows, self.region[g]]
         g_region &= ~(f_region & (self.region[f] == self.region[g]))
-        regions = (per_region > 0).sum(axis=2) + f_region + g_region
+        regions = (per_region > 0).sum(axis=1) + f_region + g_region
         count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
-        gain_i, gain_j = self.gain[lots, assignment][:, None], self.gain[lots, assignment][None, :]
-        gain_f, gain_g = (
-            self.gain[:, f[:, 0, 0]].T[:, :, None],
-            self.gain[:, g[:, 0, 0]].T[:, None, :],
-        )
+        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
         scores = self.objective(
-            current.linear[0] - gain_i - gain_j + gain_f + gain_g, backed, overlap, regions, count
+            current.linear[0] - self.gain[i, now_i] - self.gain[j, now_j] + gain_f + gain_g,
+            backed,
+            overlap,
+            regions,
+            count,
         )
-        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (lots[:, None] != lots[None, :])
+        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j)
         ok &= ~((f == now_i) & (g == now_j))
         ok &= count <= self.max_members
         if not self.allow_multiple:
@@ -307,6 +310,54 @@ class Evaluator:
             )
             ok &= have >= needed
         return scores, ok
+
+    def pair_moves(self, pairs: Ints) -> Ints:
+        """Every move ``(f, g, i, j)`` giving lots ``i != j`` to a pair ``(f, g)`` of ``pairs``
+        that may take them, by pair, then ``i``, then ``j`` (a ``moves x 4`` array).
+        """
+        first, second = pairs[:, 0], pairs[:, 1]
+        able = self.eligible[:, first].T[:, :, None] & self.eligible[:, second].T[:, None, :]
+        pair, i, j = np.nonzero(able & ~np.eye(self.n_lots, dtype=bool))
+        return np.column_stack([first[pair], second[pair], i, j]).astype(np.intp)
+
+    def double_moves(self) -> Ints:
+        """Every move ``(f, f, i, j)`` giving two lots ``i < j`` to one firm that may take both,
+        by firm, then ``i``, then ``j`` (none when a firm may take one lot only).
+        """
+        if not self.allow_multiple:
+            return np.empty((0, 4), dtype=np.intp)
+        able = self.eligible.T[:, :, None] & self.eligible.T[:, None, :]
+        firm, i, j = np.nonzero(np.triu(able, k=1))
+        return np.column_stack([firm, firm, i, j]).astype(np.intp)
+
+    def hub_moves(self, pairs: Ints) -> Ints:
+        """Every move ``(h, g, q, i, j, k)`` giving three distinct lots ``i, j, k`` to a firm
+        ``h`` and two of its past partners ``g < q`` (``pairs``: each pair of partners once)
+        that may take them, by hub, partners, then lots (a ``moves x 6`` array).
+        """
+        directed = np.concatenate([pairs, pairs[:, ::-1]])
+        directed = directed[np.lexsort((directed[:, 1], directed[:, 0]))]
+        hubs, starts, degrees = np.unique(directed[:, 0], return_index=True, return_counts=True)
+        stars = [
+            np.column_stack([np.full(len(g), hub), partners[g], partners[q]])
+            for hub, start, degree in zip(hubs, starts, degrees, strict=True)
+            if degree > 1
+            for partners in [directed[start : start + degree, 1]]
+            for g, q in [np.triu_indices(degree, k=1)]
+        ]
+        if not stars:
+            return np.empty((0, 6), dtype=np.intp)
+        star = np.concatenate(stars)
+        able = self.eligible.T[star]  # stars x 3 x lots
+        lots = np.arange(self.n_lots)
+        distinct = (
+            (lots[:, None, None] != lots[None, :, None])
+            & (lots[:, None, None] != lots[None, None, :])
+            & (lots[None, :, None] != lots[None, None, :])
+        )
+        found = able[:, 0, :, None, None] & able[:, 1, None, :, None] & able[:, 2, None, None, :]
+        which, i, j, k = np.nonzero(found & distinct)
+        return np.column_stack([star[which], i, j, k]).astype(np.intp)
 
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
@@ -342,20 +393,25 @@ def fast_solve(
 
     Starting from the beam's consortia in order, each one far enough from those already chosen
     is improved by local search, which never moves it closer than ``min_lot_changes`` lots to
-    them; the best ``top`` of twice :data:`CONSISTENT_TOP` (or of twice ``top`` if more) are
-    kept (any subset stays diverse). Up to :data:`CONSISTENT_TOP`, which consortia are improved
-    does not depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k`` answer.
+    them (the first one, which has no such rivals, by local search and kicks: :func:`_kicked`);
+    the best ``top`` of twice :data:`CONSISTENT_TOP` (or of twice ``top`` if more) are kept (any
+    subset stays diverse). Up to :data:`CONSISTENT_TOP`, which consortia are improved does not
+    depend on ``top``, so the first ``k`` of a top-``K`` answer are the top-``k`` answer.
     """
     evaluator = Evaluator(problem)
     priority = _priority(problem)
     # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
-    partners = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    hubs = evaluator.hub_moves(pairs)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
         if len(chosen) == 2 * max(top, CONSISTENT_TOP):  # local search reorders them
             break
         if all(lot_changes(state, other) >= min_lot_changes for other in chosen):
-            improved = _local_search(state, evaluator, priority, partners, chosen, min_lot_changes)
+            improved = _local_search(state, evaluator, priority, moves, chosen, min_lot_changes)
+            if not chosen:  # the beam's best, free of rivals: escape its local optimum
+                improved = _kicked(improved, problem, evaluator, priority, moves, hubs)
             chosen.append(improved)
     if not chosen:
         return []
@@ -395,13 +451,14 @@ def _local_search(
     state: Assignment,
     evaluator: Evaluator,
     priority: Ints,
-    pairs: Ints,
+    moves: Ints,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
     """Best-improvement changes of one lot's firm; when none improves the score, the best
-    change of two lots to a pair of past partners (``pairs``), then one-lot changes again.
-    No change brings the assignment closer than ``min_lot_changes`` lots to ``others``.
+    change of two lots to a pair of past partners (``moves``, see
+    :meth:`Evaluator.pair_moves`), then one-lot changes again. No change brings the assignment
+    closer than ``min_lot_changes`` lots to ``others``.
     """
     current = evaluator.batch(np.array([state], dtype=np.intp))
     best = evaluator.scores(current)[0]
@@ -410,14 +467,12 @@ def _local_search(
         moved = current.assignment.copy()
         scores, ok = evaluator.changes(current)
         ok &= scores > best + IMPROVEMENT
-        if len(rivals):
-            differ = rivals != current.assignment
-            after = (
-                differ.sum(axis=1)[:, None, None]
-                - differ[:, :, None]
-                + (np.arange(evaluator.n_firms) != rivals[:, :, None])
-            )
-            ok &= (after >= min_lot_changes).all(axis=0)
+        # Only the improving changes are checked against the rivals close enough to matter.
+        near, differ = _near(rivals, current.assignment[0], min_lot_changes)
+        if len(near):
+            lots, firms = np.nonzero(ok)
+            after = differ.sum(axis=1)[:, None] - differ[:, lots] + (firms != near[:, lots])
+            ok[lots, firms] = (after >= min_lot_changes).all(axis=0)
         if ok.any():
             best = scores[ok].max()
             tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
@@ -425,25 +480,112 @@ def _local_search(
             moved[0, lot] = firm
             current = evaluator.batch(moved)
             continue
-        if not len(pairs):
+        if not len(moves):
             return tuple(int(f) for f in current.assignment[0])
-        scores, ok = evaluator.pair_changes(current, pairs)
+        scores, ok = evaluator.pair_changes(current, moves)
         ok &= scores > best + IMPROVEMENT
-        if len(rivals):
-            differ = rivals != current.assignment
-            first = pairs[:, 0, None] != rivals[:, None, :]
-            second = pairs[:, 1, None] != rivals[:, None, :]
+        near, differ = _near(rivals, current.assignment[0], min_lot_changes + 1)
+        if len(near):
+            (improving,) = np.nonzero(ok)
+            f, g, i, j = moves[improving].T
             after = (
-                differ.sum(axis=1)[:, None, None, None]
-                - differ[:, None, :, None]
-                - differ[:, None, None, :]
-                + first[:, :, :, None]
-                + second[:, :, None, :]
+                differ.sum(axis=1)[:, None]
+                - differ[:, i]
+                - differ[:, j]
+                + (f != near[:, i])
+                + (g != near[:, j])
             )
-            ok &= (after >= min_lot_changes).all(axis=0)
+            ok[improving] = (after >= min_lot_changes).all(axis=0)
         if not ok.any():
             return tuple(int(f) for f in current.assignment[0])
         best = scores[ok].max()
-        pair, i, j = np.unravel_index(np.argmax(ok & (scores == best)), scores.shape)
-        moved[0, i], moved[0, j] = pairs[pair]
+        f, g, i, j = moves[np.argmax(ok & (scores == best))]
+        moved[0, i], moved[0, j] = f, g
         current = evaluator.batch(moved)
+
+
+# How many kicks of each kind (two lots to partners, three lots to a hub and two partners)
+# are tried from each local optimum.
+KICKS = 10
+
+
+def _kicked(
+    state: Assignment,
+    problem: MatchProblem,
+    evaluator: Evaluator,
+    priority: Ints,
+    moves: Ints,
+    hubs: Ints,
+) -> Assignment:
+    """Iterated local search from a local optimum ``state`` (no rivals): each of its
+    :func:`_kicks` is followed by local search, and the first that ends on a better feasible
+    consortium replaces it and is kicked in turn, until none does.
+
+    The best consortia often hold chains and stars of past partners that replace several of
+    the local optimum's members at once: no sequence of improving changes of one or two lots
+    reaches them.
+    """
+    best = _score(evaluator, state)
+    while True:
+        for kick in _kicks(state, evaluator, moves, hubs):
+            found = _local_search(kick, evaluator, priority, moves, [], 0)
+            score = _score(evaluator, found)
+            if score > best + IMPROVEMENT and not problem.violations(found):
+                state, best = found, score
+                break
+        else:
+            return state
+
+
+def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> list[Assignment]:
+    """The :data:`KICKS` best feasible changes of two lots to a pair of past partners
+    (``moves``), then the :data:`KICKS` best changes of three lots to a hub and two of its
+    partners (``hubs``, see :meth:`Evaluator.hub_moves`; chosen by score among those whose
+    linear gains and cohesion among the three promise most), improving or not.
+    """
+    current = evaluator.batch(np.array([state], dtype=np.intp))
+    kicks = []
+    if len(moves):
+        scores, ok = evaluator.pair_changes(current, moves)
+        (usable,) = np.nonzero(ok)
+        for f, g, i, j in moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
+            kick = list(state)
+            kick[i], kick[j] = int(f), int(g)
+            kicks.append(tuple(kick))
+    if len(hubs):
+        now, gain, cohesion = current.assignment[0], evaluator.gain, evaluator.cohesion
+        h, g, q, i, j, k = hubs.T
+        promise = (
+            gain[i, h]
+            + gain[j, g]
+            + gain[k, q]
+            - gain[i, now[i]]
+            - gain[j, now[j]]
+            - gain[k, now[k]]
+        ) + evaluator.w["cohesion"] / evaluator.d * (
+            cohesion[h, g] + cohesion[h, q] + cohesion[g, q]
+        )
+        likely = hubs[np.argsort(-promise, kind="stable")[: 4 * KICKS]]
+        tried = np.tile(now, (len(likely), 1))
+        rows = np.arange(len(likely))
+        for firm, lot in ((0, 3), (1, 4), (2, 5)):
+            tried[rows, likely[:, lot]] = likely[:, firm]
+        scores = evaluator.scores(evaluator.batch(tried))
+        best = tried[np.argsort(-scores, kind="stable")[:KICKS]]
+        kicks += [tuple(int(f) for f in kick) for kick in best]
+    return kicks
+
+
+def _score(evaluator: Evaluator, assignment: Assignment) -> float:
+    """The objective value of one assignment."""
+    return float(evaluator.scores(evaluator.batch(np.array([assignment], dtype=np.intp)))[0])
+
+
+def _near(rivals: Ints, assignment: Ints, within: int) -> tuple[Ints, Flags]:
+    """The rivals differing from ``assignment`` on at most ``within`` lots, and on which lots
+    each differs: a change of one lot (two) moves an assignment at most one lot (two) closer, so
+    the others stay far enough.
+    """
+    differ = rivals != assignment
+    near = differ.sum(axis=1) <= within
+    return rivals[near], differ[near]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_array
 
 from meute.graph.model import Collaboration, CollaborationKind, ExportMaturity
 from meute.graph.store import NEIGHBOURHOOD_DIGITS
@@ -129,10 +130,14 @@ def capability_overlap(firms: Firms) -> NDArray[np.float64]:
     columns = FirmColumns.of(firms)
     classes = columns.capability_codes // 10 ** (8 - NEIGHBOURHOOD_DIGITS)
     distinct, column = np.unique(classes, return_inverse=True)
-    holds = np.zeros((len(columns), len(distinct)))
-    holds[columns.capability_owner, column] = 1.0
-    shared = holds @ holds.T
-    held = holds.sum(axis=1)
+    holds = csr_array(
+        (np.ones(len(column)), (columns.capability_owner, column)),
+        shape=(len(columns), len(distinct)),
+    )
+    holds.sum_duplicates()
+    holds.data[:] = 1.0  # whether a firm holds a class, however many of its codes fall in it
+    shared = (holds @ holds.T).toarray()  # sparse: a firm holds a few of hundreds of classes
+    held = np.asarray(holds.sum(axis=1), dtype=np.float64)
     union = held[:, None] + held[None, :] - shared
     overlap: NDArray[np.float64] = np.divide(
         shared, union, out=np.zeros_like(shared), where=union > 0

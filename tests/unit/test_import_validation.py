@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from meute.api.service import ImportDocument, parse_json_file
 from meute.graph.errors import InvalidInput
 from meute.graph.model import check_text, json_texts_storable
+from meute.graph.synth import generate
 from tests.unit.factories import make_firm, valid_siren
 
 BAD_TEXT = ["A\ud800B", "A\udfffB", "A\x00B", "\x00", "\udbff"]
@@ -23,9 +24,19 @@ GOOD_TEXT = ["Bâtir l'Ouest", "emoji 😀 pair", "back\\u0000slash", "tab\tnew\
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
 def test_a_json_text_said_storable_holds_only_storable_strings(text: str) -> None:
     for raw in (json.dumps({text: [text]}), json.dumps({"k": text}, ensure_ascii=False)):
+        if not _decodable(raw):
+            continue  # a text read from a UTF-8 file holds no surrogate
         if json_texts_storable(raw):
             for value in (*json.loads(raw), text):
                 check_text(value)
+
+
+def _decodable(raw: str) -> bool:
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("text", BAD_TEXT)
@@ -65,3 +76,58 @@ def test_an_import_file_of_storable_text_is_read_as_before(tmp_path: Path) -> No
     ]
     document = parse_json_file(_file(tmp_path, firms), ImportDocument)
     assert [f.model_dump(mode="json") for f in document.firms] == firms
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_the_bytes_of_a_json_text_are_judged_as_the_text(text: str) -> None:
+    for raw in (json.dumps({text: [text]}), json.dumps({"k": text}, ensure_ascii=False)):
+        assert json_texts_storable(raw.encode("utf-8", "surrogatepass")) == json_texts_storable(raw)
+
+
+def test_a_file_validated_from_its_bytes_equals_the_python_validation(tmp_path: Path) -> None:
+    firms, collaborations = generate(300, seed=3)
+    path = tmp_path / "document.json"
+    path.write_text(
+        ImportDocument(firms=firms, collaborations=collaborations).model_dump_json(by_alias=True),
+        encoding="utf-8",
+    )
+    assert json_texts_storable(path.read_bytes())  # the bytes are validated directly
+    document = parse_json_file(path, ImportDocument)
+    expected = ImportDocument.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    assert document == expected
+    pairs = list(zip(document.firms, expected.firms, strict=True))
+    assert all(a.model_fields_set == b.model_fields_set for a, b in pairs)
+    assert document.model_dump_json() == expected.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"siren": "123456789"}, "firms[1].siren"),
+        ({"turnover_eur": float("nan")}, "firms[1].turnover_eur"),
+        ({"region": "Atlantide"}, "firms[1].region"),
+    ],
+)
+def test_a_storable_file_with_a_bad_value_names_the_field(
+    tmp_path: Path, change: dict[str, object], field: str
+) -> None:
+    good = make_firm(valid_siren(1)).model_dump(mode="json")
+    bad = make_firm(valid_siren(2)).model_dump(mode="json") | change
+    path = _file(tmp_path, [good, bad])
+    assert json_texts_storable(path.read_bytes())
+    with pytest.raises(InvalidInput) as caught:
+        parse_json_file(path, ImportDocument)
+    assert [p.field for p in caught.value.problems] == [field]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [(b'{"firms": [}', "not JSON"), (b'{"firms": ["\xff"]}', "cannot read")],
+)
+def test_a_file_that_is_not_json_or_not_utf8_says_so(
+    tmp_path: Path, raw: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(raw)
+    with pytest.raises(InvalidInput, match=message):
+        parse_json_file(path, ImportDocument)

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from meute.graph.errors import InvalidInput
-from meute.graph.model import Collaboration, CollaborationKind
+from meute.graph.model import Collaboration, CollaborationKind, Firm
 from meute.graph.neo4j_bulk import (
     ARRAY_DELIMITER,
     BulkImportRefused,
     check_local,
     write_import_files,
 )
+from meute.graph.synth import generate
 from tests.unit.factories import make_firm, valid_siren
 
 
@@ -90,3 +91,38 @@ def test_the_local_server_passes() -> None:
     check_local("bolt://127.0.0.1:17687", "neo4j", "/srv/neo4j", "17687")
     with pytest.raises(BulkImportRefused, match="default database"):
         check_local("bolt://127.0.0.1:17687", "other", "/srv/neo4j", "17687")
+
+
+def _synthetic_firms(count: int) -> list[Firm]:
+    firms, _ = generate(count, seed=5)
+    firms[3] = firms[3].model_copy(update={"description": "Deux\nlignes", "naf": None})
+    return firms
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_files_written_in_parallel_are_those_of_one_process(tmp_path: Path, workers: int) -> None:
+    firms = _synthetic_firms(101)
+    collaborations = [
+        Collaboration(firm_a=a.siren, firm_b=b.siren, kind=CollaborationKind.CO_AWARD, year=2021)
+        for a, b in zip(firms[::2], firms[1::2], strict=False)
+    ]
+    serial = write_import_files(tmp_path / "serial", firms, collaborations, workers=1)
+    parallel = write_import_files(tmp_path / "parallel", firms, collaborations, workers=workers)
+    names = sorted(path.name for path in (tmp_path / "serial").iterdir())
+    assert names == sorted(path.name for path in (tmp_path / "parallel").iterdir())
+    for name in names:
+        if name not in ("import.args", "generation.csv"):  # the directory, a fresh stamp
+            assert (tmp_path / "serial" / name).read_bytes() == (
+                tmp_path / "parallel" / name
+            ).read_bytes(), name
+    assert "--multiline-fields=true" in parallel.arguments
+    assert (parallel.nodes, parallel.relationships) == (serial.nodes, serial.relationships)
+    assert parallel.report == serial.report
+    assert len(_rows(tmp_path / "parallel" / "firm.csv")) == 102
+
+
+def test_a_bad_certification_is_refused_by_a_parallel_writer(tmp_path: Path) -> None:
+    firms = _synthetic_firms(10)
+    firms[7] = firms[7].model_copy(update={"certifications": [f"ISO{ARRAY_DELIMITER}9001"]})
+    with pytest.raises(ValueError, match=firms[7].siren):
+        write_import_files(tmp_path, firms, workers=2)

@@ -34,6 +34,7 @@ from meute.graph.model import (
     TenderConstraints,
 )
 from meute.matcher import propose as propose_module
+from meute.matcher import search as search_module
 from meute.matcher.diversity import lot_changes, mean_pairwise_changes
 from meute.matcher.exact import solve_exact
 from meute.matcher.infeasibility import explain_infeasibility
@@ -353,9 +354,7 @@ def test_pair_changes_score_and_check_as_the_objective_and_constraints(
     pairs = np.array(
         data.draw(
             st.lists(
-                st.tuples(st.integers(0, n_firms - 1), st.integers(0, n_firms - 1)).filter(
-                    lambda pair: pair[0] != pair[1]
-                ),
+                st.tuples(st.integers(0, n_firms - 1), st.integers(0, n_firms - 1)),
                 min_size=1,
                 max_size=4,
             ),
@@ -364,18 +363,67 @@ def test_pair_changes_score_and_check_as_the_objective_and_constraints(
         dtype=np.intp,
     )
     batch = evaluator.batch(np.array([consortium], dtype=np.intp))
-    scores, ok = evaluator.pair_changes(batch, pairs)
+    lots = problem.n_lots
+    grid = np.array(list(np.ndindex(len(pairs), lots, lots)), dtype=np.intp)
+    moves = np.column_stack([pairs[grid[:, 0]], grid[:, 1:]])
+    scores, ok = (a.reshape(len(pairs), lots, lots) for a in evaluator.pair_changes(batch, moves))
+    possible = {tuple(move) for move in evaluator.pair_moves(pairs).tolist()}
     for p, (f, g) in enumerate(pairs):
         for i in range(problem.n_lots):
             for j in range(problem.n_lots):
                 changed = list(consortium)
                 changed[i], changed[j] = int(f), int(g)
                 usable = problem.tables.eligible(i, f) and problem.tables.eligible(j, g)
+                assert ((int(f), int(g), i, j) in possible) == (usable and i != j)
                 if i == j or not usable or tuple(changed) == consortium:
                     assert not ok[p, i, j]
                     continue
                 assert scores[p, i, j] == pytest.approx(problem.score(changed), abs=1e-12)
                 assert ok[p, i, j] == (not problem.violations(changed))
+
+
+def test_double_and_hub_moves_are_every_eligible_one() -> None:
+    for seed in EVALUATOR_SEEDS:
+        problem, evaluator = _evaluator(seed)
+        lots, firms = range(problem.n_lots), range(len(problem.firms))
+        eligible = problem.tables.eligible
+        doubles = [
+            [f, f, i, j]
+            for f in firms
+            for i, j in itertools.combinations(lots, 2)
+            if eligible(i, f) and eligible(j, f)
+        ]
+        assert evaluator.double_moves().tolist() == (
+            doubles if problem.tender.constraints.allow_multiple_lots else []
+        )
+        partners = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+        linked = {frozenset(pair) for pair in partners.tolist()}
+        hubs = [
+            [h, g, q, i, j, k]
+            for h in firms
+            for g, q in itertools.combinations(firms, 2)
+            if {frozenset((h, g)), frozenset((h, q))} <= linked
+            for i, j, k in itertools.permutations(lots, 3)
+            if eligible(i, h) and eligible(j, g) and eligible(k, q)
+        ]
+        assert evaluator.hub_moves(partners).tolist() == hubs
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kicks_never_leave_a_worse_or_infeasible_consortium(seed: int) -> None:
+    _, problem, brute = _solved(seed)
+    if not brute:
+        return
+    evaluator = Evaluator(problem)
+    pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    hubs = evaluator.hub_moves(pairs)
+    priority = search_module._priority(problem)
+    for _, state in brute[-3:]:  # the worst feasible consortia, far from any local optimum
+        local = search_module._local_search(state, evaluator, priority, moves, [], 1)
+        kicked = search_module._kicked(local, problem, evaluator, priority, moves, hubs)
+        assert problem.violations(kicked) == []
+        assert brute[0][0] + 1e-9 >= problem.score(kicked) >= problem.score(local) - 1e-12
 
 
 def test_evaluator_agrees_on_every_brute_force_consortium() -> None:
