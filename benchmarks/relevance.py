@@ -1,6 +1,7 @@
 """Relevance on real award data: CPV from text, winner retrieval, partners (DECP fixtures).
 
     .venv/bin/python benchmarks/relevance.py [--seed 7] [--folds 5] [--tests 60] [--no-partners]
+    .venv/bin/python benchmarks/relevance.py --cpv-only   # CPV from text alone, same folds
 
 **Split.** Contracts are grouped into consultations (:func:`evaluate_decp.consultations`: same
 buyer and same date, objet or winners), the consultations shuffled with the seed and cut into
@@ -324,8 +325,10 @@ def tabular_winners(path: Path = TABULAR, top: int = 10) -> dict[str, float]:
 # --- Running and printing -------------------------------------------------------------------
 
 
-def run(seed: int, folds: int, tests: int, partners: bool) -> str:
-    """Every section, printed as Markdown tables."""
+def run(seed: int, folds: int, tests: int, partners: bool, cpv_only: bool = False) -> str:
+    """Every section, printed as Markdown tables (only CPV from text when ``cpv_only``: the
+    same folds, a few minutes instead of the whole run).
+    """
     start = time.perf_counter()
     contracts = read_decp(DECP_FILES).contracts
     groups = consultations(contracts)
@@ -345,7 +348,8 @@ def run(seed: int, folds: int, tests: int, partners: bool) -> str:
             - set(pairs)
         )
         cpv_from_text(suggester, [(t, c) for t, c in held_pairs if t], figures)
-
+        if cpv_only:
+            continue
         ranker = train_ranker(
             DECP_FILES,
             seed=seed + k,
@@ -363,8 +367,10 @@ def run(seed: int, folds: int, tests: int, partners: bool) -> str:
         winner_retrieval(graph, rng.sample(testable, min(tests, len(testable))), ranker, figures)
     lines = [f"Relevance on real awards, seed {seed}, {folds} folds of consultations", ""]
     lines += _cpv_table(figures)
-    lines += _winner_table(figures)
     lines += _calibration(figures)
+    if cpv_only:
+        return "\n".join([*lines, f"{time.perf_counter() - start:.0f} s"])
+    lines += _winner_table(figures)
     lines += [
         "relevance floor (today's relevance): "
         + "; ".join(
@@ -450,8 +456,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--tests", type=int, default=60, help="test contracts per fold")
     parser.add_argument("--no-partners", action="store_true")
+    parser.add_argument("--cpv-only", action="store_true", help="only CPV from text")
     args = parser.parse_args()
-    print(run(args.seed, args.folds, args.tests, not args.no_partners))
+    print(run(args.seed, args.folds, args.tests, not args.no_partners, args.cpv_only))
 
 
 if __name__ == "__main__":
