@@ -91,6 +91,7 @@ class Figures:
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     calibration: list[tuple[float, bool]] = field(default_factory=list)
+    suggested: list[tuple[str, str | None]] = field(default_factory=list)
     floor: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     weights: list[dict[str, float]] = field(default_factory=list)
 
@@ -127,6 +128,8 @@ def cpv_from_text(
         learnt_codes = [s.code for s in suggester.ranked(text)]
         divisions = [suggester.divisions_[i] for i in np.argsort(-p, kind="stable")]
         figures.calibration.append((float(p.max()), divisions[0] == code[:2]))
+        first = suggester.suggest(text, 1)
+        figures.suggested.append((code, first[0].code if first else None))
         today_codes = [c for c, _ in today.suggest_cpv(text, 10)]
         for name, ranked in (("today", today_codes), ("learnt", learnt_codes)):
             for length in LEVELS:
@@ -368,6 +371,7 @@ def run(seed: int, folds: int, tests: int, partners: bool, cpv_only: bool = Fals
     lines = [f"Relevance on real awards, seed {seed}, {folds} folds of consultations", ""]
     lines += _cpv_table(figures)
     lines += _calibration(figures)
+    lines += _suggested(figures)
     if cpv_only:
         return "\n".join([*lines, f"{time.perf_counter() - start:.0f} s"])
     lines += _winner_table(figures)
@@ -432,6 +436,20 @@ def _winner_table(figures: Figures) -> list[str]:
             f"| {_mean(values['MRR']):.3f} |"
         )
     return [*lines, ""]
+
+
+def _suggested(figures: Figures) -> list[str]:
+    """What a lot in words is matched on: the first code :meth:`CpvSuggester.suggest` gives."""
+    given = [(code, first) for code, first in figures.suggested if first is not None]
+    under = [code.startswith(first[: max(2, len(first.rstrip("0")))]) for code, first in given]
+    depth = [max(2, len(first.rstrip("0"))) for _, first in given]
+    return [
+        f"learnt first suggestion (what a lot in words is matched on): given for "
+        f"{len(given) / max(1, len(figures.suggested)):.3f} of the held-out pairs; the buyer's "
+        f"code lies under it for {_mean([float(u) for u in under]):.3f} of those; "
+        f"mean depth {_mean([float(d) for d in depth]):.2f} digits",
+        "",
+    ]
 
 
 def _calibration(figures: Figures) -> list[str]:
