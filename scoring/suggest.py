@@ -22,7 +22,7 @@ A suggestion descends the tree from a division whose probability reaches
 holds at least :data:`MAJORITY` of the probability of the code above it; where the votes split
 among siblings, the coarser code is suggested. A division alone is never suggested (it would
 open a lot to every trade of the division): its likeliest group stands in for it when it holds
-the majority (given with its own, lower probability), else that branch suggests nothing; when
+that share of it (given with its own, lower probability), else that branch suggests nothing; when
 no division is confident there is no confident code and nothing is suggested.
 """
 
@@ -62,9 +62,11 @@ CHAR_FEATURES = 30_000
 # class@1 0.356 → 0.373 against the objets alone; weight 1: 0.507 / 0.362).
 LABEL_NEIGHBOURS = 5
 LABEL_WEIGHT = 0.5
-# Share of the probability of the code above that a finer code must hold to be suggested
-# (its siblings together hold less): where the votes split, the coarser code is suggested.
-MAJORITY = 0.5
+# Share of the probability of the code above that a finer code must hold to be suggested:
+# where the votes split among siblings, the coarser code is suggested. On the benchmark's folds
+# (first suggestion given / buyer's code under it / depth): none 76.0 % / 47.0 % / 4.07 digits,
+# 0.4: 79.2 / 46.2 / 4.10, 0.45: 75.4 / 47.9 / 4.13, 0.5: 69.1 / 50.3 / 4.15.
+MAJORITY = 0.45
 # Words that name no trade (French and English articles, prepositions, conjunctions).
 STOP_WORDS = frozenset(
     {"a", "au", "aux", "avec", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le"}
@@ -296,8 +298,8 @@ class CpvSuggester:
     def _descend(self, found: dict[str, float], code: str) -> list[str]:
         """The deepest codes under ``code`` that the votes agree on: a finer code is taken when
         it reaches :attr:`confidence` and holds at least :data:`MAJORITY` of the probability of
-        the code above it; a division's group needs only the majority (a division alone is
-        never suggested).
+        the code above it; a division's group needs only that share (a division alone is never
+        suggested).
         """
         digits = _digits(code)
         below = {c: p for c, p in found.items() if c != code and c.startswith(digits)}

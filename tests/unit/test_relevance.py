@@ -36,7 +36,7 @@ from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
-from meute.scoring.suggest import cpv_suggester, deepest_codes, text_words
+from meute.scoring.suggest import MAJORITY, cpv_suggester, deepest_codes, text_words
 from meute.scoring.text import text_model
 from meute.scoring.training import fit_ranker
 from tests.unit.factories import make_firm, valid_siren
@@ -113,7 +113,7 @@ def test_a_finer_code_needs_the_majority_of_the_code_above() -> None:
             code = suggestion.code.rstrip("0")
             above = [c for c in found if c != suggestion.code and code.startswith(c.rstrip("0"))]
             parent = max(above, key=lambda c: len(c.rstrip("0")))
-            assert suggestion.probability >= 0.5 * found[parent] - 1e-4, (text, suggestion)
+            assert suggestion.probability >= MAJORITY * found[parent] - 1e-4, (text, suggestion)
 
 
 def test_plural_and_stop_words_do_not_split_a_word() -> None:
