@@ -110,7 +110,8 @@ def test_words_are_read_as_a_cpv_code_shown_with_its_label_and_others_offered(
     found = officer.get("/console/entreprises", params={"cpv": "imagerie médicale"})
     text = shown(found)
     assert found.status_code == 200
-    assert re.search(r"Savoir-faire recherché : 3311\d{4}-\d · .*lu dans vos mots", text)
+    assert re.search(r"Savoir-faire recherché : 331\d{5}-\d · .*lu dans vos mots", text)
+    assert re.search(r"data-autre-lecture>3311\d{4}", found.text)  # imaging, one click away
     assert listed(found)
     assert "data-autre-lecture" in found.text
 
