@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the service, the matcher and the stores load in the command
     from meute.graph.sirene import SireneReport
     from meute.graph.store import GraphStore, ImportReport
     from meute.graph.ted import TedImport
+    from meute.matcher.propose import MatchOptions
     from meute.scoring.training import Example
 
 __all__ = ["app"]
@@ -147,6 +148,36 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
         console.print(table)
 
 
+def _print_suggested_codes(tender: Tender, options: MatchOptions, out: Console) -> None:
+    """The codes each lot written in words is matched on, with the learnt model's probability,
+    as the console shows them for confirmation; a lot with no confident code says so (its codes
+    are then the closest labels', with their similarity).
+    """
+    from rich.markup import escape
+
+    from meute.graph.cpv import label
+    from meute.matcher.propose import confident_lot_codes, suggested_lot_codes
+
+    for lot in tender.lots:
+        if lot.cpv:
+            continue
+        codes = suggested_lot_codes(lot, options)
+        confident = bool(confident_lot_codes(lot, options))
+        kind = "probability" if confident else "label similarity"
+        listed = "; ".join(
+            f"{code} {escape(label(code, options.lang))} ({kind} {score:.2f})"
+            for code, score in codes
+        )
+        warning = "" if confident else " [bold yellow]no confident code[/]:"
+        out.print(
+            f"{lot.id} '{escape(lot.title)}' has no CPV code; matched on codes suggested from its "
+            f"words:{warning} {listed or 'none'}",
+            highlight=False,
+        )
+    if any(not lot.cpv for lot in tender.lots):
+        out.print('Give the lots their codes ("cpv") to match on codes you chose.\n')
+
+
 @app.command()
 def demo(top: Annotated[int, typer.Option(min=1, max=100)] = 5) -> None:
     """Load the synthetic showcase if the store is empty and match the Bouaké hospital tender."""
@@ -175,7 +206,9 @@ def match(
 
     with _store() as store:
         tender = parse_json_file(tender_file, Tender)
-        result = match_tender(store, tender, Settings().match_options(top, mode, lang))
+        options = Settings().match_options(top, mode, lang)
+        _print_suggested_codes(tender, options, errors if as_json else console)
+        result = match_tender(store, tender, options)
         if as_json:
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
         else:

@@ -36,6 +36,7 @@ __all__ = [
     "MatchOptions",
     "Mode",
     "Solved",
+    "confident_lot_codes",
     "evaluate",
     "lot_codes",
     "present",
@@ -111,12 +112,22 @@ def suggested_lot_codes(
     closest to its words (``model``, by default :func:`scoring.text.text_model`, a similarity),
     the deepest of each branch.
     """
-    text = f"{lot.title} {lot.description}"
-    learnt = cpv_suggester().suggest(text, options.suggested_codes)
+    learnt = confident_lot_codes(lot, options)
     if learnt:
-        return [(suggestion.code, suggestion.probability) for suggestion in learnt]
+        return learnt
     closest = dict((model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes))
     return [(code, closest[code]) for code in deepest_codes(list(closest))]
+
+
+def confident_lot_codes(
+    lot: Lot, options: MatchOptions = MatchOptions()
+) -> list[tuple[str, float]]:
+    """The codes the model learnt on real awards is confident of for a lot's words, each with
+    its probability; empty when it has no confident code.
+    """
+    text = f"{lot.title} {lot.description}"
+    found = cpv_suggester().suggest(text, options.suggested_codes)
+    return [(suggestion.code, suggestion.probability) for suggestion in found]
 
 
 @dataclass(frozen=True)

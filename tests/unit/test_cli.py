@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,35 @@ def test_human_output_shows_scores_out_of_100_as_the_console_does(
     score = json.loads(runner.invoke(app, ["pavilion", str(request), "--json"]).stdout)["score"]
     fair = runner.invoke(app, ["pavilion", str(request)], env={"COLUMNS": "300"})
     assert f"score {on_100(score):.1f}/100" in fair.output
+
+
+def test_match_shows_the_codes_it_used_for_lots_in_words(data_dir: Path, tmp_path: Path) -> None:
+    from meute.graph.model import Lot
+    from meute.matcher.propose import confident_lot_codes, suggested_lot_codes
+
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    tender = json.loads(BOUAKE.read_text(encoding="utf-8"))
+    for lot in tender["lots"]:
+        del lot["cpv"]
+    tender["lots"][2].update(title="laboratoire", description="laboratoire")
+    path = tmp_path / "words.json"
+    path.write_text(json.dumps(tender), encoding="utf-8")
+    lots = [Lot.model_validate(lot) for lot in tender["lots"]]
+    assert confident_lot_codes(lots[0]) and not confident_lot_codes(lots[2])
+
+    shown = runner.invoke(app, ["match", str(path), "--top", "1"])
+    assert shown.exit_code == 0, shown.output
+    before, _, _ = shown.stdout.partition("#1")
+    flat = " ".join(before.split())  # rich wraps long lines
+    lines = dict(re.findall(r"(L\d) '(.*?)(?= L\d '| Give the lots)", flat))
+    assert list(lines) == [lot.id for lot in lots], flat
+    for lot in lots:
+        for code, score in suggested_lot_codes(lot):
+            assert f"{code} " in lines[lot.id] and f"{score:.2f}" in lines[lot.id], lines
+    assert "probability" in lines["L1"] and "no confident code" not in lines["L1"]
+    assert "no confident code" in lines["L3"] and "label similarity" in lines["L3"]
+
+    as_json = runner.invoke(app, ["match", str(path), "--top", "1", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["consortia"]  # stdout stays JSON
+    assert "no confident code" in " ".join(as_json.stderr.split())

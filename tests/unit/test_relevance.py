@@ -4,7 +4,7 @@ and the Bouaké training lot on the showcase, and top-k as a prefix of top-K.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
-from meute.scoring.suggest import cpv_suggester, deepest_codes
+from meute.scoring.suggest import MAJORITY, cpv_suggester, deepest_codes, text_words
 from meute.scoring.text import text_model
 from meute.scoring.training import fit_ranker
 from tests.unit.factories import make_firm, valid_siren
@@ -84,6 +84,41 @@ def test_suggestions_are_deepest_confident_codes_best_first() -> None:
     assert all(p >= suggester.confidence for p in probabilities)
     codes = [s.code.rstrip("0") for s in found]
     assert not any(a != b and b.startswith(a) for a in codes for b in codes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Construction d'un centre de santé", "construction de l'hôpital", "Construction d'un hôpital"],
+)
+def test_health_building_construction_is_building_construction(text: str) -> None:
+    # Before: one near objet « construction d'un centre de loisirs » coded a health centre as
+    # leisure works (45212100), and « hôpital » went to water works (45240000).
+    found = cpv_suggester().suggest(text)
+    assert found and all(s.code.startswith("4521") for s in found), found
+    assert not any(s.code.startswith(("45212", "4524")) for s in found), found
+
+
+def test_votes_that_agree_still_reach_a_fine_code() -> None:
+    # The back-off stops only where the votes split: a leisure centre stays leisure works
+    # (and an imaging supply imaging equipment, test_imaging_supply_...).
+    found = cpv_suggester().suggest("Construction d'un centre de loisirs")
+    assert found[0].code.startswith("45212")
+
+
+def test_a_finer_code_needs_the_majority_of_the_code_above() -> None:
+    suggester = cpv_suggester()
+    for text in ("Construction d'un centre de santé", "formation", "travaux de voirie"):
+        found = suggester.code_probabilities(text)
+        for suggestion in suggester.suggest(text):
+            code = suggestion.code.rstrip("0")
+            above = [c for c in found if c != suggestion.code and code.startswith(c.rstrip("0"))]
+            parent = max(above, key=lambda c: len(c.rstrip("0")))
+            assert suggestion.probability >= MAJORITY * found[parent] - 1e-4, (text, suggestion)
+
+
+def test_plural_and_stop_words_do_not_split_a_word() -> None:
+    assert text_words("Construction des hôpitaux") == text_words("construction de l'hôpital")
+    assert "reseau" in text_words("réseaux divers") and "centre" in text_words("centres")
 
 
 def _firms() -> list[Firm]:
@@ -281,11 +316,37 @@ def test_a_division_alone_gives_way_to_its_likeliest_group() -> None:
     assert found[0].code == "80500000"  # training services
 
 
-def test_a_real_award_graph_gives_nurses_training_to_training_firms(data_dir: Path) -> None:
-    # Before: the lot was matched on division 80 alone, and a driving school and a primary
-    # education association took it in the third and fifth consortia.
+@pytest.fixture(scope="module")
+def decp_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """An embedded store holding the real DECP award files of the fixtures (imported once;
+    the tests also take ``data_dir`` so that settings read no user data).
+    """
     from meute.api.training import fixture_decp_files
 
+    with EmbeddedStore(tmp_path_factory.mktemp("decp")) as store:
+        tabular = fixture_decp_files()[0].parent / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
+        import_decp(store, [*fixture_decp_files(), tabular])
+        yield store
+
+
+def thies(lots: list[Lot]) -> Tender:
+    """The health centre of Thiès (Senegal) with ``lots``."""
+    return Tender(
+        id="thies",
+        title="Centre de santé de Thiès : construction, équipement médical et formation",
+        buyer="Ministère de la Santé et de l'Action sociale (Sénégal)",
+        country="SN",
+        budget=8_000_000,
+        lots=lots,
+        constraints=TenderConstraints(max_members=6),
+    )
+
+
+def test_a_real_award_graph_gives_nurses_training_to_training_firms(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    # Before: the lot was matched on division 80 alone, and a driving school and a primary
+    # education association took it in the third and fifth consortia.
     lots = [
         Lot(
             id="L1",
@@ -304,21 +365,36 @@ def test_a_real_award_graph_gives_nurses_training_to_training_firms(data_dir: Pa
         ),
         Lot(id="L3", title=NURSES_TITLE, description=NURSES, budget=500_000),
     ]
-    tender = Tender(
-        id="thies",
-        title="Centre de santé de Thiès : construction, équipement médical et formation",
-        buyer="Ministère de la Santé et de l'Action sociale (Sénégal)",
-        country="SN",
-        budget=8_000_000,
-        lots=lots,
-        constraints=TenderConstraints(max_members=6),
-    )
-    with EmbeddedStore(data_dir) as store:
-        tabular = fixture_decp_files()[0].parent / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
-        import_decp(store, [*fixture_decp_files(), tabular])
-        result = match_tender(store, tender, Settings().match_options(top=5))
-        sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
-        firms = store.get_firms(sirens)
+    result = match_tender(decp_store, thies(lots), Settings().match_options(top=5))
+    sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
+    firms = decp_store.get_firms(sirens)
     assert firms
     for firm in firms:
         assert any(c.cpv.startswith("805") for c in firm.capabilities), firm.name
+
+
+def test_a_real_award_graph_gives_a_health_centre_to_building_firms(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    # Lots in words only, as an officer types them. Before: the construction lot was coded
+    # leisure works (45212100) and a landscaper took it in every consortium.
+    words = {
+        "L1": ("Construction d'un centre de santé", 5_000_000),
+        "L2": ("Fourniture d'équipements médicaux", 2_500_000),
+        "L3": ("Formation des infirmiers", 500_000),
+    }
+    lots = [Lot(id=k, title=t, description=t, budget=b) for k, (t, b) in words.items()]
+    tender = thies(lots)
+    codes = lot_codes(tender)
+    assert codes["L1"] and all(
+        code.startswith("4521") and not code.startswith("45212") for code in codes["L1"]
+    )
+    assert all(code.startswith("331") for code in codes["L2"])
+    assert all(code.startswith("805") for code in codes["L3"])
+    result = match_tender(decp_store, tender, Settings().match_options(top=5))
+    builders = decp_store.get_firms(
+        [m.siren for c in result.consortia for m in c.members if "L1" in m.lots]
+    )
+    assert builders
+    for firm in builders:
+        assert any(c.cpv.startswith("4521") for c in firm.capabilities), firm.name
