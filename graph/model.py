@@ -223,24 +223,33 @@ EUR_RATES: dict[str, float] = {
 }
 
 
+def _checked_texts(cls: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """``value`` if every string in it passes :func:`check_text` (known already when the
+    context says :data:`TEXTS_CHECKED`), else a ValueError saying why.
+    """
+    context = info.context
+    if context and context.get(TEXTS_CHECKED):
+        return value
+    problem = _text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _texts_in(*fields: str) -> Any:
+    """The validator checking every string of ``fields`` (``"*"``: every field) with
+    :func:`check_text`; a model names it ``_valid_texts``, so a subclass's replaces its base's.
+    """
+    return field_validator(*fields)(classmethod(_checked_texts))
+
+
 class _Model(BaseModel):
     """Every value must be one a store can write and read back: finite floats, valid text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
-    @field_validator("*")
-    @classmethod
-    def _valid_texts(cls, value: Any, info: ValidationInfo) -> Any:
-        """Every string in the field's value passes :func:`check_text` (known already when
-        the context says :data:`TEXTS_CHECKED`).
-        """
-        context = info.context
-        if context and context.get(TEXTS_CHECKED):
-            return value
-        problem = _text_problem(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value
+    # A model validated in bulk narrows this to its fields that can hold text (same name).
+    _valid_texts = _texts_in("*")
 
 
 class Region(StrEnum):
@@ -450,6 +459,8 @@ class Capability(_Model):
         description=f"The contracts that prove it, most recent first (at most {MAX_AWARDS}).",
     )
 
+    _valid_texts = _texts_in("cpv")  # the only field that can hold text
+
     @model_validator(mode="after")
     def _awards_counted(self) -> Capability:
         if len(self.awards) > self.contracts:
@@ -489,6 +500,18 @@ def _only_text(key: _ProvenanceKey) -> bool:
     )
 
 
+PROFILE_TEXTS = (
+    "siren",
+    "name",
+    "naf",
+    "description",
+    "certifications",
+    "export_countries",
+    "languages",
+)
+"""The fields of :class:`FirmProfile` that can hold text (a test checks none is missing)."""
+
+
 class FirmProfile(_Model):
     """What anyone may see of a firm: identity, capabilities and export experience."""
 
@@ -512,6 +535,10 @@ class FirmProfile(_Model):
         default_factory=dict,
         description="Where each fact comes from; a fact not listed is taken as declared.",
     )
+
+    # a firm is validated 150,000 times in a national import: its other fields are enums,
+    # numbers, dates and models (which check their own)
+    _valid_texts = _texts_in(*PROFILE_TEXTS)
 
     @field_validator("provenance", mode="wrap")
     @classmethod
@@ -556,6 +583,8 @@ class Firm(FirmProfile):
     export_share: float = Field(0.0, ge=0.0, le=1.0)
     contact_email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     contact_phone: str | None = Field(None, max_length=30, pattern=PHONE_PATTERN)
+
+    _valid_texts = _texts_in(*PROFILE_TEXTS, "contact_email", "contact_phone")
 
     @model_validator(mode="before")
     @classmethod

@@ -5,15 +5,19 @@ whether the file's escapes let validation skip the per-string check or not.
 from __future__ import annotations
 
 import json
+import typing
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from meute.api.service import ImportDocument, parse_json_file
 from meute.graph.errors import InvalidInput
-from meute.graph.model import check_text, json_texts_storable
+from meute.graph.model import Firm, _Model, check_text, json_texts_storable
 from meute.graph.synth import generate
 from tests.unit.factories import make_firm, valid_siren
 
@@ -131,3 +135,42 @@ def test_a_file_that_is_not_json_or_not_utf8_says_so(
     path.write_bytes(raw)
     with pytest.raises(InvalidInput, match=message):
         parse_json_file(path, ImportDocument)
+
+
+def _models(base: type[_Model]) -> list[type[_Model]]:
+    return [base] + [model for sub in base.__subclasses__() for model in _models(sub)]
+
+
+def _holds_text(annotation: Any) -> bool:
+    """Whether a value of this type may hold a free string (an enum's members are fixed)."""
+    if isinstance(annotation, type) and issubclass(annotation, str):
+        return not issubclass(annotation, Enum)
+    return any(_holds_text(arg) for arg in typing.get_args(annotation))
+
+
+@pytest.mark.parametrize("model", _models(_Model), ids=lambda model: model.__name__)
+def test_every_field_that_can_hold_text_is_checked(model: type[_Model]) -> None:
+    checked = model.__pydantic_decorators__.field_validators["_valid_texts"].info.fields
+    texts = {name for name, field in model.model_fields.items() if _holds_text(field.annotation)}
+    assert "*" in checked or texts <= set(checked), texts - set(checked)
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+@pytest.mark.parametrize(
+    "place",
+    [
+        lambda t: {"name": t},
+        lambda t: {"description": t},
+        lambda t: {"certifications": ["ISO 9001", t]},
+        lambda t: {"languages": [t]},
+        lambda t: {"contact_email": f"x{t}@y"},
+        lambda t: {"contact_phone": t},
+        lambda t: {"capabilities": [{"cpv": "45000000-7"}, {"cpv": t}]},
+        lambda t: {"provenance": {"name": {"source": "declared", "author": t}}},
+    ],
+)
+def test_each_text_field_of_a_firm_refuses_unstorable_text(text: str, place: Any) -> None:
+    change = place(text)
+    with pytest.raises(ValidationError) as caught:
+        Firm.model_validate(make_firm().model_dump(mode="json") | change)
+    assert {error["loc"][0] for error in caught.value.errors()} == set(change)
