@@ -103,20 +103,20 @@ def themes_tender(request: PavilionRequest) -> Tender:
 def theme_codes(
     request: PavilionRequest, options: MatchOptions | None = None, model: TextModel | None = None
 ) -> list[list[str]]:
-    """The CPV codes matched for each theme: its own, or those suggested from its words.
+    """The CPV codes matched for each theme: its own, or those suggested from its words (none
+    for a theme whose words no code reads: it is reported uncovered, with that reason).
 
-    Raises :class:`InvalidInput` naming each theme whose words suggest no code at all (in
-    ``options.lang``).
+    Raises :class:`InvalidInput` naming each theme when no theme's words suggest a code at all
+    (in ``options.lang``).
     """
     options = options or MatchOptions()
     codes = lot_codes(themes_tender(request), options, model)
     matched = [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
-    uncoded = [
-        Problem(f"themes[{i}]", theme.title, phrase("pavilion.uncoded_theme", options.lang))
-        for i, (theme, found) in enumerate(zip(request.themes, matched, strict=True))
-        if not found
-    ]
-    if uncoded:
+    if not any(matched):
+        uncoded = [
+            Problem(f"themes[{i}]", theme.title, phrase("pavilion.uncoded_theme", options.lang))
+            for i, theme in enumerate(request.themes)
+        ]
         raise InvalidInput(phrase("pavilion.uncoded", options.lang), uncoded)
     return matched
 
@@ -315,6 +315,8 @@ def select_pavilion(
                 firms=int(covers[t, members].sum()),
                 uncovered=None
                 if covers[t, members].any()
+                else phrase("pavilion.uncoded_theme", lang)
+                if not theme_code
                 else _uncovered(fit.qualified[t], covers[t], floor, lang),
             )
             for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))

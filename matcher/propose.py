@@ -29,7 +29,7 @@ from meute.matcher.problem import MatchProblem, build_problem
 from meute.matcher.search import fast_solve
 from meute.scoring.consortium import ObjectiveWeights
 from meute.scoring.fit import RELEVANCE_FLOOR, FitWeights, Ranker
-from meute.scoring.suggest import cpv_suggester, deepest_codes
+from meute.scoring.suggest import cpv_suggester, deepest_codes, label_fallback
 from meute.scoring.text import TextModel, lot_text, text_model
 
 __all__ = [
@@ -108,14 +108,15 @@ def suggested_lot_codes(
     """The CPV codes a lot without codes is matched on, each with its confidence in [0, 1].
 
     Suggestions come from the model learnt on real awards (:func:`scoring.suggest.cpv_suggester`,
-    a probability); a lot for which it has no confident code gets the codes whose labels are
-    closest to its words (``model``, by default :func:`scoring.text.text_model`, a similarity),
-    the deepest of each branch.
+    a probability); a lot for which it has no confident code gets the codes whose labels read
+    its words (:func:`scoring.suggest.label_fallback` on ``model``, by default
+    :func:`scoring.text.text_model`, a similarity), the deepest of each branch: none when no
+    label reads them.
     """
     learnt = confident_lot_codes(lot, options)
     if learnt:
         return learnt
-    closest = dict((model or text_model()).suggest_cpv(lot_text(lot), options.suggested_codes))
+    closest = dict(label_fallback(lot_text(lot), model or text_model(), options.suggested_codes))
     return [(code, closest[code]) for code in deepest_codes(list(closest))]
 
 

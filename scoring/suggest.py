@@ -43,9 +43,16 @@ from scipy.sparse import csr_matrix, hstack
 from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.decp import fixture_objet_codes
 from meute.graph.text import fold
-from meute.scoring.text import code_kind, purchase_kind
+from meute.scoring.text import TextModel, code_kind, purchase_kind
 
-__all__ = ["CpvSuggester", "Suggestion", "cpv_suggester", "deepest_codes", "fold_text"]
+__all__ = [
+    "CpvSuggester",
+    "Suggestion",
+    "cpv_suggester",
+    "deepest_codes",
+    "fold_text",
+    "label_fallback",
+]
 
 # Number of nearest training texts that vote for codes within a division.
 NEIGHBOURS = 15
@@ -69,6 +76,17 @@ LABEL_WEIGHT = 0.5
 # « imagerie médicale » became MRI equipment alone (33113000) and medical-furniture firms,
 # a builder among them, claimed the imaging theme of the Abidjan health pavilion.
 MAJORITY = 0.5
+# Label fallback: the codes closest by label similarity that it reads, and how close to the
+# best one a code must be to stand beside it (nearer codes of a division back off to the code
+# they share). A word of the text is read by a label word equal to it or, both being at least
+# READ_PREFIX letters long, beginning with the same READ_PREFIX letters (« hospitalière »,
+# "hospital"; not « télémédecine », "telemetry"). Words naming a kind of purchase (« fourniture »,
+# « travaux ») are left to the kind filter when others remain. A code must read every word of a
+# text of up to READ_WORDS words, else that many.
+FALLBACK_CANDIDATES = 30
+FALLBACK_NEAR = 0.8
+READ_PREFIX = 7
+READ_WORDS = 2
 # Words that name no trade (French and English articles, prepositions, conjunctions).
 STOP_WORDS = frozenset(
     {"a", "au", "aux", "avec", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le"}
@@ -332,6 +350,91 @@ class CpvSuggester:
         found = self.code_probabilities(text)
         order = sorted(found, key=lambda code: (-found[code], -len(code.rstrip("0")), code))
         return [Suggestion(code, found[code]) for code in order]
+
+
+def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str, float]]:
+    """Codes for ``text`` from the similarity of its words to the CPV labels (``model``), for a
+    text the learnt model has no confident code for; empty when no label reads it.
+
+    Of the codes closest by label similarity (:meth:`TextModel.suggest_cpv`, unchanged), a code
+    is kept only when it is of the kind of purchase the text names (if it names one) and its own
+    or its family's labels (French and English) read :data:`READ_WORDS` words of the text (every
+    word of a shorter text): a label that merely shares one word of two (« articles en papier à
+    usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
+    label reads (the « e » of « e-santé ») leaves the text without a code rather than coded by
+    its other word alone; words naming a kind of purchase are left to the kind. The kept codes
+    within :data:`FALLBACK_NEAR` of the best back off, per
+    division, to the deepest group or finer code they share; the best score of each branch
+    first.
+    """
+    words = _reading_words(text)
+    words = [word for word in words if purchase_kind(word) is None] or words
+    if not words:
+        return []
+    kind = purchase_kind(text)
+    vocabulary = model.vocabulary
+    need = min(len(words), READ_WORDS)
+    kept = [
+        (code, score)
+        for code, score in model.suggest_cpv(text, FALLBACK_CANDIDATES)
+        if len(_digits(code)) > 2  # a division is too broad to be a reading
+        and (kind is None or code_kind(code) == kind)
+        and _read_count(words, _family_words(vocabulary, code)) >= need
+    ]
+    if not kept:
+        return []
+    near = [(code, score) for code, score in kept if score >= FALLBACK_NEAR * kept[0][1]]
+    by_division: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for code, score in near:
+        by_division[code[:2]].append((code, score))
+    found = []
+    for codes in by_division.values():
+        shared = _digits(codes[0][0])
+        for code, _ in codes[1:]:
+            while len(shared) > 2 and (
+                not code.startswith(shared) or shared.ljust(8, "0") not in vocabulary
+            ):
+                shared = shared[:-1]
+        if len(shared) >= 3:
+            found.append((shared.ljust(8, "0"), codes[0][1]))
+        else:  # they part at the division (too broad): each keeps its own code
+            found += codes
+    found.sort(key=lambda pair: -pair[1])
+    return found[:top]
+
+
+def _reading_words(text: str) -> list[str]:
+    """The words of ``text`` a label must read: folded, singular, stop words and numbers
+    dropped (a single letter is kept: no label reads it).
+    """
+    return list(
+        dict.fromkeys(
+            _singular(word)
+            for word in re.findall(r"[a-z0-9]+", fold_text(text))
+            if word not in STOP_WORDS and not word.isdigit()
+        )
+    )
+
+
+def _family_words(vocabulary: Taxonomy, code: str) -> set[str]:
+    """The words of the French and English labels of ``code`` and of its ancestors."""
+    return {
+        word
+        for c in [code, *vocabulary.ancestors(code)]
+        for lang in ("fr", "en")
+        for word in _reading_words(vocabulary.label(c, lang))
+    }
+
+
+def _read_count(words: Sequence[str], label_words: set[str]) -> int:
+    """How many of ``words`` the ``label_words`` read (equal, or the same first
+    :data:`READ_PREFIX` letters when both are that long).
+    """
+    prefixes = {w[:READ_PREFIX] for w in label_words if len(w) >= READ_PREFIX}
+    return sum(
+        word in label_words or (len(word) >= READ_PREFIX and word[:READ_PREFIX] in prefixes)
+        for word in words
+    )
 
 
 _FITTING = Lock()
