@@ -50,7 +50,7 @@ from meute.matcher.phrases import Lang, listing, phrase, sentence
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.scoring.consortium import readiness_scores
 from meute.scoring.fit import RELEVANCE_FLOOR, Ranker, coded_fit, fit_matrix
-from meute.scoring.text import TextModel
+from meute.scoring.text import TextModel, lot_text, text_model
 from meute.scoring.weights import Weights
 
 __all__ = [
@@ -104,19 +104,22 @@ def theme_codes(
     request: PavilionRequest, options: MatchOptions | None = None, model: TextModel | None = None
 ) -> list[list[str]]:
     """The CPV codes matched for each theme: its own, or those suggested from its words (none
-    for a theme whose words no code reads: it is reported uncovered, with that reason).
+    for a theme whose words are near labels that none reads whole: it is reported uncovered,
+    with that reason).
 
-    Raises :class:`InvalidInput` naming each theme when no theme's words suggest a code at all
-    (in ``options.lang``).
+    Raises :class:`InvalidInput` naming each theme whose words are near no CPV label at all (in
+    ``options.lang``).
     """
     options = options or MatchOptions()
-    codes = lot_codes(themes_tender(request), options, model)
-    matched = [codes[f"T{i}"] for i in range(1, len(request.themes) + 1)]
-    if not any(matched):
-        uncoded = [
-            Problem(f"themes[{i}]", theme.title, phrase("pavilion.uncoded_theme", options.lang))
-            for i, theme in enumerate(request.themes)
-        ]
+    tender = themes_tender(request)
+    codes = lot_codes(tender, options, model)
+    matched = [codes[lot.id] for lot in tender.lots]
+    uncoded = [
+        Problem(f"themes[{i}]", theme.title, phrase("pavilion.uncoded_theme", options.lang))
+        for i, (theme, lot) in enumerate(zip(request.themes, tender.lots, strict=True))
+        if not codes[lot.id] and not (model or text_model()).suggest_cpv(lot_text(lot), 1)
+    ]
+    if uncoded:
         raise InvalidInput(phrase("pavilion.uncoded", options.lang), uncoded)
     return matched
 
@@ -315,7 +318,7 @@ def select_pavilion(
                 firms=int(covers[t, members].sum()),
                 uncovered=None
                 if covers[t, members].any()
-                else phrase("pavilion.uncoded_theme", lang)
+                else phrase("pavilion.unread_theme", lang)
                 if not theme_code
                 else _uncovered(fit.qualified[t], covers[t], floor, lang),
             )

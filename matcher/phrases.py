@@ -182,6 +182,12 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         EN: "no CPV code is near these words: give CPV codes",
         FR: "aucun code CPV ne correspond à ces mots : indiquez des codes CPV",
     },
+    "pavilion.unread_theme": {
+        EN: "no CPV code reads all these words (the nearest labels share only some of them):"
+        " give CPV codes",
+        FR: "aucun code CPV ne couvre tous ces mots (les libellés proches n'en partagent qu'une"
+        " partie) : indiquez des codes CPV",
+    },
     "pavilion.unknown": {
         EN: "a required firm is unknown",
         FR: "une entreprise imposée est inconnue",

@@ -20,6 +20,7 @@ from meute.api.service import (
     showcase_tender,
 )
 from meute.api.settings import Settings
+from meute.graph.cpv import taxonomy
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
 from meute.graph.model import (
@@ -36,8 +37,15 @@ from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
-from meute.scoring.suggest import MAJORITY, cpv_suggester, deepest_codes, text_words
-from meute.scoring.text import text_model
+from meute.scoring.suggest import (
+    MAJORITY,
+    cpv_suggester,
+    deepest_codes,
+    fold_text,
+    label_fallback,
+    text_words,
+)
+from meute.scoring.text import code_kind, purchase_kind, text_model
 from meute.scoring.training import fit_ranker
 from tests.unit.factories import make_firm, valid_siren
 
@@ -287,15 +295,90 @@ def test_deepest_codes_drop_a_branch_root_under_which_a_finer_code_lies() -> Non
     assert deepest_codes(codes) == ["85140000", "80530000"]
 
 
-def test_a_theme_the_learnt_model_cannot_place_gets_no_whole_division() -> None:
-    # "e-santé" has no confident learnt code; the label fallback found 85000000 (health *and*
-    # social work) beside finer codes, which put childcare firms on a health pavilion.
-    request = PavilionRequest.model_validate(
-        {"fair": "Salon", "country": "CI", "stands": 2, "themes": [{"title": "e-santé"}]}
+def health_request(stands: int = 12) -> PavilionRequest:
+    """The Abidjan health pavilion of the showcase, its themes in words."""
+    return PavilionRequest.model_validate(
+        {
+            "fair": "Salon de la santé, Abidjan",
+            "country": "CI",
+            "stands": stands,
+            "themes": [{"title": title} for title in HEALTH_THEMES],
+        }
     )
-    assert cpv_suggester().suggest("e-santé") == []
-    [codes] = theme_codes(request)
-    assert codes and all(len(code.rstrip("0")) > 2 for code in codes)
+
+
+# CPV prefixes an officer accepts for each health theme: imaging equipment or services; medical
+# equipment (hospital furniture among it); laboratory equipment, furniture, glassware, reagents
+# or services; hospital works or engineering services; software or IT services; training.
+ACCEPTABLE = {
+    "imagerie médicale": ("331", "8515"),
+    "équipements hospitaliers": ("331",),
+    "laboratoire": ("38", "3918", "3379", "33696", "719", "7311"),
+    "ingénierie hospitalière": ("45215", "712", "713"),
+    "e-santé": ("48", "72"),
+    "formation": ("80",),
+}
+
+
+def test_health_pavilion_themes_are_coded_acceptably_or_not_at_all() -> None:
+    # Before: « équipements hospitaliers » → 33198000 (hospital paper) + 85111200 (hospital
+    # medical services), « ingénierie hospitalière » → hospital bedding + medical services,
+    # « e-santé » → 85140000: labels sharing one word of the theme.
+    codes = dict(zip(HEALTH_THEMES, theme_codes(health_request()), strict=True))
+    for title, found in codes.items():
+        assert all(code.startswith(ACCEPTABLE[title]) for code in found), (title, found)
+    assert codes["équipements hospitaliers"]  # medical equipment, not left out
+    assert all(codes[title] for title in ("imagerie médicale", "laboratoire", "formation"))
+
+
+@pytest.mark.parametrize("text", ["ingénierie hospitalière", "e-santé"])
+def test_a_theme_no_label_reads_whole_gets_no_code(text: str) -> None:
+    # Labels are near (they share « hospitalière », « santé ») but none reads the other word.
+    assert cpv_suggester().suggest(text) == []
+    assert text_model().suggest_cpv(text)
+    assert label_fallback(text, text_model()) == []
+
+
+def test_the_label_fallback_keeps_the_kind_the_text_names_and_reads_every_word() -> None:
+    vocabulary = taxonomy()
+
+    def reads(code: str, words: list[str]) -> bool:
+        labels = [
+            fold_text(vocabulary.label(c, lang))
+            for c in [code, *vocabulary.ancestors(code)]
+            for lang in ("fr", "en")
+        ]
+        return all(any(word[:7] in label for label in labels) for word in words)
+
+    for text in ("équipements hospitaliers", "laboratoire", "maintenance des ascenseurs"):
+        found = label_fallback(text, text_model())
+        assert found, text
+        kind = purchase_kind(text)
+        words = [w for w in text_words(text) if " " not in w and purchase_kind(w) is None]
+        closest = [code for code, _ in text_model().suggest_cpv(text, 30)]
+        for code, _ in found:
+            assert kind is None or code_kind(code) == kind, (text, code)
+            # the code, or a near code it stands for, reads every word of the text
+            under = [c for c in closest if c.startswith(code.rstrip("0"))]
+            assert any(reads(c, words) for c in under), (text, code)
+
+
+def test_the_label_fallback_backs_off_to_the_group_near_codes_share() -> None:
+    # Hospital paper (33198000) and hospital beds (33192120) are near: their class is given.
+    closest = [code for code, _ in text_model().suggest_cpv("équipements hospitaliers", 30)]
+    found = [code for code, _ in label_fallback("équipements hospitaliers", text_model())]
+    assert found == ["33190000"] and "33190000" not in closest
+
+
+def test_an_unread_theme_is_reported_uncovered_with_its_reason(
+    showcase_store: EmbeddedStore,
+) -> None:
+    result = shortlist_pavilion(showcase_store, health_request())
+    unread = [theme for theme in result.themes if not theme.cpv]
+    assert {theme.title for theme in unread} == {"ingénierie hospitalière", "e-santé"}
+    for theme in unread:
+        assert theme.firms == 0 and theme.uncovered == phrase("pavilion.unread_theme", "en")
+    assert len(result.firms) == 12 and all(member.themes for member in result.firms)
 
 
 NURSES_TITLE = "Formation du personnel soignant"
