@@ -63,7 +63,11 @@ class ThemeCodes:
 
     @property
     def line(self) -> str:
-        """The theme as the form takes it with its codes: « Titre : 33111000-1, 33112000-8 »."""
+        """The theme as the form takes it with its codes: « Titre : 33111000-1, 33112000-8 »
+        (its title alone when it has none).
+        """
+        if not self.codes:
+            return self.title
         return f"{self.title} : {', '.join(choice.code for choice in self.codes)}"
 
 

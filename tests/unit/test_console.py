@@ -32,6 +32,7 @@ from meute.api.service import showcase_tender
 from meute.api.settings import Settings
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.model import Collaboration, Consortium, ConsortiumMember, Region
+from meute.matcher.phrases import phrase
 from tests.unit.factories import valid_siren
 
 BOUAKE = "bouake-hospital"
@@ -480,6 +481,19 @@ def test_the_pavilion_builder_shortlists_exports_and_explains_refusals_in_french
     too_many = app_client.post("/console/pavillon", data={**PAVILION, "stands": "200"})
     assert too_many.status_code == 422
     assert "seules" in shown(too_many) and "réduisez le nombre de stands" in shown(too_many)
+
+
+def test_a_theme_no_code_reads_is_shown_uncovered_with_its_reason_in_french(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    themes = "Imagerie médicale : 33111000-1\ne-santé"
+    page = app_client.post("/console/pavillon", data={**PAVILION, "themes": themes})
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert phrase("pavilion.unread_theme", "fr") in text
+    # the theme goes back into the form by its title alone, not « e-santé : » with no code
+    assert "e-santé :" not in text and "e-santé" in text
 
 
 def test_a_store_that_is_down_gives_a_french_page_in_the_console_only() -> None:
