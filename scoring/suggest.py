@@ -81,8 +81,10 @@ MAJORITY = 0.5
 # they share). A word of the text is read by a label word equal to it or, both being at least
 # READ_PREFIX letters long, beginning with the same READ_PREFIX letters (« hospitalière »,
 # "hospital"; not « télémédecine », "telemetry"). Words naming a kind of purchase (« fourniture »,
-# « travaux ») are left to the kind filter when others remain. A code must read every word of a
-# text of up to READ_WORDS words, else that many.
+# « travaux ») are left to the kind filter when others remain. Only a text of up to READ_WORDS
+# other words (a theme, a lot's title) is read so: on longer lot descriptions (the showcase's)
+# requiring two words read lost the right code more often than it removed a wrong one, and they
+# keep the closest labels.
 FALLBACK_CANDIDATES = 30
 FALLBACK_NEAR = 0.8
 READ_PREFIX = 7
@@ -356,30 +358,31 @@ def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str,
     """Codes for ``text`` from the similarity of its words to the CPV labels (``model``), for a
     text the learnt model has no confident code for; empty when no label reads it.
 
-    Of the codes closest by label similarity (:meth:`TextModel.suggest_cpv`, unchanged), a code
-    is kept only when it is of the kind of purchase the text names (if it names one) and its own
-    or its family's labels (French and English) read :data:`READ_WORDS` words of the text (every
-    word of a shorter text): a label that merely shares one word of two (« articles en papier à
-    usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
+    A short text (up to :data:`READ_WORDS` words besides those naming a kind of purchase: a
+    theme, a title) is read strictly. Of the codes closest by label similarity
+    (:meth:`TextModel.suggest_cpv`, unchanged), a code is kept only when it is of the kind of
+    purchase the text names (if it names one) and its own or its family's labels (French and
+    English) read every word: a label that merely shares one word of two (« articles en papier
+    à usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
     label reads (the « e » of « e-santé ») leaves the text without a code rather than coded by
-    its other word alone; words naming a kind of purchase are left to the kind. The kept codes
-    within :data:`FALLBACK_NEAR` of the best back off, per
+    its other word alone. The kept codes within :data:`FALLBACK_NEAR` of the best back off, per
     division, to the deepest group or finer code they share; the best score of each branch
-    first.
+    first. A longer text gets the closest labels' codes.
     """
     words = _reading_words(text)
     words = [word for word in words if purchase_kind(word) is None] or words
+    if len(words) > READ_WORDS:
+        return model.suggest_cpv(text, top)
     if not words:
         return []
     kind = purchase_kind(text)
     vocabulary = model.vocabulary
-    need = min(len(words), READ_WORDS)
     kept = [
         (code, score)
         for code, score in model.suggest_cpv(text, FALLBACK_CANDIDATES)
         if len(_digits(code)) > 2  # a division is too broad to be a reading
         and (kind is None or code_kind(code) == kind)
-        and _read_count(words, _family_words(vocabulary, code)) >= need
+        and _read_count(words, _family_words(vocabulary, code)) == len(words)
     ]
     if not kept:
         return []
