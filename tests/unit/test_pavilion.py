@@ -286,7 +286,7 @@ def test_an_uncovered_theme_says_why() -> None:
     assert medical_theme.firms == 1 and medical_theme.uncovered is None
     assert imaging_theme.firms == 0
     assert imaging_theme.uncovered == (
-        "2 firm(s) deliver something close but none reaches the relevance floor (0.20)"
+        "2 firm(s) deliver something close but none reaches the relevance floor (20/100)"
     )
     assert training_theme.uncovered == (
         "no candidate firm delivers anything close to this theme's CPV codes"

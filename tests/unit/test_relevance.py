@@ -33,6 +33,7 @@ from meute.graph.model import (
 )
 from meute.graph.store import GraphStore
 from meute.matcher.pavilion import theme_codes, themes_tender
+from meute.matcher.phrases import phrase
 from meute.matcher.propose import MatchOptions, lot_codes
 from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
@@ -153,7 +154,7 @@ def test_lot_below_the_floor_is_reported_with_its_reason(showcase_store: Embedde
     with pytest.raises(Infeasible) as raised:
         match_tender(showcase_store, tender, MatchOptions(relevance_floor=0.99))
     reasons = " ".join(problem.message for problem in raised.value.problems)
-    assert "relevance floor (0.99)" in reasons
+    assert "relevance floor (99/100)" in reasons
 
 
 def test_relevance_floor_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
