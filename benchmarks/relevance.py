@@ -68,7 +68,7 @@ from meute.graph.model import Firm
 from meute.scoring.consortium import readiness_scores
 from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import LearntRanker
-from meute.scoring.suggest import CpvSuggester, fold_text
+from meute.scoring.suggest import CpvSuggester, deepest_codes, fold_text, label_fallback
 from meute.scoring.text import text_model
 
 TABULAR = ROOT / "fixtures" / "decp" / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
@@ -92,6 +92,9 @@ class Figures:
     )
     calibration: list[tuple[float, bool]] = field(default_factory=list)
     suggested: list[tuple[str, str | None]] = field(default_factory=list)
+    # where the learnt model has no confident code: the buyer's code, the first code of the
+    # label fallback before (closest labels) and now (labels that read the text)
+    fallback: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     floor: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     weights: list[dict[str, float]] = field(default_factory=list)
 
@@ -131,6 +134,10 @@ def cpv_from_text(
         first = suggester.suggest(text, 1)
         figures.suggested.append((code, first[0].code if first else None))
         today_codes = [c for c, _ in today.suggest_cpv(text, 10)]
+        if not first:
+            before = deepest_codes(today_codes[:3])
+            now = deepest_codes([c for c, _ in label_fallback(text, today, 3)])
+            figures.fallback.append((code, next(iter(before), None), next(iter(now), None)))
         for name, ranked in (("today", today_codes), ("learnt", learnt_codes)):
             for length in LEVELS:
                 deep_enough = [c for c in ranked if len(c.rstrip("0")) >= length]
@@ -439,17 +446,29 @@ def _winner_table(figures: Figures) -> list[str]:
 
 
 def _suggested(figures: Figures) -> list[str]:
-    """What a lot in words is matched on: the first code :meth:`CpvSuggester.suggest` gives."""
-    given = [(code, first) for code, first in figures.suggested if first is not None]
+    """What a lot in words is matched on: the first code :meth:`CpvSuggester.suggest` gives,
+    and where it gives none, the label fallback's before and now.
+    """
+    lines = [
+        "learnt first suggestion (what a lot in words is matched on): "
+        + _first_code(figures.suggested, len(figures.suggested))
+    ]
+    for name, column in (("before (closest labels)", 1), ("now (labels that read it)", 2)):
+        firsts = [(row[0], row[column]) for row in figures.fallback]
+        lines.append(f"label fallback {name}: " + _first_code(firsts, len(firsts)))
+    return [*lines, ""]
+
+
+def _first_code(firsts: Sequence[tuple[str, str | None]], total: int) -> str:
+    """How often a first code is given, how often the buyer's code lies under it, its depth."""
+    given = [(code, first) for code, first in firsts if first is not None]
     under = [code.startswith(first[: max(2, len(first.rstrip("0")))]) for code, first in given]
     depth = [max(2, len(first.rstrip("0"))) for _, first in given]
-    return [
-        f"learnt first suggestion (what a lot in words is matched on): given for "
-        f"{len(given) / max(1, len(figures.suggested)):.3f} of the held-out pairs; the buyer's "
+    return (
+        f"given for {len(given) / max(1, total):.3f} of {total} held-out pairs; the buyer's "
         f"code lies under it for {_mean([float(u) for u in under]):.3f} of those; "
-        f"mean depth {_mean([float(d) for d in depth]):.2f} digits",
-        "",
-    ]
+        f"mean depth {_mean([float(d) for d in depth]):.2f} digits"
+    )
 
 
 def _calibration(figures: Figures) -> list[str]:
