@@ -19,19 +19,15 @@ import argparse
 import cProfile
 import json
 import math
-import random
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from matcher_benchmark import percentile, random_tender
+from matcher_benchmark import national_store, percentile
 
-from meute.api.service import ImportDocument, import_document, match_tender, prepare_problem
-from meute.graph.embedded import EmbeddedStore
-from meute.graph.errors import Infeasible
-from meute.graph.synth import generate
+from meute.api.service import match_tender
 from meute.matcher.propose import MatchOptions
 
 
@@ -67,20 +63,8 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     args = parser.parse_args()
 
-    firms, collaborations = generate(args.firms, seed=args.seed)
-    store = EmbeddedStore(None)
-    import_document(store, ImportDocument(firms=firms, collaborations=collaborations))
-    del firms, collaborations
-    rng = random.Random(args.seed)
-    tenders = [random_tender(i, rng) for i in range(args.tenders)]
+    store, feasible = national_store(args.firms, args.tenders, args.seed)
     options = MatchOptions(top=10)
-    feasible = []
-    for tender in tenders:
-        try:
-            prepare_problem(store, tender, options)
-            feasible.append(tender)
-        except Infeasible:
-            pass
     for tender in feasible[:3]:  # warm up, as the matcher benchmark does
         match_tender(store, tender, options)
 

@@ -83,6 +83,25 @@ def random_tender(index: int, rng: random.Random) -> Tender:
     )
 
 
+def national_store(firms: int, tenders: int, seed: int) -> tuple[EmbeddedStore, list[Tender]]:
+    """An embedded store of ``firms`` synthetic firms and the feasible ones of ``tenders``
+    random tenders (the same for a seed).
+    """
+    generated, collaborations = generate(firms, seed=seed)
+    store = EmbeddedStore(None)
+    import_document(store, ImportDocument(firms=generated, collaborations=collaborations))
+    del generated, collaborations
+    rng = random.Random(seed)
+    feasible = []
+    for tender in (random_tender(i, rng) for i in range(tenders)):
+        try:
+            prepare_problem(store, tender, MatchOptions(top=10))
+            feasible.append(tender)
+        except Infeasible:
+            pass
+    return store, feasible
+
+
 def timed_match(store: GraphStore, tender: Tender, options: MatchOptions) -> tuple[float, float]:
     """Seconds for one end-to-end match, and the diversity of its proposals."""
     started = time.perf_counter()
@@ -140,20 +159,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    firms, collaborations = generate(args.firms, seed=args.seed)
-    store = EmbeddedStore(None)
-    import_document(store, ImportDocument(firms=firms, collaborations=collaborations))
-    rng = random.Random(args.seed)
-    tenders = [random_tender(i, rng) for i in range(args.tenders)]
+    store, feasible = national_store(args.firms, args.tenders, args.seed)
     fast = MatchOptions(top=10)
-    feasible = []
-    for tender in tenders:
-        try:
-            prepare_problem(store, tender, fast)
-            feasible.append(tender)
-        except Infeasible:
-            pass
-    infeasible = len(tenders) - len(feasible)
+    infeasible = args.tenders - len(feasible)
     for tender in feasible[:3]:  # warm up: text model, cached text vectors
         timed_match(store, tender, fast)
 
@@ -216,6 +224,7 @@ def main() -> None:
         ) as neo4j:
             if args.neo4j_import:
                 neo4j.wipe()
+                firms, collaborations = generate(args.firms, seed=args.seed)  # the same firms
                 import_document(neo4j, ImportDocument(firms=firms, collaborations=collaborations))
             for tender in feasible[:3]:  # warm up, as on the embedded store
                 timed_match(neo4j, tender, fast)
