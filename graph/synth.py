@@ -178,6 +178,9 @@ _MEAN_CONTRACTS: dict[HeadcountBand, float] = {
     HeadcountBand.INTERMEDIATE: 30.0,
     HeadcountBand.LARGE: 60.0,
 }
+# Share of its drawn contracts that a firm's side line (a code of a complementary sector) keeps,
+# rounded up: a builder that once fitted hospital furniture is not a furniture maker.
+SIDE_LINE_SHARE = 0.2
 _CERT_SIZE_FACTOR: dict[HeadcountBand, float] = {
     HeadcountBand.MICRO: 0.6,
     HeadcountBand.SMALL: 0.9,
@@ -746,19 +749,24 @@ def _capabilities(
     if k < 6 and rnd.random() < config.extra_capability_probability:
         k += 1
     codes = _weighted_sample(palette.codes, palette.cum_weights, k, rnd)
+    side = None  # a code borrowed from a complementary sector: a side line, not the trade
     if palette.partners and rnd.random() < config.cross_sector_probability:
         other = rnd.choice(palette.partners)
         extra = _weighted_sample(other.codes, other.cum_weights, 1, rnd)[0]
-        if extra not in codes and len(codes) < 6:
-            codes.append(extra)
-        elif extra not in codes:
-            codes[-1] = extra
+        if extra not in codes:
+            side = extra
+            if len(codes) < 6:
+                codes.append(extra)
+            else:
+                codes[-1] = extra
     revenue = turnover if turnover is not None else _TURNOVER[draft.band][0]
     mean_contracts = _MEAN_CONTRACTS[draft.band] * (1.0 + 0.3 * MATURITIES.index(draft.maturity))
     out: list[dict[str, Any]] = []
     for rank, code in enumerate(codes):
         scale = 1.5 if rank == 0 else 0.6
         contracts = int(rnd.expovariate(1.0 / (mean_contracts * scale)))
+        if code == side:  # after the draw, so that the other firms' draws do not move
+            contracts = math.ceil(contracts * SIDE_LINE_SHARE)
         contract_size = _contract_size(revenue)
         amount = contracts * contract_size * math.exp(rnd.gauss(0.0, 0.5))
         strength = 0.15 + 0.75 * (1.0 - math.exp(-contracts / 6.0)) + rnd.gauss(0.0, 0.08)

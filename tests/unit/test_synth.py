@@ -184,6 +184,24 @@ def test_collaboration_graph_is_heavy_tailed(
     assert {c.kind for c in collaborations} == set(CollaborationKind)
 
 
+def test_side_lines_hold_few_contracts() -> None:
+    # A code borrowed from a complementary sector is a side line: a builder that once fitted
+    # hospital furniture must not read as a furniture maker (it claimed a pavilion's imaging
+    # theme with 93 furniture contracts).
+    result = generate_population(3_000, seed=2)
+    side: list[int] = []
+    trade: list[int] = []
+    for firm, key in zip(result.firms, result.sectors, strict=True):
+        own = {cpv.normalise(code) for code in SECTORS_BY_KEY[key].cpv_codes}
+        for rank, capability in enumerate(firm.capabilities):
+            if capability.cpv not in own:
+                side.append(capability.contracts)
+            elif rank > 0:
+                trade.append(capability.contracts)
+    assert len(side) > 100
+    assert 0.1 < statistics.mean(side) / statistics.mean(trade) < 0.35
+
+
 def test_leaders_and_configuration() -> None:
     config = SynthConfig(
         sectors=(SECTORS_BY_KEY["energy"], SECTORS_BY_KEY["training"]),
