@@ -200,6 +200,9 @@ def prepare_problem(
     """Retrieve the tender's candidates and their collaborations, shortlist them, score."""
     timings = timings or Timings()
     options = learnt(options)
+    if any(not lot.cpv for lot in tender.lots):
+        with timings.part("cpv_suggester", warm_up=True):  # fitted by the process's first use
+            cpv_suggester()
     with timings.part("codes"):
         codes = lot_codes(tender, options)
     wanted = sorted({code for lot in codes.values() for code in lot})
@@ -222,7 +225,7 @@ def prepare_problem(
         )
         kept = {firm.siren for firm in short.firms}
         collaborations = [c for c in among if c.firm_a in kept and c.firm_b in kept]
-    with timings.part("text_model"):  # fitted by the process's first match
+    with timings.part("text_model", warm_up=True):  # fitted by the process's first match
         model = text_model()
     with timings.part("problem"):
         problem = build_problem(
