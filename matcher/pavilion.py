@@ -78,8 +78,9 @@ class PavilionWeights(Weights):
 def themes_tender(request: PavilionRequest) -> Tender:
     """The fair's themes as the lots of a tender, to be scored as lots are (``T1``, ``T2``...).
 
-    A theme in words only gets its title as description, from which codes are suggested. The
-    budget is a placeholder: a stand needs no capacity, so that part of the fit is not used.
+    A theme in words only gets its title as description, from which codes are suggested. A
+    stand needs no capacity: each theme's budget is 0, which scores capacity as met and leaves
+    the learnt fit's scale term neutral (the tender's budget is a placeholder that no lot uses).
     """
     lots = [
         Lot(
@@ -87,6 +88,7 @@ def themes_tender(request: PavilionRequest) -> Tender:
             title=theme.title,
             description=theme.description or theme.title,
             cpv=theme.cpv,
+            budget=0.0,
         )
         for i, theme in enumerate(request.themes, start=1)
     ]

@@ -482,3 +482,16 @@ def test_a_real_award_graph_gives_a_health_centre_to_building_firms(
     assert builders
     for firm in builders:
         assert any(c.cpv.startswith("4521") for c in firm.capabilities), firm.name
+
+
+def test_a_real_award_graph_fills_the_health_pavilion_with_health_firms(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    # Before: a theme's placeholder budget (a fraction of a euro) made the learnt fit's scale
+    # term rule out every firm, and the imaging theme of the real graph stayed empty.
+    rows = health_pavilion(decp_store)
+    assert rows and all(ok for _, _, ok in rows), rows
+    imaging = [siren for siren, themes, _ in rows if "imagerie médicale" in themes]
+    assert imaging
+    for firm in decp_store.get_firms(imaging):
+        assert any(c.cpv.startswith("331") for c in firm.capabilities), firm.name
