@@ -42,6 +42,7 @@ from meute.scoring.training import (
     fit_partner_weights,
     fit_ranker,
     partner_recall,
+    winner_calibration,
 )
 
 __all__ = [
@@ -277,7 +278,8 @@ def train_ranker(
     The consultations are cut (seeded) into ``folds`` parts; the awards of each part are
     examples (at most ``max_awards`` in all) against the firms' profiles built from the other
     parts. Figures come from cross-validation over the same parts; then the model is fitted
-    on every example. ``progress(label, total)`` returns the callback
+    on every example and calibrated on the held-out winners' probabilities (on its own
+    winners' without ``validate``). ``progress(label, total)`` returns the callback
     to call after each step of a phase. With ``keep``, only the contracts it accepts are read;
     without ``validate``, no figures are computed. Partner weights are learnt from up to
     ``partner_awards`` awards with several winners (:func:`_learn_partner_weights`).
@@ -319,8 +321,10 @@ def train_ranker(
         rows.append(example_features(example, model, vocabulary))
         if step is not None:
             step()
-    figures = (
-        cross_validate(
+    figures: dict[str, float] = {}
+    winners = np.zeros(0)
+    if validate:
+        figures, winners = cross_validate(
             rows[: len(examples)],
             examples,
             vocabulary,
@@ -329,11 +333,13 @@ def train_ranker(
             progress("cross-validation", folds) if progress else None,
             part,
         )
-        if validate
-        else {}
-    )
     labels = np.concatenate([e.labels for e in everything]).astype(bool)
     ranker = fit_ranker(np.vstack([features for features, _ in rows]), labels, vocabulary)
+    if not len(winners):  # not validated: the final model's own winners calibrate it
+        held = np.vstack([features for features, _ in rows[: len(examples)]])
+        truth = np.concatenate([e.labels for e in examples]).astype(bool)
+        winners = ranker.score(held)[truth]
+    ranker = replace(ranker, calibration=winner_calibration(winners))
     if partner_awards > 0:
         multi = [
             [(c, group_of[c]) for c in contracts if part[group_of[c]] == k and len(c.winners) > 1]

@@ -9,6 +9,17 @@ logistic regression on standardised features turns them into the probability tha
 wins such a lot; :mod:`scoring.training` learns it on awards with negatives drawn from the same
 CPV division (hard) and from anywhere (easy).
 
+**Bounds.** A linear model extrapolates: a firm with ten times more past contracts than any
+firm it learnt from would win every lot of its division. Each feature is therefore held within
+the range of the middle 98 % of the training rows (:data:`BOUND_PERCENTILE`) before it is
+weighed.
+
+**Fit.** A probability of winning among an award's candidates is no scale to read: on real
+awards the median held-out winner gets 0.18. :meth:`LearntRanker.relevance` gives the
+*calibrated* fit instead: the share of real held-out winners whose probability was lower
+(interpolated between the knots :data:`CALIBRATION_LEVELS` that training stores), so a firm at
+0.5 looks as likely as the median real winner, and the same order.
+
 A :class:`LearntRanker` is plain numbers: :meth:`LearntRanker.as_dict` and
 :meth:`LearntRanker.from_dict` turn it into JSON-ready data and back, and loading refuses a
 model of another format, version or feature schema (:class:`ModelMismatch`).
@@ -32,6 +43,8 @@ from meute.scoring.fit import LotFit
 from meute.scoring.suggest import fold_text
 
 __all__ = [
+    "BOUND_PERCENTILE",
+    "CALIBRATION_LEVELS",
     "FEATURES",
     "MODEL_FORMAT",
     "MODEL_VERSION",
@@ -43,7 +56,7 @@ __all__ = [
 
 MODEL_FORMAT = "meute-firm-lot-ranker"
 # Bump when the features, their meaning or the way they are computed change.
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 FEATURES = (
     "cpv",
     "text",
@@ -55,6 +68,16 @@ FEATURES = (
     "total_wins",
     "scale",
 )
+# Features are clipped to their 1st and 99th percentiles over the training rows. On the DECP
+# fixtures' cross-validation this costs nothing measurable (recall@10 among each award's
+# candidates 0.852 unclipped, 0.848 at 99, 0.851 at 99.9), while on the showcase (firms with
+# hundreds of contracts) unclipped wins gave a sewerage firm the civil works of a light rail at
+# 91/100 and hospital-bed makers the imaging stand of a pavilion at 81/100; at 99.9 a
+# drinking-water firm still led the light rail's civil works.
+BOUND_PERCENTILE = 99.0
+# Shares of the real held-out winners at which a model stores their probability (the knots of its
+# calibration): 5 %, 10 %, ..., 95 %.
+CALIBRATION_LEVELS = np.round(np.linspace(0.05, 0.95, 19), 2)
 # BM25 saturation (b = 0: a firm with many past objets is not penalised for them).
 _K1 = 1.2
 
@@ -243,11 +266,31 @@ class LearntRanker:
     figures: dict[str, float] = field(default_factory=dict)
     partner_weights: dict[str, float] = field(default_factory=dict)
     """Learnt weights of the partner terms (:class:`matcher.partners.PartnerWeights`)."""
+    bounds: NDArray[np.float64] | None = None
+    """Lowest and highest value of each feature (``2 x F``) that the model weighs (none: no
+    clipping)."""
+    calibration: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Real held-out winners' probabilities at :data:`CALIBRATION_LEVELS` (none: the fit is
+    the probability)."""
 
     def score(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Probability of winning for each feature row (any leading shape)."""
+        """Probability of winning for each feature row (any leading shape), each feature held
+        within :attr:`bounds`.
+        """
+        if self.bounds is not None:
+            features = np.clip(features, self.bounds[0], self.bounds[1])
         logit = ((features - self.mean) / self.scale) @ self.coef + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), dtype=np.float64)
+
+    def calibrated(self, probability: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The fit of each probability: the share of real held-out winners given less (linear
+        between the knots, and from 0 and to 1 beyond them), in the same order.
+        """
+        if not len(self.calibration):
+            return probability
+        knots = np.r_[0.0, self.calibration, 1.0]
+        levels = np.r_[0.0, CALIBRATION_LEVELS, 1.0]
+        return np.asarray(np.interp(probability, knots, levels), dtype=np.float64)
 
     def relevance(
         self,
@@ -256,10 +299,11 @@ class LearntRanker:
         firms: Sequence[Firm],
         fit: LotFit,
     ) -> NDArray[np.float64]:
-        """Each firm's learnt probability of winning each lot, ``lots x firms``."""
+        """Each firm's calibrated learnt fit to each lot, ``lots x firms``."""
         if not firms:
             return np.zeros((len(tender.lots), 0))
-        return self.score(lot_features(tender, lot_codes, firms, fit, self.vocabulary))
+        features = lot_features(tender, lot_codes, firms, fit, self.vocabulary)
+        return self.calibrated(self.score(features))
 
     def weights(self) -> dict[str, float]:
         """Each feature's weight (on standardised features): what the model learnt."""
@@ -283,6 +327,8 @@ class LearntRanker:
             "words": list(self.vocabulary.words),
             "idf": [round(float(v), 6) for v in self.vocabulary.idf],
             "partner_weights": dict(self.partner_weights),
+            "bounds": [] if self.bounds is None else np.round(self.bounds, 6).tolist(),
+            "calibration": [round(float(v), 6) for v in self.calibration],
         }
 
     @classmethod
@@ -316,6 +362,20 @@ class LearntRanker:
         partner = _named_numbers(data, "partner_weights")
         if any(v < 0 for v in partner.values()):
             raise ModelMismatch("model field 'partner_weights' must not be negative")
+        bounds = None
+        if data.get("bounds"):
+            rows = data["bounds"]
+            if not isinstance(rows, list) or len(rows) != 2:
+                raise ModelMismatch("model field 'bounds' must hold a lower and an upper list")
+            lower, upper = (_floats({"bounds": row}, "bounds", len(FEATURES)) for row in rows)
+            if (lower > upper).any():
+                raise ModelMismatch("model field 'bounds' has a lower bound above its upper one")
+            bounds = np.vstack([lower, upper])
+        calibration = np.zeros(0)
+        if data.get("calibration") != []:
+            calibration = _floats(data, "calibration", len(CALIBRATION_LEVELS))
+        if (calibration < 0).any() or (calibration > 1).any() or (np.diff(calibration) < 0).any():
+            raise ModelMismatch("model field 'calibration' must be probabilities in rising order")
         return cls(
             mean=_floats(data, "mean", len(FEATURES)),
             scale=scale,
@@ -327,4 +387,6 @@ class LearntRanker:
             examples=int(data.get("examples", 0)),
             figures=_named_numbers(data, "figures"),
             partner_weights=partner,
+            bounds=bounds,
+            calibration=calibration,
         )

@@ -10,7 +10,8 @@ were won or lost add their (lot, member) pairs, labelled won or not.
 **Figures.** Grouped cross-validation over the examples' consultations: the learnt ranker is
 fitted on the other folds and ranks each held-out award's own candidates (its winners and
 negatives); recall@10 and MRR of the winners are compared with today's hand-set relevance and
-with popularity in the division on the same candidates.
+with popularity in the division on the same candidates. The held-out winners' probabilities
+calibrate the final model's fit (:func:`winner_calibration`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from numpy.typing import NDArray
 from meute.graph.decp import Contract
 from meute.graph.model import MAX_NAME, MAX_TEXT, Firm, Lot, Tender
 from meute.scoring.fit import fit_matrix
-from meute.scoring.learnt import FEATURES, LearntRanker, Vocabulary, lot_features
+from meute.scoring.learnt import (
+    BOUND_PERCENTILE,
+    CALIBRATION_LEVELS,
+    FEATURES,
+    LearntRanker,
+    Vocabulary,
+    lot_features,
+)
 from meute.scoring.suggest import fold_text
 from meute.scoring.text import TextModel
 
@@ -42,6 +50,7 @@ __all__ = [
     "cross_validate",
     "example_features",
     "fit_ranker",
+    "winner_calibration",
 ]
 
 # Negatives per training award: from the same CPV division, and from anywhere (more easy ones
@@ -165,21 +174,60 @@ def fit_ranker(
     vocabulary: Vocabulary,
     c: float = 1.0,
 ) -> LearntRanker:
-    """A logistic regression on standardised ``features`` (rows of :data:`FEATURES`)."""
-    from sklearn.linear_model import LogisticRegression
-
+    """A logistic regression on standardised ``features`` (rows of :data:`FEATURES`), each held
+    within its :data:`BOUND_PERCENTILE` range, whose weights may not go below 0: more of any
+    feature (a closer code, more words shared, more wins, more evidence) never lowers a fit.
+    """
+    bounds = np.percentile(features, [100.0 - BOUND_PERCENTILE, BOUND_PERCENTILE], axis=0)
+    features = np.clip(features, bounds[0], bounds[1])
     mean = features.mean(axis=0)
     scale = np.maximum(features.std(axis=0), 1e-9)
-    model = LogisticRegression(C=c, max_iter=1000)
-    model.fit((features - mean) / scale, labels)
+    coef, intercept = _nonnegative_logistic(
+        (features - mean) / scale, labels, np.ones(len(labels)), 1.0 / c
+    )
     return LearntRanker(
         mean=mean,
         scale=scale,
-        coef=np.asarray(model.coef_[0], dtype=np.float64),
-        intercept=float(model.intercept_[0]),
+        coef=coef,
+        intercept=intercept,
         vocabulary=vocabulary,
         examples=int(labels.sum()),
+        bounds=bounds,
     )
+
+
+def _nonnegative_logistic(
+    x: NDArray[np.float64],
+    labels: NDArray[np.bool_],
+    weight: NDArray[np.float64],
+    penalty: float,
+) -> tuple[NDArray[np.float64], float]:
+    """Weights (each at least 0) and intercept of a logistic regression of ``labels`` on the
+    columns of ``x``, each row weighing ``weight``, with an L2 ``penalty`` on the weights.
+    """
+    from scipy.optimize import minimize
+
+    x = np.column_stack([x, np.ones(len(x))])
+    y = labels.astype(np.float64)
+
+    def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        z = x @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        value = np.sum(weight * (np.logaddexp(0.0, z) - y * z)) + 0.5 * penalty * w[:-1] @ w[:-1]
+        gradient = x.T @ (weight * (p - y))
+        gradient[:-1] += penalty * w[:-1]
+        return float(value), np.asarray(gradient, dtype=np.float64)
+
+    bounds = [(0.0, None)] * (x.shape[1] - 1) + [(None, None)]
+    found = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds).x
+    return np.asarray(found[:-1], dtype=np.float64), float(found[-1])
+
+
+def winner_calibration(probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Knots of :attr:`LearntRanker.calibration`: real winners' ``probabilities`` at
+    :data:`CALIBRATION_LEVELS`.
+    """
+    return np.asarray(np.quantile(probabilities, CALIBRATION_LEVELS), dtype=np.float64)
 
 
 def _rank_figures(
@@ -199,10 +247,10 @@ def cross_validate(
     seed: int,
     progress: Callable[[], None] | None = None,
     part: dict[int, int] | None = None,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], NDArray[np.float64]]:
     """Recall@10 and MRR of the winners among each held-out example's candidates, for the
     learnt ranker, today's relevance and popularity in the division (grouped folds: seeded,
-    or each group's ``part``).
+    or each group's ``part``), and the probability each held-out winner was given.
     """
     groups = sorted({e.group for e in examples})
     random.Random(seed).shuffle(groups)
@@ -211,6 +259,7 @@ def cross_validate(
         fold_of = {g: part[g] for g in groups}
     found: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     division_wins = FEATURES.index("division_wins")
+    winners: list[NDArray[np.float64]] = []
     for k in range(folds):
         train = [i for i, e in enumerate(examples) if fold_of[e.group] != k]
         test = [i for i, e in enumerate(examples) if fold_of[e.group] == k]
@@ -221,16 +270,19 @@ def cross_validate(
         for i in test:
             truth = np.array(examples[i].labels, dtype=bool)
             features, today = rows[i]
-            _rank_figures(ranker.score(features), truth, found["learnt"], 10)
+            learnt = ranker.score(features)
+            winners.append(learnt[truth])
+            _rank_figures(learnt, truth, found["learnt"], 10)
             _rank_figures(today, truth, found["today"], 10)
             _rank_figures(features[:, division_wins], truth, found["popularity"], 10)
         if progress is not None:
             progress()
-    return {
+    figures = {
         f"{method} {metric}": round(float(np.mean(values)), 4)
         for method, metrics in found.items()
         for metric, values in metrics.items()
     }
+    return figures, np.concatenate(winners) if winners else np.zeros(0)
 
 
 def fit_partner_weights(
@@ -240,24 +292,9 @@ def fit_partner_weights(
     each candidate really co-won: a logistic regression whose term weights may not go below 0,
     so they remain weights of a mean (scaled to sum to 1).
     """
-    from scipy.optimize import minimize
-
-    x = np.column_stack([terms, np.ones(len(terms))])
-    y = labels.astype(np.float64)
-    positive = max(float(y.sum()), 1.0)
-    balance = np.where(y > 0, (len(y) - positive) / positive, 1.0)
-
-    def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        z = x @ w
-        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-        value = np.sum(balance * (np.logaddexp(0.0, z) - y * z)) + 0.5 * w[:-1] @ w[:-1]
-        gradient = x.T @ (balance * (p - y))
-        gradient[:-1] += w[:-1]
-        return float(value), np.asarray(gradient, dtype=np.float64)
-
-    start = np.zeros(x.shape[1])
-    bounds = [(0.0, None)] * len(names) + [(None, None)]
-    found = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x[:-1]
+    positive = max(float(labels.sum()), 1.0)
+    balance = np.where(labels, (len(labels) - positive) / positive, 1.0)
+    found, _ = _nonnegative_logistic(terms, labels, balance, 1.0)
     total = float(found.sum())
     if total <= 0:
         return {}

@@ -45,7 +45,13 @@ from meute.graph.model import (
 from meute.matcher.partners import PartnerWeights
 from meute.matcher.propose import MatchOptions
 from meute.scoring.fit import fit_matrix
-from meute.scoring.learnt import FEATURES, MODEL_VERSION, LearntRanker, ModelMismatch
+from meute.scoring.learnt import (
+    CALIBRATION_LEVELS,
+    FEATURES,
+    MODEL_VERSION,
+    LearntRanker,
+    ModelMismatch,
+)
 from meute.scoring.text import text_model
 from meute.scoring.training import fit_partner_weights, partner_recall
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
@@ -95,6 +101,20 @@ def test_a_model_survives_saving_and_reading(tmp_path: Path) -> None:
     np.testing.assert_allclose(_scores(again), _scores(ranker), rtol=1e-6)
 
 
+def test_the_fit_is_the_share_of_real_winners_given_less() -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    knots = ranker.calibration
+    assert len(knots) == len(CALIBRATION_LEVELS) and (np.diff(knots) > 0).all()
+    # The knots are the held-out real winners' probabilities: the median one reads 50/100.
+    np.testing.assert_allclose(ranker.calibrated(knots), CALIBRATION_LEVELS)
+    probabilities = np.linspace(0.0, 1.0, 1001)
+    fits = ranker.calibrated(probabilities)
+    assert fits[0] == 0.0 and fits[-1] == 1.0 and (np.diff(fits) > 0).all()
+    raw = replace(ranker, calibration=np.zeros(0))
+    np.testing.assert_array_equal(raw.calibrated(probabilities), probabilities)
+    assert _scores(ranker).tolist() == ranker.calibrated(_scores(raw)).tolist()
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
@@ -104,6 +124,8 @@ def test_a_model_survives_saving_and_reading(tmp_path: Path) -> None:
         ({"coef": [1.0]}, "coef"),
         ({"scale": [0.0] * len(FEATURES)}, "scale"),
         ({"idf": []}, "idf"),
+        ({"calibration": [0.5] * 18}, "calibration"),
+        ({"calibration": [0.5, 0.4, *[0.6] * 17]}, "calibration"),
     ],
 )
 def test_a_model_of_another_version_or_schema_is_refused(

@@ -10,7 +10,9 @@ from meute.graph.errors import InvalidInput, NotFound
 from meute.graph.model import Collaboration, CollaborationKind, ExportMaturity, Firm, Region, Tender
 from meute.graph.store import DivisionCooccurrence
 from meute.matcher.partners import PartnerWeights, rank_partners
+from meute.matcher.propose import MatchOptions
 from meute.scoring.complement import DivisionAffinity, division_profile, shared_partners
+from meute.scoring.fit import HAND_SET
 from tests.unit.factories import make_firm, valid_siren
 
 BUILDER, IMAGING, IMAGING_2, BUILDER_2, TRAINER, ARCHITECT, HUB = (
@@ -198,9 +200,14 @@ def store() -> EmbeddedStore:
 
 
 def test_find_partners_over_a_store(store: EmbeddedStore) -> None:
-    for_tender = find_partners(store, BUILDER, hospital(), top=3)
+    # Hand-set relevance and partner weights: these firms have no past contracts, which the
+    # learnt model reads as unlikely winners of any lot.
+    hand_set = MatchOptions(ranker=HAND_SET)
+    for_tender = find_partners(store, BUILDER, hospital(), top=3, options=hand_set)
     assert for_tender.tender_id == "hospital" and len(for_tender.partners) == 3
     assert for_tender.partners[0].siren == IMAGING
+    learnt = find_partners(store, BUILDER, hospital(), top=3)
+    assert len(learnt.partners) == 3 and BUILDER not in {p.siren for p in learnt.partners}
     general = find_partners(store, BUILDER, top=2)
     assert general.tender_id is None and len(general.partners) == 2
     assert all(p.siren != BUILDER for p in general.partners)
