@@ -103,14 +103,23 @@ def _cached(path: Path, stamp: int) -> LearntRanker:
     return read_ranker(path)
 
 
+@lru_cache(maxsize=1)
+def _configured_data_dir(environment: frozenset[tuple[str, str]]) -> Path:
+    """The data directory the settings name, read again only when ``environment`` (the cache
+    key, where the settings come from) changes: building them cost a millisecond a match.
+    """
+    del environment
+    from meute.api.settings import Settings
+
+    return Settings().data_dir
+
+
 def active_ranker(data_dir: Path | None = None) -> LearntRanker | None:
     """The model matching uses: the store's (``data_dir/ranker.json``), else the shipped one;
     a model that cannot be used is logged and skipped. ``None``: hand-set relevance.
     """
     if data_dir is None:
-        from meute.api.settings import Settings
-
-        data_dir = Settings().data_dir
+        data_dir = _configured_data_dir(frozenset(os.environ.items()))
     for path in (data_dir / RANKER_FILE, shipped_ranker_path()):
         try:
             stamp = path.stat().st_mtime_ns

@@ -29,11 +29,13 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import filterfalse
+from itertools import chain, filterfalse, repeat
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field, ValidationError
 
 from meute import __version__
@@ -217,6 +219,43 @@ def _cpv_node(code: str) -> tuple[str, str]:
     return ("cpv", code)
 
 
+class _PartnerIndex:
+    """Which firms worked together, as arrays: the partners of the firm in row ``i`` are the
+    rows ``partner[start[i]:start[i + 1]]``. Finding the pairs among thousands of candidates
+    this way costs a few array operations instead of a Python step per partner.
+    """
+
+    def __init__(self, partners: dict[str, dict[str, set[CollaborationKey]]]) -> None:
+        self.sirens = list(partners)
+        self.row = dict(zip(self.sirens, range(len(self.sirens)), strict=True))
+        degree = np.fromiter(map(len, partners.values()), dtype=np.intp, count=len(partners))
+        self.start = np.concatenate([[0], np.cumsum(degree)])
+        others = chain.from_iterable(partners.values())
+        self.partner: NDArray[np.intp] = np.fromiter(
+            map(self.row.__getitem__, others), dtype=np.intp, count=int(self.start[-1])
+        )
+
+    def pairs_among(self, sirens: set[str]) -> list[tuple[str, str]]:
+        """Each pair of partners both in ``sirens``, once."""
+        rows = np.fromiter(map(self.row.get, sirens, repeat(-1)), dtype=np.intp, count=len(sirens))
+        rows = rows[rows >= 0]
+        inside = np.zeros(len(self.sirens), dtype=bool)
+        inside[rows] = True
+        degree = self.start[rows + 1] - self.start[rows]
+        owner = np.repeat(rows, degree)
+        # Each owner's partners: its slice of ``partner``, the slices laid end to end.
+        offset = np.repeat(self.start[rows] - np.cumsum(degree) + degree, degree)
+        other = self.partner[offset + np.arange(len(owner))]
+        kept = inside[other] & (owner < other)
+        return list(
+            zip(
+                map(self.sirens.__getitem__, owner[kept].tolist()),
+                map(self.sirens.__getitem__, other[kept].tolist()),
+                strict=True,
+            )
+        )
+
+
 class EmbeddedStore(GraphStore):
     """The default store; ``data_dir=None`` keeps everything in memory only."""
 
@@ -249,6 +288,8 @@ class EmbeddedStore(GraphStore):
         # SIREN -> partner SIREN -> their collaborations (the set on their graph edge)
         self._partners: dict[str, dict[str, set[CollaborationKey]]] = {}
         self._built_collaborations: dict[CollaborationKey, Collaboration] = {}
+        # The pairs of partners as arrays: built when first asked, dropped when they change
+        self._partner_index: _PartnerIndex | None = None
 
     def close(self) -> None:
         """Close the database (the next use opens it again); an in-memory store stays open."""
@@ -526,6 +567,8 @@ class EmbeddedStore(GraphStore):
                 self._partners.setdefault(a, {})[b] = self._partners.setdefault(b, {})[a] = known
             known.add(key)
         self._graph.add_edges_from(edges)
+        if edges:
+            self._partner_index = None
 
     def _collaboration(self, key: CollaborationKey) -> Collaboration:
         """The collaboration of ``key``, built once (models read are never mutated)."""
@@ -540,14 +583,11 @@ class EmbeddedStore(GraphStore):
             edges = self._graph.edges(data="collaborations")
             found = [key for _, _, known in edges if known for key in known]
         else:
-            found = []
+            if self._partner_index is None:
+                self._partner_index = _PartnerIndex(self._partners)
             partners = self._partners
-            for siren in sirens:
-                mine = partners.get(siren)
-                if mine:
-                    for other, known in mine.items():
-                        if siren < other and other in sirens:
-                            found.extend(known)
+            pairs = self._partner_index.pairs_among(sirens)
+            found = [key for a, b in pairs for key in partners[a][b]]
         return [self._collaboration(key) for key in sorted(found)]
 
     def _neighbourhood(self, prefix: str) -> list[str]:

@@ -79,6 +79,7 @@ class Evaluator:
         self.region = problem.tables.region
         n_regions = int(self.region.max()) + 1 if self.n_firms else 0
         self.in_region = np.eye(n_regions, dtype=np.intp)[self.region]
+        self.earlier = np.tri(self.n_lots, k=-1, dtype=bool)  # lot j < lot i
         required = np.zeros(self.n_firms, dtype=bool)
         required[list(problem.required)] = True
         constraints = problem.tender.constraints
@@ -110,18 +111,14 @@ class Evaluator:
 
     def batch(self, assignments: Ints) -> Batch:
         """The sums of assignments given whole (a ``batch x lots`` array)."""
-        n_batch = len(assignments)
         filled = assignments >= 0
         firms = np.maximum(assignments, 0)
         # Each member counts once, at its first lot. (Sums gather rows rather than multiply
         # matrices: these are small and multi-threaded BLAS costs more than it saves.)
-        repeated = np.tril(assignments[:, :, None] == assignments[:, None, :], k=-1).any(axis=2)
-        first = filled & ~repeated
-        rows = np.broadcast_to(np.arange(n_batch)[:, None], assignments.shape)
-        lots_held = np.zeros((n_batch, self.n_firms), dtype=np.intp)
-        np.add.at(lots_held, (rows[filled], assignments[filled]), 1)
-        per_region = np.zeros((n_batch, self.in_region.shape[1]), dtype=np.intp)
-        np.add.at(per_region, (rows[first], self.region[assignments[first]]), 1)
+        same = assignments[:, :, None] == assignments[:, None, :]
+        first = filled & ~(same & self.earlier).any(axis=2)
+        lots_held = _counts(filled, assignments, self.n_firms)
+        per_region = _counts(first, self.region[firms], self.in_region.shape[1])
         joins = first[:, :, None]
         cohesion_with = (self.cohesion[firms] * joins).sum(axis=1)
         overlap_with = (self.overlap[firms] * joins).sum(axis=1)
@@ -574,6 +571,16 @@ def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> 
         best = tried[np.argsort(-scores, kind="stable")[:KICKS]]
         kicks += [tuple(int(f) for f in kick) for kick in best]
     return kicks
+
+
+def _counts(where: Flags, values: Ints, n_values: int) -> Ints:
+    """How many times each value is met in each row of ``values`` where ``where`` holds (a
+    ``rows x n_values`` array).
+    """
+    rows, _ = np.nonzero(where)
+    flat = np.bincount(rows * n_values + values[where], minlength=len(where) * n_values)
+    counts: Ints = flat.reshape(len(where), n_values)
+    return counts
 
 
 def _score(evaluator: Evaluator, assignment: Assignment) -> float:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,27 +91,42 @@ class ObjectiveWeights(Weights):
 def cohesion_edges(
     sirens: Sequence[str], collaborations: Sequence[Collaboration], reference_year: int
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
-    """The pairs of ``sirens`` (by index, first < second) that worked together, and the
-    strength of their past collaboration in [0, 1].
+    """The pairs of ``sirens`` (by index, first < second) that worked together, in the order
+    they first appear in ``collaborations``, and the strength of their past collaboration in
+    [0, 1].
 
     Several collaborations combine as independent evidence: ``1 - prod(1 - w)``, each ``w``
     weighted by kind and halved every :data:`COLLABORATION_HALF_LIFE_YEARS`.
     """
     index = dict(zip(sirens, range(len(sirens)), strict=True))
-    missing: dict[tuple[int, int], float] = {}
-    for collaboration in collaborations:
-        i, j = index.get(collaboration.firm_a), index.get(collaboration.firm_b)
-        if i is None or j is None or i == j:
-            continue
-        age = max(0, reference_year - collaboration.year)
-        weight = COLLABORATION_KIND_WEIGHT[collaboration.kind] * 0.5 ** (
-            age / COLLABORATION_HALF_LIFE_YEARS
+    count = len(collaborations)
+    a, b = (
+        np.fromiter(
+            map(index.get, map(attrgetter(name), collaborations), repeat(-1)), np.intp, count
         )
-        pair = (min(i, j), max(i, j))
-        missing[pair] = missing.get(pair, 1.0) * (1.0 - weight)
-    pairs = np.array(list(missing), dtype=np.intp).reshape(len(missing), 2)
-    strength = 1.0 - np.fromiter(missing.values(), dtype=np.float64, count=len(missing))
-    return pairs[:, 0], pairs[:, 1], strength
+        for name in ("firm_a", "firm_b")
+    )
+    kind = np.fromiter(
+        map(COLLABORATION_KIND_WEIGHT.__getitem__, map(attrgetter("kind"), collaborations)),
+        np.float64,
+        count,
+    )
+    year = np.fromiter(map(attrgetter("year"), collaborations), np.int64, count)
+    known = (a >= 0) & (b >= 0) & (a != b)
+    first, second = np.minimum(a, b)[known], np.maximum(a, b)[known]
+    # Few distinct ages: each decay computed once, as Python computes it.
+    ages, age = np.unique(np.maximum(0, reference_year - year[known]), return_inverse=True)
+    decay = np.array([0.5 ** (int(x) / COLLABORATION_HALF_LIFE_YEARS) for x in ages.tolist()])
+    weight = kind[known] * decay[age]
+    # Group each pair's collaborations (in their order), pairs in order of first appearance.
+    _, appears, pair = np.unique(
+        first * len(sirens) + second, return_index=True, return_inverse=True
+    )
+    order = np.argsort(appears[pair], kind="stable")
+    starts = np.flatnonzero(np.diff(pair[order], prepend=-1))
+    missing = np.multiply.reduceat(1.0 - weight[order], starts) if len(order) else np.ones(0)
+    kept = order[starts]
+    return first[kept], second[kept], 1.0 - missing
 
 
 def cohesion_matrix(

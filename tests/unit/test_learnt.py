@@ -162,6 +162,25 @@ def test_the_store_model_is_used_when_valid(tmp_path: Path) -> None:
     assert used is not None and used.source == "mine"
 
 
+def test_without_a_directory_the_configured_one_is_followed_as_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = read_ranker(shipped_ranker_path())
+    mine = LearntRanker(
+        shipped.mean, shipped.scale, -shipped.coef, 0.0, shipped.vocabulary, source="mine"
+    )
+    save_ranker(mine, tmp_path / "trained" / RANKER_FILE)
+    monkeypatch.setenv("MEUTE_DATA_DIR", str(tmp_path / "trained"))
+    first = active_ranker()
+    monkeypatch.setenv("MEUTE_DATA_DIR", str(tmp_path / "empty"))
+    second = active_ranker()
+    monkeypatch.setenv("MEUTE_DATA_DIR", str(tmp_path / "trained"))
+    third = active_ranker()
+    assert first is not None and first.source == "mine"
+    assert second is not None and second.source == shipped.source
+    assert third is not None and third.source == "mine"
+
+
 def _proposal(status: ProposalStatus, n: int) -> Proposal:
     member = ConsortiumMember(
         siren=valid_siren(1),

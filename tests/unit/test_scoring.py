@@ -28,6 +28,7 @@ from meute.scoring.consortium import (
     ObjectiveWeights,
     ScoreTables,
     capability_overlap,
+    cohesion_edges,
     cohesion_matrix,
     objective,
     readiness_scores,
@@ -607,6 +608,24 @@ def test_several_collaborations_combine_as_independent_evidence() -> None:
     assert one < two < three < 1.0
     older = 0.3 * 0.5 ** (2 / 6)
     assert two == pytest.approx(1 - (1 - 0.3) * (1 - older))
+
+
+def test_cohesion_edges_give_each_pair_once_in_order_of_first_appearance() -> None:
+    sirens = [valid_siren(n) for n in (1, 2, 3, 4)]
+    collaborations = [
+        _collab(4, 3, "supply", 2018),
+        _collab(9, 1, "joint_bid", 2024),  # firm 9 is not a candidate: ignored
+        _collab(2, 1, "shared_pavilion", 2024),
+        _collab(3, 4, "joint_bid", 2012),  # the first pair again, given the other way round
+        _collab(1, 2, "co_award", 2030),  # after the reference year: counts as this year's
+    ]
+    first, second, strength = cohesion_edges(sirens, collaborations, reference_year=2024)
+    assert first.tolist() == [2, 0]
+    assert second.tolist() == [3, 1]
+    assert strength[0] == pytest.approx(1 - (1 - 0.6 * 0.5) * (1 - 0.25))
+    assert strength[1] == pytest.approx(1 - (1 - 0.3) * (1 - 0.8))
+    nothing = cohesion_edges(sirens, [_collab(9, 8, "supply", 2024)], reference_year=2024)
+    assert [part.tolist() for part in nothing] == [[], [], []]
 
 
 # --- capability overlap ------------------------------------------------------------------------
