@@ -107,6 +107,38 @@ def test_health_building_construction_is_building_construction(text: str) -> Non
     assert not any(s.code.startswith(("45212", "4524")) for s in found), found
 
 
+HEALTH_CENTRE_LOT = (
+    "Construction du centre de santé Travaux de construction d'un centre de santé de 60 lits : "
+    "gros œuvre, maçonnerie, charpente, couverture, plomberie, électricité, voiries et réseaux "
+    "divers."
+)
+
+
+def test_a_health_centre_lot_is_not_leisure_works() -> None:
+    # Before: the nearest objet « Lot électricité - Construction d'un centre de loisirs » and
+    # the labels of leisure centres coded it 45212100; the first code must now leave the
+    # buyer's health-building code (45215100) under it.
+    found = cpv_suggester().suggest(HEALTH_CENTRE_LOT)
+    assert found and "45215100".startswith(found[0].code.rstrip("0")), found
+    assert not any(s.code.startswith("45212") for s in found), found
+
+
+def test_children_share_their_parent_probability() -> None:
+    def digits(code: str) -> str:
+        return code[: max(2, len(code.rstrip("0")))]
+
+    suggester = cpv_suggester()
+    for text in (HEALTH_CENTRE_LOT, "imagerie médicale", "Formation des infirmiers"):
+        found = suggester.code_probabilities(text)
+        for code, p in found.items():
+            children = [
+                c
+                for c in found
+                if len(digits(c)) == len(digits(code)) + 1 and c.startswith(digits(code))
+            ]
+            assert sum(found[c] for c in children) <= p + 1e-9, (text, code)
+
+
 def test_votes_that_agree_still_reach_a_fine_code() -> None:
     # The back-off stops only where the votes split: a leisure centre stays leisure works
     # (and an imaging supply imaging equipment, test_imaging_supply_...).
