@@ -460,17 +460,17 @@ def thies(lots: list[Lot]) -> Tender:
     )
 
 
-def test_a_real_award_graph_gives_nurses_training_to_training_firms(
-    decp_store: EmbeddedStore, data_dir: Path
-) -> None:
-    # Before: the lot was matched on division 80 alone, and a driving school and a primary
-    # education association took it in the third and fifth consortia.
-    lots = [
+def thies_lots(construction_cpv: list[str] | None = None) -> list[Lot]:
+    """Thiès's construction (coded ``construction_cpv``, else in words), medical equipment and
+    nurses' training lots, as an officer describes them.
+    """
+    return [
         Lot(
             id="L1",
             title="Construction du centre de santé",
             description="Travaux de construction d'un centre de santé de 60 lits : gros œuvre, "
             "maçonnerie, charpente, couverture, plomberie, électricité, voiries et réseaux divers.",
+            cpv=construction_cpv or [],
             budget=5_000_000,
         ),
         Lot(
@@ -483,6 +483,14 @@ def test_a_real_award_graph_gives_nurses_training_to_training_firms(
         ),
         Lot(id="L3", title=NURSES_TITLE, description=NURSES, budget=500_000),
     ]
+
+
+def test_a_real_award_graph_gives_nurses_training_to_training_firms(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    # Before: the lot was matched on division 80 alone, and a driving school and a primary
+    # education association took it in the third and fifth consortia.
+    lots = thies_lots()
     result = match_tender(decp_store, thies(lots), Settings().match_options(top=5))
     sirens = [m.siren for c in result.consortia for m in c.members if "L3" in m.lots]
     firms = decp_store.get_firms(sirens)
@@ -553,25 +561,7 @@ def test_a_real_award_graph_gives_a_coded_health_centre_to_building_firms(
 ) -> None:
     # The code says health buildings; every lot of a hospital is coded so in DECP whatever its
     # trade, so a code under 4521 proves nothing: what the firms won must be building work.
-    lots = [
-        Lot(
-            id="L1",
-            title="Construction du centre de santé",
-            description="Travaux de construction d'un centre de santé de 60 lits : gros œuvre, "
-            "maçonnerie, charpente, couverture, plomberie, électricité, voiries et réseaux divers.",
-            cpv=["45215100"],
-            budget=5_000_000,
-        ),
-        Lot(
-            id="L2",
-            title="Fourniture d'équipements médicaux",
-            description="Fourniture et installation d'équipements médicaux : appareils "
-            "d'imagerie médicale (radiologie, échographe), lits médicalisés, matériel de "
-            "stérilisation et de laboratoire.",
-            budget=2_500_000,
-        ),
-        Lot(id="L3", title=NURSES_TITLE, description=NURSES, budget=500_000),
-    ]
+    lots = thies_lots(["45215100"])
     result = match_tender(decp_store, thies(lots), Settings().match_options(top=5))
     takers = decp_store.get_firms(
         [m.siren for c in result.consortia for m in c.members if "L1" in m.lots]
