@@ -530,10 +530,10 @@ def test_a_real_award_graph_puts_imaging_and_training_firms_on_those_stands(
     decp_store: EmbeddedStore, data_dir: Path
 ) -> None:
     # Before: a theme's placeholder budget (a fraction of a euro) made the learnt fit's scale
-    # term rule out every firm, and the imaging theme of the real graph stayed empty. (Not
-    # checked: building inspectors, 71631xxx, reach « laboratoire », coded 719, through their
-    # division alone.)
+    # term rule out every firm, and the imaging theme of the real graph stayed empty; and
+    # building inspectors (71631xxx) took « laboratoire » (71900000) through division 71 alone.
     rows = health_pavilion(decp_store)
+    assert all(ok for _, _, ok in rows), rows
     for theme, trade in (("imagerie médicale", "331"), ("formation", "80")):
         sirens = [siren for siren, themes, _ in rows if theme in themes]
         assert sirens, theme

@@ -34,7 +34,9 @@ from meute.scoring.consortium import (
     readiness_scores,
 )
 from meute.scoring.fit import (
+    DIVISION_TEXT_FLOOR,
     LEVEL_DECAY,
+    RELEVANCE_FLOOR,
     FitWeights,
     capacity_score,
     certification_mask,
@@ -426,6 +428,49 @@ def test_fit_matrix_uses_the_given_lot_codes(model: TextModel) -> None:
     assert np.isfinite(fit.relevance).all()
     own = fit_matrix(tender, [lot.cpv for lot in tender.lots], [imager], model)
     assert own.relevance[0, 0] == -np.inf  # no construction code
+
+
+def test_a_firm_near_a_lot_through_its_division_alone_needs_words_like_the_lot(
+    model: TextModel,
+) -> None:
+    # Division 71 holds building inspectors and laboratories: an inspector is no laboratory.
+    lab = Lot(id="L1", title="Laboratoire", description="Analyses de laboratoire", cpv=["71900000"])
+    tender = Tender(id="T", title="Salon", buyer="Salon", country="CI", budget=1.0, lots=[lab])
+    inspector = make_firm(
+        siren=valid_siren(1),
+        capabilities=["71631000"],
+        description="Contrôle technique des bâtiments et vérifications périodiques",
+    )
+    testing = make_firm(
+        siren=valid_siren(2),
+        capabilities=["71631000"],
+        description="Analyses de laboratoire et essais sur les matériaux",
+    )
+    laboratory = make_firm(siren=valid_siren(3), capabilities=["71900000"])
+    firms = [inspector, testing, laboratory]
+    fit = fit_matrix(tender, [lab.cpv], firms, model, floor=RELEVANCE_FLOOR)
+    assert fit.qualified[0].tolist() == [True, True, True]  # all near the code
+    assert fit.text[0, 0] < DIVISION_TEXT_FLOOR <= fit.text[0, 1]
+    assert fit.eligible[0].tolist() == [False, True, True]
+    assert fit.relevance[0, 0] == -np.inf
+    # A lot coded by its division alone, or whose words cannot be compared, is matched on codes.
+    division = fit_matrix(tender, [["71000000"]], firms, model, floor=RELEVANCE_FLOOR)
+    assert division.eligible[0].all()
+    german = tender.model_copy(
+        update={
+            "country": "DE",
+            "lots": [
+                lab.model_copy(
+                    update={"title": "Labor", "description": "Laboruntersuchungen für die Klinik"}
+                )
+            ],
+        }
+    )
+    unread = fit_matrix(german, [lab.cpv], firms, model, floor=RELEVANCE_FLOOR)
+    assert unread.foreign[0] == "de"
+    assert unread.eligible[0].all()
+    # Without a relevance floor, nearness is enough.
+    assert fit_matrix(tender, [lab.cpv], firms, model).eligible[0].all()
 
 
 def test_fit_weights_reject_negative_or_all_zero() -> None:
