@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from meute.graph.errors import InvalidInput, Problem
@@ -102,6 +103,16 @@ class Taxonomy:
     def format_code(self, code: str) -> str:
         """The display form with check digit, ``45215140-0``."""
         return f"{code}-{self.entries[code].check_digit}"
+
+    @cached_property
+    def _sizes(self) -> Counter[str]:
+        """How many codes lie under each significant prefix (the code itself included)."""
+        sig = [significant(code) for code in self.entries]
+        return Counter(s[:n] for s in sig for n in range(2, len(s) + 1))
+
+    def size(self, code: str) -> int:
+        """How many codes of the vocabulary lie under ``code``, itself included."""
+        return self._sizes[significant(code)]
 
     def parent(self, code: str) -> str | None:
         """The nearest coarser code present in the vocabulary, or None for a division."""

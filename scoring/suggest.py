@@ -108,6 +108,12 @@ MAJORITY = 0.5
 # requiring two words read lost the right code more often than it removed a wrong one, and they
 # keep the closest labels.
 FALLBACK_CANDIDATES = 30
+# Near codes back off to the group or finer code they share only when it holds at most
+# BACK_OFF_CODES codes (2 % of the vocabulary): group 452 (614 codes) is every building and
+# civil-engineering trade, and « irrigation » (irrigation works 45232121, irrigation channels
+# 45247...) backed off to it, matching carpenters and road builders; tractors (167, 4 codes),
+# lighting (315, 69) or packaging machinery (429, 157) stay readings.
+BACK_OFF_CODES = 200
 FALLBACK_NEAR = 0.8
 READ_PREFIX = 7
 READ_WORDS = 2
@@ -485,7 +491,8 @@ def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str,
     à usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
     label reads (the « e » of « e-santé ») leaves the text without a code rather than coded by
     its other word alone. The kept codes within :data:`FALLBACK_NEAR` of the best back off, per
-    division, to the deepest group or finer code they share; the best score of each branch
+    division, to the deepest group or finer code they share unless it holds more than
+    :data:`BACK_OFF_CODES` codes (then each keeps its own); the best score of each branch
     first. A longer text gets the closest labels' codes.
     """
     words = _reading_words(text)
@@ -517,9 +524,10 @@ def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str,
                 not code.startswith(shared) or shared.ljust(8, "0") not in vocabulary
             ):
                 shared = shared[:-1]
-        if len(shared) >= 3:
-            found.append((shared.ljust(8, "0"), codes[0][1]))
-        else:  # they part at the division (too broad): each keeps its own code
+        common = shared.ljust(8, "0")
+        if len(shared) >= 3 and vocabulary.size(common) <= BACK_OFF_CODES:
+            found.append((common, codes[0][1]))
+        else:  # they part at the division or a too broad group: each keeps its own code
             found += codes
     found.sort(key=lambda pair: -pair[1])
     return found[:top]

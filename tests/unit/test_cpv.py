@@ -217,3 +217,17 @@ def test_format_code_round_trips_through_normalise(code: str) -> None:
     shown = cpv.format_code(code)
     assert shown[:8] == code and shown[8] == "-"
     assert cpv.normalise(shown) == code
+
+
+@settings(max_examples=200, deadline=None)
+@given(code=codes)
+def test_size_counts_the_codes_under_a_code_itself_included(code: str) -> None:
+    under = [other for other in ALL_CODES if other.startswith(cpv.significant(code))]
+    assert TAXONOMY.size(code) == len(under) >= 1
+    parent = cpv.parent(code)
+    assert parent is None or TAXONOMY.size(parent) > TAXONOMY.size(code)
+
+
+def test_size_of_the_building_works_group() -> None:
+    assert TAXONOMY.size("45200000") == 614
+    assert TAXONOMY.size("45215141") == 1  # operating theatres: no finer code

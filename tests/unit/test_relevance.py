@@ -41,6 +41,7 @@ from meute.matcher.search import CONSISTENT_TOP
 from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import FEATURES, Vocabulary, lot_features
 from meute.scoring.suggest import (
+    BACK_OFF_CODES,
     MAJORITY,
     cpv_suggester,
     deepest_codes,
@@ -405,6 +406,16 @@ def test_the_label_fallback_backs_off_to_the_group_near_codes_share() -> None:
     assert found == ["33190000"] and "33190000" not in closest
 
 
+def test_the_label_fallback_does_not_back_off_to_a_broad_group() -> None:
+    # Irrigation works (45232120) and irrigation channels (45247111) part at group 452, every
+    # building and civil-engineering trade (614 codes): each keeps its own code. Before, the
+    # theme « irrigation » was coded 45200000 and carpenters took its stands.
+    found = [code for code, _ in label_fallback("irrigation", text_model())]
+    assert {"45232120", "43323000"} <= set(found)
+    assert "45200000" not in found
+    assert all(taxonomy().size(code) <= BACK_OFF_CODES for code in found), found
+
+
 def test_an_unread_theme_is_reported_uncovered_with_its_reason(
     showcase_store: EmbeddedStore,
 ) -> None:
@@ -539,6 +550,29 @@ def test_a_real_award_graph_puts_imaging_and_training_firms_on_those_stands(
         assert sirens, theme
         for firm in decp_store.get_firms(sirens):
             assert any(c.cpv.startswith(trade) for c in firm.capabilities), (theme, firm.name)
+
+
+# CPV prefixes of an irrigation trade: irrigation and garden equipment, water-pipeline and
+# irrigation works, water projects.
+IRRIGATION = ("4332", "45232", "4524")
+
+
+def test_a_real_award_graph_puts_irrigation_firms_on_the_irrigation_stands(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    request = PavilionRequest.model_validate(
+        {
+            "fair": "SIAM, Meknès",
+            "country": "MA",
+            "stands": 10,
+            "themes": [{"title": "irrigation"}, {"title": "agroalimentaire"}],
+        }
+    )
+    result = shortlist_pavilion(decp_store, request)
+    sirens = [member.siren for member in result.firms if "irrigation" in member.themes]
+    assert sirens
+    for firm in decp_store.get_firms(sirens):
+        assert any(c.cpv.startswith(IRRIGATION) for c in firm.capabilities), firm.name
 
 
 # Objets that name another trade than building a health centre: lifts, green spaces.
