@@ -92,6 +92,7 @@ from meute.graph.model import (
     Region,
     luhn_valid,
     provenance_of_all,
+    public_body,
 )
 from meute.graph.text import fold
 
@@ -936,7 +937,9 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
     into firms and co-winning.
 
     A file that is not DECP raises :class:`InvalidInput` naming it, before anything is
-    returned; a bad record is reported in :attr:`DecpImport.report` and skipped. With ``keep``,
+    returned; a bad record is reported in :attr:`DecpImport.report` and skipped. A winner that
+    is a public body (a town hall, a public hospital: :func:`graph.model.public_body`) is no
+    firm: its contracts stay, it is reported and neither a firm nor anyone's partner. With ``keep``,
     only the contracts it accepts back firms and collaborations (an evaluation holds the others
     out); :attr:`DecpImport.contracts` still lists every contract read.
     """
@@ -958,6 +961,12 @@ def read_decp(paths: Sequence[Path], keep: Callable[[Contract], bool] | None = N
     for siren in sorted(reader.firms):
         evidence = reader.firms[siren]
         if not evidence.contracts:
+            continue
+        if public_body(siren):
+            total.warnings.append(
+                f"winner {siren} ({_name(evidence, siren)}): a public body (its SIREN starts "
+                "with 1 or 2), not a firm to propose"
+            )
             continue
         own = evidence.departments.most_common(1)[0][0] if evidence.departments else None
         region = DEPARTMENT_REGION[own] if own is not None else _region(evidence.contracts)

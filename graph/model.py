@@ -80,6 +80,7 @@ __all__ = [
     "json_texts_storable",
     "luhn_valid",
     "provenance_of_all",
+    "public_body",
 ]
 
 MAX_NAME = 200
@@ -97,6 +98,13 @@ def luhn_valid(digits: str) -> bool:
     backwards = digits[::-1]
     total = sum(map(int, backwards[::2])) + sum(map(int, backwards[1::2].translate(_DOUBLED)))
     return total % 10 == 0
+
+
+def public_body(siren: str) -> bool:
+    """True for the SIREN of a public body (the State, a local authority, a public hospital or
+    university): INSEE numbers public bodies from 1 or 2, a range firms do not get.
+    """
+    return siren[:1] in ("1", "2")
 
 
 def check_text(value: str) -> str:

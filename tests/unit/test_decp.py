@@ -21,7 +21,14 @@ from meute.graph.decp import (
     repair_text,
 )
 from meute.graph.errors import InvalidInput
-from meute.graph.model import MAX_TEXT, CollaborationKind, HeadcountBand, Region, luhn_valid
+from meute.graph.model import (
+    MAX_TEXT,
+    CollaborationKind,
+    HeadcountBand,
+    Region,
+    luhn_valid,
+    public_body,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "decp"
 INFO = FIXTURES / "decp_marches-publics.info_2019-03-07.json.zip"
@@ -327,6 +334,31 @@ def test_co_winning_kind(nature: str, winners: int, kind: CollaborationKind | No
     assert co_winning_kind(nature, winners) == kind
 
 
+def test_a_public_body_winner_is_neither_a_firm_nor_a_partner(tmp_path: Path) -> None:
+    town_hall = siren("21750001")  # INSEE numbers public bodies from 1 or 2
+    result = read(
+        tmp_path,
+        record(
+            "JOINT", titulaires=[titulaire(town_hall, "MAIRIE DE X"), titulaire(A), titulaire(B)]
+        ),
+    )
+
+    assert sorted(f.siren for f in result.firms) == sorted([A, B])
+    assert [(c.firm_a, c.firm_b) for c in result.collaborations] == [tuple(sorted([A, B]))]
+    assert result.contracts[0].winners == (town_hall, A, B)  # the contract itself is kept
+    assert [w for w in result.report.warnings if town_hall in w] == [
+        f"winner {town_hall} (MAIRIE DE X): a public body (its SIREN starts with 1 or 2), "
+        "not a firm to propose"
+    ]
+
+
+def test_the_real_award_files_name_public_bodies_that_are_not_firms() -> None:
+    result = read_decp([INFO, EMP, FIXTURES / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"])
+    public = [w for w in result.report.warnings if "a public body" in w]
+    assert any("VILLE DE PARIS" in w for w in public) and len(public) >= 5
+    assert not any(public_body(f.siren) for f in result.firms)
+
+
 def test_joint_bid_and_co_award_collaborations(tmp_path: Path) -> None:
     result = read(
         tmp_path,
@@ -583,7 +615,7 @@ def test_real_firms_have_valid_sirens_and_evidence(real: tuple[DecpImport, float
     assert all(len(s) == 9 and s.isdigit() and luhn_valid(s) for s in sirens)
     assert sirens == sorted(sirens)
     won = {s for c in result.contracts for s in c.winners}
-    assert won == set(sirens)
+    assert won == set(sirens) | {s for s in won if public_body(s)}  # public bodies: no firm
     assert all(0 < c.strength < 1 for f in result.firms for c in f.capabilities)
     assert sum(bool(f.capabilities) for f in result.firms) > 0.95 * len(sirens)
     assert all(c.firm_a in won and c.firm_b in won for c in result.collaborations)
