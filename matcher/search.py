@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 from meute.matcher.diversity import lot_changes
 from meute.matcher.problem import MatchProblem
 
-__all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "beam_search", "fast_solve"]
+__all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "PairMoves", "beam_search", "fast_solve"]
 
 Assignment = tuple[int, ...]
 Floats = NDArray[np.float64]
@@ -60,6 +61,43 @@ class Batch:
     def members(self) -> Flags:
         """Whether each firm is a member of each assignment."""
         return self.lots_held > 0
+
+
+@dataclass(frozen=True)
+class PairMoves:
+    """Moves ``(f, g, i, j)`` (a ``moves x 4`` array: lot ``i`` to firm ``f``, lot ``j`` to firm
+    ``g``) with what scoring them needs that depends on the problem only, gathered once (see
+    :meth:`Evaluator.pair_facts`).
+
+    ``lots`` indexes each move's lot pair ``(i, j)`` in a raveled ``lots x lots`` array,
+    ``f_region``/``g_region`` its partner's region in a raveled ``lots x lots x regions`` one, and
+    ``f_at_i``, ``f_at_j``, ``g_at_i``, ``g_at_j`` a firm and a lot in a raveled ``firms x lots``
+    one. ``usable``: both partners may take their lot and ``i != j``; ``counted``: whether ``f``
+    and ``g`` count, for each of the evaluator's quotas.
+    """
+
+    moves: Ints
+    f: Ints
+    g: Ints
+    lots: Ints
+    f_region: Ints
+    g_region: Ints
+    f_at_i: Ints
+    f_at_j: Ints
+    g_at_i: Ints
+    g_at_j: Ints
+    gain_f: Floats
+    gain_g: Floats
+    cohesion: Floats
+    overlap: Floats
+    same_region: Flags
+    distinct: Flags
+    usable: Flags
+    counted: tuple[tuple[Flags, Flags], ...]
+
+    def __len__(self) -> int:
+        """How many moves."""
+        return len(self.moves)
 
 
 class Evaluator:
@@ -223,90 +261,119 @@ class Evaluator:
             ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
         return scores, ok
 
-    def pair_changes(self, current: Batch, moves: Ints) -> tuple[Floats, Flags]:
-        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves`` (a ``moves x 4``
-        array): in one complete assignment (a batch of one), lot ``i`` given to firm ``f`` and
-        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible; ``f == g`` gives one firm
-        both lots).
+    def pair_changes(self, current: Batch, moves: PairMoves) -> tuple[Floats, Flags]:
+        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves``: in one complete
+        assignment (a batch of one), lot ``i`` given to firm ``f`` and lot ``j`` to firm ``g`` at
+        once (``i == j`` is infeasible; ``f == g`` gives one firm both lots).
 
         Collaboration pays only when both partners are members: one-lot changes alone cannot
-        bring in a pair of new partners.
+        bring in a pair of new partners. What depends on the lots only is computed once per pair
+        of lots (``lots x lots`` arrays), then taken for each move.
         """
         assignment, held = current.assignment[0], current.lots_held[0]
-        cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
-        f, g, i, j = moves.T
+        members = held.astype(bool)
         # Firms now on lots i and j, and whether each leaves.
-        now_i, now_j = assignment[i], assignment[j]
+        now_i, now_j = assignment[:, None], assignment[None, :]
         same = now_i == now_j
         leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
         leaves_j = ~same & (held[now_j] == 1)
         both = leaves_i & leaves_j
-        backed = (
-            current.backed[0]
-            - leaves_i * cohesion_with[now_i]
-            - leaves_j * cohesion_with[now_j]
-            + both * self.cohesion[now_i, now_j]
-        )
-        overlap = (
-            current.overlap[0]
-            - leaves_i * overlap_with[now_i]
-            - leaves_j * overlap_with[now_j]
-            + both * self.overlap[now_i, now_j]
-        )
         per_region = (
             current.per_region[0]
-            - leaves_i[:, None] * self.in_region[now_i]
-            - leaves_j[:, None] * self.in_region[now_j]
+            - leaves_i[:, :, None] * self.in_region[now_i]
+            - leaves_j[:, :, None] * self.in_region[now_j]
         )
-        # Whether each partner joins, and what it brings.
-        f_joins = held[f] - (f == now_i) - (f == now_j) == 0
-        g_joins = (held[g] - (g == now_i) - (g == now_j) == 0) & (g != f)  # f joins once
+        gain_now = self.gain[np.arange(self.n_lots), assignment]
 
-        def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
-            staying: Floats = (
-                with_members[firm] - leaves_i * table[firm, now_i] - leaves_j * table[firm, now_j]
+        def by_move(grid: NDArray[Any]) -> NDArray[Any]:
+            """A ``lots x lots`` array's value for each move's pair of lots."""
+            return grid.ravel()[moves.lots]
+
+        leaving_i, leaving_j = by_move(leaves_i), by_move(leaves_j)
+        # Whether each partner joins (the flags of firm f on lot i are on[f * n_lots + i]).
+        on = (np.arange(self.n_firms)[:, None] == assignment).ravel()
+        f, g = moves.f, moves.g
+        f_joins = held[f] - on[moves.f_at_i] - on[moves.f_at_j] == 0
+        g_joins = (held[g] - on[moves.g_at_i] - on[moves.g_at_j] == 0) & moves.distinct
+        joint = f_joins & g_joins
+
+        def summed(total: float, table: Floats, with_members: Floats, pair: Floats) -> Floats:
+            """A sum over member pairs (cohesion or overlap) after each move: ``with_members``
+            what each firm adds with the members, ``pair`` what ``f`` and ``g`` add together.
+            """
+            staying = by_move(
+                total
+                - leaves_i * with_members[now_i]
+                - leaves_j * with_members[now_j]
+                + both * table[now_i, now_j]
             )
-            return staying
+            with_lots = table[:, assignment].ravel()
+            f_brings = (
+                with_members[f]
+                - leaving_i * with_lots[moves.f_at_i]
+                - leaving_j * with_lots[moves.f_at_j]
+            )
+            g_brings = (
+                with_members[g]
+                - leaving_i * with_lots[moves.g_at_i]
+                - leaving_j * with_lots[moves.g_at_j]
+            )
+            after: Floats = staying + f_joins * f_brings + g_joins * g_brings + joint * pair
+            return after
 
-        backed = (
-            backed
-            + f_joins * brings(self.cohesion, cohesion_with, f)
-            + g_joins * brings(self.cohesion, cohesion_with, g)
-            + (f_joins & g_joins) * self.cohesion[f, g]
-        )
-        overlap = (
-            overlap
-            + f_joins * brings(self.overlap, overlap_with, f)
-            + g_joins * brings(self.overlap, overlap_with, g)
-            + (f_joins & g_joins) * self.overlap[f, g]
-        )
-        rows = np.arange(len(moves))
-        empty = per_region == 0
-        f_region = f_joins & empty[rows, self.region[f]]
-        g_region = g_joins & empty[rows, self.region[g]]
-        g_region &= ~(f_region & (self.region[f] == self.region[g]))
-        regions = (per_region > 0).sum(axis=1) + f_region + g_region
-        count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
-        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
+        empty = (per_region == 0).ravel()
+        f_region = f_joins & empty[moves.f_region]
+        g_region = g_joins & empty[moves.g_region]
+        g_region &= ~(f_region & moves.same_region)
+        regions = by_move((per_region > 0).sum(axis=2)) + f_region + g_region
+        count = by_move(members.sum() - leaves_i - leaves_j) + f_joins + g_joins
+        linear = by_move(current.linear[0] - gain_now[:, None] - gain_now[None, :])
         scores = self.objective(
-            current.linear[0] - self.gain[i, now_i] - self.gain[j, now_j] + gain_f + gain_g,
-            backed,
-            overlap,
+            linear + moves.gain_f + moves.gain_g,
+            summed(current.backed[0], self.cohesion, current.cohesion_with[0], moves.cohesion),
+            summed(current.overlap[0], self.overlap, current.overlap_with[0], moves.overlap),
             regions,
             count,
         )
-        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j)
-        ok &= ~((f == now_i) & (g == now_j))
+        ok = moves.usable & ~(on[moves.f_at_i] & on[moves.g_at_j])
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots
-        for counted, needed in self.quotas:
-            have = (held.astype(bool) & counted).sum() - leaves_i * counted[now_i]
-            have = (
-                have - leaves_j * counted[now_j] + (f_joins & counted[f]) + (g_joins & counted[g])
-            )
-            ok &= have >= needed
+        for (counted, needed), (f_counts, g_counts) in zip(self.quotas, moves.counted, strict=True):
+            have = (members & counted).sum() - leaves_i * counted[now_i]
+            have = by_move(have - leaves_j * counted[now_j])
+            ok &= have + (f_joins & f_counts) + (g_joins & g_counts) >= needed
         return scores, ok
+
+    def pair_facts(self, moves: Ints) -> PairMoves:
+        """The moves ``(f, g, i, j)`` of a ``moves x 4`` array, with what scoring them needs that
+        depends on the problem only.
+        """
+        f, g, i, j = (np.ascontiguousarray(column) for column in moves.T)
+        lots = i * self.n_lots + j
+        region_f, region_g = self.region[f], self.region[g]
+        n_regions = self.in_region.shape[1]
+        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
+        return PairMoves(
+            moves=moves,
+            f=f,
+            g=g,
+            lots=lots,
+            f_region=lots * n_regions + region_f,
+            g_region=lots * n_regions + region_g,
+            f_at_i=f * self.n_lots + i,
+            f_at_j=f * self.n_lots + j,
+            g_at_i=g * self.n_lots + i,
+            g_at_j=g * self.n_lots + j,
+            gain_f=gain_f,
+            gain_g=gain_g,
+            cohesion=self.cohesion[f, g],
+            overlap=self.overlap[f, g],
+            same_region=region_f == region_g,
+            distinct=g != f,
+            usable=np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j),
+            counted=tuple((counted[f], counted[g]) for counted, _ in self.quotas),
+        )
 
     def pair_moves(self, pairs: Ints) -> Ints:
         """Every move ``(f, g, i, j)`` giving lots ``i != j`` to a pair ``(f, g)`` of ``pairs``
@@ -399,7 +466,9 @@ def fast_solve(
     priority = _priority(problem)
     # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
     pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
-    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    moves = evaluator.pair_facts(
+        np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    )
     hubs = evaluator.hub_moves(pairs)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
@@ -448,7 +517,7 @@ def _local_search(
     state: Assignment,
     evaluator: Evaluator,
     priority: Ints,
-    moves: Ints,
+    moves: PairMoves,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
@@ -484,7 +553,7 @@ def _local_search(
         near, differ = _near(rivals, current.assignment[0], min_lot_changes + 1)
         if len(near):
             (improving,) = np.nonzero(ok)
-            f, g, i, j = moves[improving].T
+            f, g, i, j = moves.moves[improving].T
             after = (
                 differ.sum(axis=1)[:, None]
                 - differ[:, i]
@@ -496,7 +565,7 @@ def _local_search(
         if not ok.any():
             return tuple(int(f) for f in current.assignment[0])
         best = scores[ok].max()
-        f, g, i, j = moves[np.argmax(ok & (scores == best))]
+        f, g, i, j = moves.moves[np.argmax(ok & (scores == best))]
         moved[0, i], moved[0, j] = f, g
         current = evaluator.batch(moved)
 
@@ -511,7 +580,7 @@ def _kicked(
     problem: MatchProblem,
     evaluator: Evaluator,
     priority: Ints,
-    moves: Ints,
+    moves: PairMoves,
     hubs: Ints,
 ) -> Assignment:
     """Iterated local search from a local optimum ``state`` (no rivals): each of its
@@ -534,7 +603,9 @@ def _kicked(
             return state
 
 
-def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> list[Assignment]:
+def _kicks(
+    state: Assignment, evaluator: Evaluator, moves: PairMoves, hubs: Ints
+) -> list[Assignment]:
     """The :data:`KICKS` best feasible changes of two lots to a pair of past partners
     (``moves``), then the :data:`KICKS` best changes of three lots to a hub and two of its
     partners (``hubs``, see :meth:`Evaluator.hub_moves`; chosen by score among those whose
@@ -545,7 +616,7 @@ def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> 
     if len(moves):
         scores, ok = evaluator.pair_changes(current, moves)
         (usable,) = np.nonzero(ok)
-        for f, g, i, j in moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
+        for f, g, i, j in moves.moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
             kick = list(state)
             kick[i], kick[j] = int(f), int(g)
             kicks.append(tuple(kick))

@@ -366,7 +366,8 @@ def test_pair_changes_score_and_check_as_the_objective_and_constraints(
     lots = problem.n_lots
     grid = np.array(list(np.ndindex(len(pairs), lots, lots)), dtype=np.intp)
     moves = np.column_stack([pairs[grid[:, 0]], grid[:, 1:]])
-    scores, ok = (a.reshape(len(pairs), lots, lots) for a in evaluator.pair_changes(batch, moves))
+    changes = evaluator.pair_changes(batch, evaluator.pair_facts(moves))
+    scores, ok = (a.reshape(len(pairs), lots, lots) for a in changes)
     possible = {tuple(move) for move in evaluator.pair_moves(pairs).tolist()}
     for p, (f, g) in enumerate(pairs):
         for i in range(problem.n_lots):
@@ -416,7 +417,9 @@ def test_kicks_never_leave_a_worse_or_infeasible_consortium(seed: int) -> None:
         return
     evaluator = Evaluator(problem)
     pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
-    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    moves = evaluator.pair_facts(
+        np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    )
     hubs = evaluator.hub_moves(pairs)
     priority = search_module._priority(problem)
     for _, state in brute[-3:]:  # the worst feasible consortia, far from any local optimum
