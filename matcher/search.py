@@ -62,6 +62,13 @@ class Batch:
         """Whether each firm is a member of each assignment."""
         return self.lots_held > 0
 
+    def pairwise(self) -> tuple[Floats, Floats]:
+        """The first assignment's cohesion and overlap over member pairs (``2``), and what each
+        firm adds to them with its members (``2 x firms``).
+        """
+        sums = np.array([self.backed[0], self.overlap[0]])
+        return sums, np.stack([self.cohesion_with[0], self.overlap_with[0]])
+
 
 @dataclass(frozen=True)
 class PairMoves:
@@ -72,8 +79,9 @@ class PairMoves:
     ``lots`` indexes each move's lot pair ``(i, j)`` in a raveled ``lots x lots`` array,
     ``f_region``/``g_region`` its partner's region in a raveled ``lots x lots x regions`` one, and
     ``f_at_i``, ``f_at_j``, ``g_at_i``, ``g_at_j`` a firm and a lot in a raveled ``firms x lots``
-    one. ``usable``: both partners may take their lot and ``i != j``; ``counted``: whether ``f``
-    and ``g`` count, for each of the evaluator's quotas.
+    one. ``pairwise``: the cohesion and overlap of ``f`` and ``g`` (``2 x moves``); ``usable``:
+    both partners may take their lot and ``i != j``; ``counted``: whether ``f`` and ``g`` count,
+    for each of the evaluator's quotas.
     """
 
     moves: Ints
@@ -88,8 +96,7 @@ class PairMoves:
     g_at_j: Ints
     gain_f: Floats
     gain_g: Floats
-    cohesion: Floats
-    overlap: Floats
+    pairwise: Floats
     same_region: Flags
     distinct: Flags
     usable: Flags
@@ -112,8 +119,9 @@ class Evaluator:
         self.p = max(1, self.n_lots * (self.n_lots - 1) // 2)
         self.gain = problem.lot_gain
         self.eligible = np.isfinite(self.gain)
-        self.cohesion = problem.tables.cohesion
-        self.overlap = problem.tables.overlap
+        # Cohesion and overlap of each pair of firms, stacked where both are scored alike.
+        self.pairwise = np.stack([problem.tables.cohesion, problem.tables.overlap])
+        self.cohesion, self.overlap = self.pairwise
         self.region = problem.tables.region
         n_regions = int(self.region.max()) + 1 if self.n_firms else 0
         self.in_region = np.eye(n_regions, dtype=np.intp)[self.region]
@@ -233,32 +241,35 @@ class Evaluator:
         """
         assignment, held = current.assignment[0], current.lots_held[0]
         # The sums without each lot's firm, for the lots whose firm would leave.
+        members = held > 0
         leaves = held[assignment] == 1
         leaving = leaves[:, None]
-        backed = current.backed[0] - leaves * current.cohesion_with[0, assignment]
-        overlap = current.overlap[0] - leaves * current.overlap_with[0, assignment]
-        cohesion_with = current.cohesion_with[0] - leaving * self.cohesion[assignment]
-        overlap_with = current.overlap_with[0] - leaving * self.overlap[assignment]
+        # Cohesion and overlap (stacked): the sums, and what each firm adds with the members.
+        sums, with_members = current.pairwise()
+        sums = sums[:, None] - leaves * with_members.take(assignment, axis=1)
+        with_members = with_members[:, None, :] - leaving * self.pairwise.take(assignment, axis=1)
         per_region = current.per_region[0] - leaving * self.in_region[assignment]
         firms = np.arange(self.n_firms)
-        staying = (held > 0) & ~(leaving & (firms == assignment[:, None]))
-        new = ~staying
-        count = staying.sum(axis=1)[:, None] + new
+        on = firms == assignment[:, None]
+        new = ~members | (leaving & on)
+        count = (members.sum() - leaves)[:, None] + new
         regions = (per_region > 0).sum(axis=1)[:, None] + (new & (per_region[:, self.region] == 0))
         lots = np.arange(self.n_lots)
+        backed, overlap = sums[:, :, None] + new * with_members
         scores = self.objective(
             current.linear[0] - self.gain[lots, assignment][:, None] + self.gain,
-            backed[:, None] + new * cohesion_with,
-            overlap[:, None] + new * overlap_with,
+            backed,
+            overlap,
             regions,
             count,
         )
-        ok = self.eligible & (firms != assignment[:, None])
+        ok = self.eligible & ~on
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots
         for counted, needed in self.quotas:
-            ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
+            have = (members & counted).sum() - leaves * counted[assignment]
+            ok &= have[:, None] + (new & counted) >= needed
         return scores, ok
 
     def pair_changes(self, current: Batch, moves: PairMoves) -> tuple[Floats, Flags]:
@@ -286,8 +297,8 @@ class Evaluator:
         gain_now = self.gain[np.arange(self.n_lots), assignment]
 
         def by_move(grid: NDArray[Any]) -> NDArray[Any]:
-            """A ``lots x lots`` array's value for each move's pair of lots."""
-            return grid.ravel()[moves.lots]
+            """The values of ``... x lots x lots`` arrays for each move's pair of lots."""
+            return grid.reshape(*grid.shape[:-2], -1).take(moves.lots, axis=-1)
 
         leaving_i, leaving_j = by_move(leaves_i), by_move(leaves_j)
         # Whether each partner joins (the flags of firm f on lot i are on[f * n_lots + i]).
@@ -297,30 +308,28 @@ class Evaluator:
         g_joins = (held[g] - on[moves.g_at_i] - on[moves.g_at_j] == 0) & moves.distinct
         joint = f_joins & g_joins
 
-        def summed(total: float, table: Floats, with_members: Floats, pair: Floats) -> Floats:
-            """A sum over member pairs (cohesion or overlap) after each move: ``with_members``
-            what each firm adds with the members, ``pair`` what ``f`` and ``g`` add together.
-            """
-            staying = by_move(
-                total
-                - leaves_i * with_members[now_i]
-                - leaves_j * with_members[now_j]
-                + both * table[now_i, now_j]
-            )
-            with_lots = table[:, assignment].ravel()
-            f_brings = (
-                with_members[f]
-                - leaving_i * with_lots[moves.f_at_i]
-                - leaving_j * with_lots[moves.f_at_j]
-            )
-            g_brings = (
-                with_members[g]
-                - leaving_i * with_lots[moves.g_at_i]
-                - leaving_j * with_lots[moves.g_at_j]
-            )
-            after: Floats = staying + f_joins * f_brings + g_joins * g_brings + joint * pair
-            return after
-
+        # Cohesion and overlap over member pairs (stacked): the sums without the firms that
+        # leave, then with what each partner that joins brings.
+        sums, with_members = current.pairwise()
+        with_lots = self.pairwise.take(assignment, axis=2)  # 2 x firms x lots
+        sums = by_move(
+            sums[:, None, None]
+            - leaves_i * with_members.take(now_i, axis=1)
+            - leaves_j * with_members.take(now_j, axis=1)
+            + both * with_lots.take(assignment, axis=1)
+        )
+        with_lots = with_lots.reshape(2, -1)
+        f_brings = (
+            with_members.take(f, axis=1)
+            - leaving_i * with_lots.take(moves.f_at_i, axis=1)
+            - leaving_j * with_lots.take(moves.f_at_j, axis=1)
+        )
+        g_brings = (
+            with_members.take(g, axis=1)
+            - leaving_i * with_lots.take(moves.g_at_i, axis=1)
+            - leaving_j * with_lots.take(moves.g_at_j, axis=1)
+        )
+        backed, overlap = sums + f_joins * f_brings + g_joins * g_brings + joint * moves.pairwise
         empty = (per_region == 0).ravel()
         f_region = f_joins & empty[moves.f_region]
         g_region = g_joins & empty[moves.g_region]
@@ -330,8 +339,8 @@ class Evaluator:
         linear = by_move(current.linear[0] - gain_now[:, None] - gain_now[None, :])
         scores = self.objective(
             linear + moves.gain_f + moves.gain_g,
-            summed(current.backed[0], self.cohesion, current.cohesion_with[0], moves.cohesion),
-            summed(current.overlap[0], self.overlap, current.overlap_with[0], moves.overlap),
+            backed,
+            overlap,
             regions,
             count,
         )
@@ -367,8 +376,7 @@ class Evaluator:
             g_at_j=g * self.n_lots + j,
             gain_f=gain_f,
             gain_g=gain_g,
-            cohesion=self.cohesion[f, g],
-            overlap=self.overlap[f, g],
+            pairwise=self.pairwise[:, f, g],
             same_region=region_f == region_g,
             distinct=g != f,
             usable=np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j),
