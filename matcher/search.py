@@ -71,6 +71,24 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class LotMoves:
+    """Every change of one lot's firm to a firm that may take it, by lot then firm, with what
+    scoring them needs that depends on the problem only (see :meth:`Evaluator.changes`).
+
+    ``cell`` indexes each change in a raveled ``lots x firms`` array and ``region`` its firm's
+    region in a raveled ``lots x regions`` one; ``counted``: whether its firm counts, for each of
+    the evaluator's quotas.
+    """
+
+    lot: Ints
+    firm: Ints
+    cell: Ints
+    region: Ints
+    gain: Floats
+    counted: tuple[Flags, ...]
+
+
+@dataclass(frozen=True)
 class PairMoves:
     """Moves ``(f, g, i, j)`` (a ``moves x 4`` array: lot ``i`` to firm ``f``, lot ``j`` to firm
     ``g``) with what scoring them needs that depends on the problem only, gathered once (see
@@ -140,6 +158,15 @@ class Evaluator:
             (problem.leader_ok, 1),
         ]
         self.quotas = [(counted, needed) for counted, needed in quotas if needed > 0]
+        lot, firm = np.nonzero(self.eligible)
+        self.lot_moves = LotMoves(
+            lot=lot,
+            firm=firm,
+            cell=lot * self.n_firms + firm,
+            region=lot * n_regions + self.region[firm],
+            gain=self.gain[lot, firm],
+            counted=tuple(counted[firm] for counted, _ in self.quotas),
+        )
 
     def objective(
         self, linear: Floats, backed: Floats, overlap: Floats, regions: Ints, members: Ints
@@ -236,40 +263,41 @@ class Evaluator:
         )
 
     def changes(self, current: Batch) -> tuple[Floats, Flags]:
-        """Score and feasibility of giving each lot of one complete assignment (a batch of one)
-        to each firm instead (``lots x firms`` arrays; keeping a lot's firm is infeasible).
+        """Score and feasibility of each change of :attr:`lot_moves` in one complete assignment
+        (a batch of one): a lot given to another firm (giving it to its own firm is infeasible).
         """
+        moves = self.lot_moves
+        lot, firm = moves.lot, moves.firm
         assignment, held = current.assignment[0], current.lots_held[0]
-        # The sums without each lot's firm, for the lots whose firm would leave.
         members = held > 0
+        # For each lot, whether its firm would leave, and the sums without it.
         leaves = held[assignment] == 1
-        leaving = leaves[:, None]
-        # Cohesion and overlap (stacked): the sums, and what each firm adds with the members.
-        sums, with_members = current.pairwise()
+        sums, with_members = current.pairwise()  # cohesion and overlap, stacked
         sums = sums[:, None] - leaves * with_members.take(assignment, axis=1)
-        with_members = with_members[:, None, :] - leaving * self.pairwise.take(assignment, axis=1)
-        per_region = current.per_region[0] - leaving * self.in_region[assignment]
-        firms = np.arange(self.n_firms)
-        on = firms == assignment[:, None]
-        new = ~members | (leaving & on)
-        count = (members.sum() - leaves)[:, None] + new
-        regions = (per_region > 0).sum(axis=1)[:, None] + (new & (per_region[:, self.region] == 0))
-        lots = np.arange(self.n_lots)
-        backed, overlap = sums[:, :, None] + new * with_members
-        scores = self.objective(
-            current.linear[0] - self.gain[lots, assignment][:, None] + self.gain,
-            backed,
-            overlap,
-            regions,
-            count,
+        per_region = current.per_region[0] - leaves[:, None] * self.in_region[assignment]
+        gain_now = self.gain[np.arange(self.n_lots), assignment]
+        # For each change, whether its firm joins, and what it brings.
+        leaving = leaves[lot]
+        on = firm == assignment[lot]
+        new = ~members[firm] | (leaving & on)
+        with_lots = self.pairwise.take(assignment, axis=1).reshape(2, -1)  # 2 x (lots x firms)
+        with_members = with_members.take(firm, axis=1) - leaving * with_lots.take(
+            moves.cell, axis=1
         )
-        ok = self.eligible & ~on
+        backed, overlap = sums.take(lot, axis=1) + new * with_members
+        count = (members.sum() - leaves)[lot] + new
+        empty = per_region.ravel()[moves.region] == 0
+        regions = (per_region > 0).sum(axis=1)[lot] + (new & empty)
+        scores = self.objective(
+            (current.linear[0] - gain_now)[lot] + moves.gain, backed, overlap, regions, count
+        )
+        ok = ~on
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots
-        for counted, needed in self.quotas:
+        for (counted, needed), firm_counts in zip(self.quotas, moves.counted, strict=True):
             have = (members & counted).sum() - leaves * counted[assignment]
-            ok &= have[:, None] + (new & counted) >= needed
+            ok &= have[lot] + (new & firm_counts) >= needed
         return scores, ok
 
     def pair_changes(self, current: Batch, moves: PairMoves) -> tuple[Floats, Flags]:
@@ -502,14 +530,16 @@ def _steps(problem: MatchProblem) -> list[tuple[int, Ints]]:
 
 
 def _priority(problem: MatchProblem) -> Ints:
-    """Among equally good changes, the order in which to prefer them: lots in search order,
-    then each lot's candidates best gain first (``lots x firms``).
+    """Among equally good changes of one lot (those of :attr:`Evaluator.lot_moves`: each lot's
+    eligible firms, by lot then firm), the order in which to prefer them: lots in search order,
+    then each lot's candidates best gain first.
     """
     n_firms = len(problem.firms)
-    priority = np.full((problem.n_lots, n_firms), problem.n_lots * n_firms, dtype=np.intp)
+    priority = np.zeros((problem.n_lots, n_firms), dtype=np.intp)
     for position, (lot, candidates) in enumerate(_steps(problem)):
         priority[lot, candidates] = position * n_firms + np.arange(len(candidates))
-    return priority
+    eligible: Ints = priority[np.isfinite(problem.lot_gain)]
+    return eligible
 
 
 def _ranked(evaluator: Evaluator, assignments: Ints) -> list[tuple[float, Assignment]]:
@@ -537,6 +567,7 @@ def _local_search(
     current = evaluator.batch(np.array([state], dtype=np.intp))
     best = evaluator.scores(current)[0]
     rivals = np.array(others, dtype=np.intp).reshape(len(others), evaluator.n_lots)
+    one_lot = evaluator.lot_moves
     while True:
         moved = current.assignment.copy()
         scores, ok = evaluator.changes(current)
@@ -544,14 +575,15 @@ def _local_search(
         # Only the improving changes are checked against the rivals close enough to matter.
         near, differ = _near(rivals, current.assignment[0], min_lot_changes)
         if len(near):
-            lots, firms = np.nonzero(ok)
+            (improving,) = np.nonzero(ok)
+            lots, firms = one_lot.lot[improving], one_lot.firm[improving]
             after = differ.sum(axis=1)[:, None] - differ[:, lots] + (firms != near[:, lots])
-            ok[lots, firms] = (after >= min_lot_changes).all(axis=0)
+            ok[improving] = (after >= min_lot_changes).all(axis=0)
         if ok.any():
             best = scores[ok].max()
             tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
-            lot, firm = np.unravel_index(np.argmin(tied), tied.shape)
-            moved[0, lot] = firm
+            change = np.argmin(tied)
+            moved[0, one_lot.lot[change]] = one_lot.firm[change]
             current = evaluator.batch(moved)
             continue
         if not len(moves):
