@@ -436,28 +436,21 @@ class Evaluator:
         that may take them, by hub, partners, then lots (a ``moves x 6`` array).
         """
         directed = np.concatenate([pairs, pairs[:, ::-1]])
-        directed = directed[np.lexsort((directed[:, 1], directed[:, 0]))]
-        hubs, starts, degrees = np.unique(directed[:, 0], return_index=True, return_counts=True)
-        stars = [
-            np.column_stack([np.full(len(g), hub), partners[g], partners[q]])
-            for hub, start, degree in zip(hubs, starts, degrees, strict=True)
-            if degree > 1
-            for partners in [directed[start : start + degree, 1]]
-            for g, q in [np.triu_indices(degree, k=1)]
-        ]
-        if not stars:
-            return np.empty((0, 6), dtype=np.intp)
-        star = np.concatenate(stars)
+        hub, partner = directed[np.lexsort((directed[:, 1], directed[:, 0]))].T
+        # Stars (hub, g, q), g < q: each edge (hub, g) with every later edge of the same hub.
+        later = np.searchsorted(hub, hub, side="right") - np.arange(len(hub)) - 1
+        first = np.repeat(np.arange(len(hub)), later)
+        second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+        star = np.column_stack([hub[first], partner[first], partner[second]])
         able = self.eligible.T[star]  # stars x 3 x lots
         lots = np.arange(self.n_lots)
-        distinct = (
-            (lots[:, None, None] != lots[None, :, None])
-            & (lots[:, None, None] != lots[None, None, :])
-            & (lots[None, :, None] != lots[None, None, :])
+        # Lots i != j first, then k: a stars x lots**3 array would be mostly empty.
+        which, i, j = np.nonzero(
+            able[:, 0, :, None] & able[:, 1, None, :] & (lots[:, None] != lots)
         )
-        found = able[:, 0, :, None, None] & able[:, 1, None, :, None] & able[:, 2, None, None, :]
-        which, i, j, k = np.nonzero(found & distinct)
-        return np.column_stack([star[which], i, j, k]).astype(np.intp)
+        third = able[which, 2] & (lots != i[:, None]) & (lots != j[:, None])
+        row, k = np.nonzero(third)
+        return np.column_stack([star[which[row]], i[row], j[row], k]).astype(np.intp)
 
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
