@@ -12,8 +12,11 @@ improving or not, each followed by local search) while a kick ends on a better c
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
-and scores every way of extending or changing them in a few numpy operations. Tests check it
-against :meth:`MatchProblem.score` and :meth:`MatchProblem.violations`.
+and scores every way of extending or changing them in a few numpy operations. What the moves of
+local search need that depends on the problem only (each move's gains, regions, quota membership,
+the partners' cohesion and overlap) is gathered once per problem (:class:`LotMoves`,
+:class:`PairMoves`) and, for pair moves, what depends on the two lots only once per pair of
+lots. Tests check it against :meth:`MatchProblem.score` and :meth:`MatchProblem.violations`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ from numpy.typing import NDArray
 from meute.matcher.diversity import lot_changes
 from meute.matcher.problem import MatchProblem
 
-__all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "PairMoves", "beam_search", "fast_solve"]
+__all__ = [
+    "CONSISTENT_TOP",
+    "Batch",
+    "Evaluator",
+    "LotMoves",
+    "PairMoves",
+    "beam_search",
+    "fast_solve",
+]
 
 Assignment = tuple[int, ...]
 Floats = NDArray[np.float64]
@@ -98,8 +109,8 @@ class PairMoves:
     ``f_region``/``g_region`` its partner's region in a raveled ``lots x lots x regions`` one, and
     ``f_at_i``, ``f_at_j``, ``g_at_i``, ``g_at_j`` a firm and a lot in a raveled ``firms x lots``
     one. ``pairwise``: the cohesion and overlap of ``f`` and ``g`` (``2 x moves``); ``usable``:
-    both partners may take their lot and ``i != j``; ``counted``: whether ``f`` and ``g`` count,
-    for each of the evaluator's quotas.
+    both partners may take their lot and ``i != j``; ``distinct``: ``f != g``; ``counted``:
+    whether ``f`` and ``g`` count, for each of the evaluator's quotas.
     """
 
     moves: Ints
@@ -158,6 +169,7 @@ class Evaluator:
             (problem.leader_ok, 1),
         ]
         self.quotas = [(counted, needed) for counted, needed in quotas if needed > 0]
+        # Every change of one lot's firm that may be made, for local search.
         lot, firm = np.nonzero(self.eligible)
         self.lot_moves = LotMoves(
             lot=lot,
@@ -281,10 +293,8 @@ class Evaluator:
         on = firm == assignment[lot]
         new = ~members[firm] | (leaving & on)
         with_lots = self.pairwise.take(assignment, axis=1).reshape(2, -1)  # 2 x (lots x firms)
-        with_members = with_members.take(firm, axis=1) - leaving * with_lots.take(
-            moves.cell, axis=1
-        )
-        backed, overlap = sums.take(lot, axis=1) + new * with_members
+        brings = with_members.take(firm, axis=1) - leaving * with_lots.take(moves.cell, axis=1)
+        backed, overlap = sums.take(lot, axis=1) + new * brings
         count = (members.sum() - leaves)[lot] + new
         empty = per_region.ravel()[moves.region] == 0
         regions = (per_region > 0).sum(axis=1)[lot] + (new & empty)
@@ -553,8 +563,8 @@ def _local_search(
     min_lot_changes: int,
 ) -> Assignment:
     """Best-improvement changes of one lot's firm; when none improves the score, the best
-    change of two lots to a pair of past partners (``moves``, see
-    :meth:`Evaluator.pair_moves`), then one-lot changes again. No change brings the assignment
+    change of two lots to a pair of past partners (``moves``, see :class:`PairMoves`), then
+    one-lot changes again (``priority``: see :func:`_priority`). No change brings the assignment
     closer than ``min_lot_changes`` lots to ``others``.
     """
     current = evaluator.batch(np.array([state], dtype=np.intp))
