@@ -12,14 +12,18 @@ improving or not, each followed by local search) while a kick ends on a better c
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
-and scores every way of extending or changing them in a few numpy operations. Tests check it
-against :meth:`MatchProblem.score` and :meth:`MatchProblem.violations`.
+and scores every way of extending or changing them in a few numpy operations. What the moves of
+local search need that depends on the problem only (each move's gains, regions, quota membership,
+the partners' cohesion and overlap) is gathered once per problem (:class:`LotMoves`,
+:class:`PairMoves`) and, for pair moves, what depends on the two lots only once per pair of
+lots. Tests check it against :meth:`MatchProblem.score` and :meth:`MatchProblem.violations`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +31,15 @@ from numpy.typing import NDArray
 from meute.matcher.diversity import lot_changes
 from meute.matcher.problem import MatchProblem
 
-__all__ = ["CONSISTENT_TOP", "Batch", "Evaluator", "beam_search", "fast_solve"]
+__all__ = [
+    "CONSISTENT_TOP",
+    "Batch",
+    "Evaluator",
+    "LotMoves",
+    "PairMoves",
+    "beam_search",
+    "fast_solve",
+]
 
 Assignment = tuple[int, ...]
 Floats = NDArray[np.float64]
@@ -61,6 +73,68 @@ class Batch:
         """Whether each firm is a member of each assignment."""
         return self.lots_held > 0
 
+    def pairwise(self) -> tuple[Floats, Floats]:
+        """The first assignment's cohesion and overlap over member pairs (``2``), and what each
+        firm adds to them with its members (``2 x firms``).
+        """
+        sums = np.array([self.backed[0], self.overlap[0]])
+        return sums, np.stack([self.cohesion_with[0], self.overlap_with[0]])
+
+
+@dataclass(frozen=True)
+class LotMoves:
+    """Every change of one lot's firm to a firm that may take it, by lot then firm, with what
+    scoring them needs that depends on the problem only (see :meth:`Evaluator.changes`).
+
+    ``cell`` indexes each change in a raveled ``lots x firms`` array and ``region`` its firm's
+    region in a raveled ``lots x regions`` one; ``counted``: whether its firm counts, for each of
+    the evaluator's quotas.
+    """
+
+    lot: Ints
+    firm: Ints
+    cell: Ints
+    region: Ints
+    gain: Floats
+    counted: tuple[Flags, ...]
+
+
+@dataclass(frozen=True)
+class PairMoves:
+    """Moves ``(f, g, i, j)`` (a ``moves x 4`` array: lot ``i`` to firm ``f``, lot ``j`` to firm
+    ``g``) with what scoring them needs that depends on the problem only, gathered once (see
+    :meth:`Evaluator.pair_facts`).
+
+    ``lots`` indexes each move's lot pair ``(i, j)`` in a raveled ``lots x lots`` array,
+    ``f_region``/``g_region`` its partner's region in a raveled ``lots x lots x regions`` one, and
+    ``f_at_i``, ``f_at_j``, ``g_at_i``, ``g_at_j`` a firm and a lot in a raveled ``firms x lots``
+    one. ``pairwise``: the cohesion and overlap of ``f`` and ``g`` (``2 x moves``); ``usable``:
+    both partners may take their lot and ``i != j``; ``distinct``: ``f != g``; ``counted``:
+    whether ``f`` and ``g`` count, for each of the evaluator's quotas.
+    """
+
+    moves: Ints
+    f: Ints
+    g: Ints
+    lots: Ints
+    f_region: Ints
+    g_region: Ints
+    f_at_i: Ints
+    f_at_j: Ints
+    g_at_i: Ints
+    g_at_j: Ints
+    gain_f: Floats
+    gain_g: Floats
+    pairwise: Floats
+    same_region: Flags
+    distinct: Flags
+    usable: Flags
+    counted: tuple[tuple[Flags, Flags], ...]
+
+    def __len__(self) -> int:
+        """How many moves."""
+        return len(self.moves)
+
 
 class Evaluator:
     """The objective and the hard constraints, for many assignments at once."""
@@ -74,8 +148,9 @@ class Evaluator:
         self.p = max(1, self.n_lots * (self.n_lots - 1) // 2)
         self.gain = problem.lot_gain
         self.eligible = np.isfinite(self.gain)
-        self.cohesion = problem.tables.cohesion
-        self.overlap = problem.tables.overlap
+        # Cohesion and overlap of each pair of firms, stacked where both are scored alike.
+        self.pairwise = np.stack([problem.tables.cohesion, problem.tables.overlap])
+        self.cohesion, self.overlap = self.pairwise
         self.region = problem.tables.region
         n_regions = int(self.region.max()) + 1 if self.n_firms else 0
         self.in_region = np.eye(n_regions, dtype=np.intp)[self.region]
@@ -94,6 +169,16 @@ class Evaluator:
             (problem.leader_ok, 1),
         ]
         self.quotas = [(counted, needed) for counted, needed in quotas if needed > 0]
+        # Every change of one lot's firm that may be made, for local search.
+        lot, firm = np.nonzero(self.eligible)
+        self.lot_moves = LotMoves(
+            lot=lot,
+            firm=firm,
+            cell=lot * self.n_firms + firm,
+            region=lot * n_regions + self.region[firm],
+            gain=self.gain[lot, firm],
+            counted=tuple(counted[firm] for counted, _ in self.quotas),
+        )
 
     def objective(
         self, linear: Floats, backed: Floats, overlap: Floats, regions: Ints, members: Ints
@@ -190,123 +275,151 @@ class Evaluator:
         )
 
     def changes(self, current: Batch) -> tuple[Floats, Flags]:
-        """Score and feasibility of giving each lot of one complete assignment (a batch of one)
-        to each firm instead (``lots x firms`` arrays; keeping a lot's firm is infeasible).
+        """Score and feasibility of each change of :attr:`lot_moves` in one complete assignment
+        (a batch of one): a lot given to another firm (giving it to its own firm is infeasible).
         """
+        moves = self.lot_moves
+        lot, firm = moves.lot, moves.firm
         assignment, held = current.assignment[0], current.lots_held[0]
-        # The sums without each lot's firm, for the lots whose firm would leave.
+        members = held > 0
+        # For each lot, whether its firm would leave, and the sums without it.
         leaves = held[assignment] == 1
-        leaving = leaves[:, None]
-        backed = current.backed[0] - leaves * current.cohesion_with[0, assignment]
-        overlap = current.overlap[0] - leaves * current.overlap_with[0, assignment]
-        cohesion_with = current.cohesion_with[0] - leaving * self.cohesion[assignment]
-        overlap_with = current.overlap_with[0] - leaving * self.overlap[assignment]
-        per_region = current.per_region[0] - leaving * self.in_region[assignment]
-        firms = np.arange(self.n_firms)
-        staying = (held > 0) & ~(leaving & (firms == assignment[:, None]))
-        new = ~staying
-        count = staying.sum(axis=1)[:, None] + new
-        regions = (per_region > 0).sum(axis=1)[:, None] + (new & (per_region[:, self.region] == 0))
-        lots = np.arange(self.n_lots)
+        sums, with_members = current.pairwise()  # cohesion and overlap, stacked
+        sums = sums[:, None] - leaves * with_members.take(assignment, axis=1)
+        per_region = current.per_region[0] - leaves[:, None] * self.in_region[assignment]
+        gain_now = self.gain[np.arange(self.n_lots), assignment]
+        # For each change, whether its firm joins, and what it brings.
+        leaving = leaves[lot]
+        on = firm == assignment[lot]
+        new = ~members[firm] | (leaving & on)
+        with_lots = self.pairwise.take(assignment, axis=1).reshape(2, -1)  # 2 x (lots x firms)
+        brings = with_members.take(firm, axis=1) - leaving * with_lots.take(moves.cell, axis=1)
+        backed, overlap = sums.take(lot, axis=1) + new * brings
+        count = (members.sum() - leaves)[lot] + new
+        empty = per_region.ravel()[moves.region] == 0
+        regions = (per_region > 0).sum(axis=1)[lot] + (new & empty)
         scores = self.objective(
-            current.linear[0] - self.gain[lots, assignment][:, None] + self.gain,
-            backed[:, None] + new * cohesion_with,
-            overlap[:, None] + new * overlap_with,
-            regions,
-            count,
+            (current.linear[0] - gain_now)[lot] + moves.gain, backed, overlap, regions, count
         )
-        ok = self.eligible & (firms != assignment[:, None])
+        ok = ~on
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots
-        for counted, needed in self.quotas:
-            ok &= (staying & counted).sum(axis=1)[:, None] + (new & counted) >= needed
+        for (counted, needed), firm_counts in zip(self.quotas, moves.counted, strict=True):
+            have = (members & counted).sum() - leaves * counted[assignment]
+            ok &= have[lot] + (new & firm_counts) >= needed
         return scores, ok
 
-    def pair_changes(self, current: Batch, moves: Ints) -> tuple[Floats, Flags]:
-        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves`` (a ``moves x 4``
-        array): in one complete assignment (a batch of one), lot ``i`` given to firm ``f`` and
-        lot ``j`` to firm ``g`` at once (``i == j`` is infeasible; ``f == g`` gives one firm
-        both lots).
+    def pair_changes(self, current: Batch, moves: PairMoves) -> tuple[Floats, Flags]:
+        """Score and feasibility of each move ``(f, g, i, j)`` of ``moves``: in one complete
+        assignment (a batch of one), lot ``i`` given to firm ``f`` and lot ``j`` to firm ``g`` at
+        once (``i == j`` is infeasible; ``f == g`` gives one firm both lots).
 
         Collaboration pays only when both partners are members: one-lot changes alone cannot
-        bring in a pair of new partners.
+        bring in a pair of new partners. What depends on the lots only is computed once per pair
+        of lots (``lots x lots`` arrays), then taken for each move.
         """
         assignment, held = current.assignment[0], current.lots_held[0]
-        cohesion_with, overlap_with = current.cohesion_with[0], current.overlap_with[0]
-        f, g, i, j = moves.T
+        members = held.astype(bool)
         # Firms now on lots i and j, and whether each leaves.
-        now_i, now_j = assignment[i], assignment[j]
+        now_i, now_j = assignment[:, None], assignment[None, :]
         same = now_i == now_j
         leaves_i = np.where(same, held[now_i] == 2, held[now_i] == 1)
         leaves_j = ~same & (held[now_j] == 1)
         both = leaves_i & leaves_j
-        backed = (
-            current.backed[0]
-            - leaves_i * cohesion_with[now_i]
-            - leaves_j * cohesion_with[now_j]
-            + both * self.cohesion[now_i, now_j]
-        )
-        overlap = (
-            current.overlap[0]
-            - leaves_i * overlap_with[now_i]
-            - leaves_j * overlap_with[now_j]
-            + both * self.overlap[now_i, now_j]
-        )
         per_region = (
             current.per_region[0]
-            - leaves_i[:, None] * self.in_region[now_i]
-            - leaves_j[:, None] * self.in_region[now_j]
+            - leaves_i[:, :, None] * self.in_region[now_i]
+            - leaves_j[:, :, None] * self.in_region[now_j]
         )
-        # Whether each partner joins, and what it brings.
-        f_joins = held[f] - (f == now_i) - (f == now_j) == 0
-        g_joins = (held[g] - (g == now_i) - (g == now_j) == 0) & (g != f)  # f joins once
+        gain_now = self.gain[np.arange(self.n_lots), assignment]
 
-        def brings(table: Floats, with_members: Floats, firm: Ints) -> Floats:
-            staying: Floats = (
-                with_members[firm] - leaves_i * table[firm, now_i] - leaves_j * table[firm, now_j]
-            )
-            return staying
+        def by_move(grid: NDArray[Any]) -> NDArray[Any]:
+            """The values of ``... x lots x lots`` arrays for each move's pair of lots."""
+            return grid.reshape(*grid.shape[:-2], -1).take(moves.lots, axis=-1)
 
-        backed = (
-            backed
-            + f_joins * brings(self.cohesion, cohesion_with, f)
-            + g_joins * brings(self.cohesion, cohesion_with, g)
-            + (f_joins & g_joins) * self.cohesion[f, g]
+        leaving_i, leaving_j = by_move(leaves_i), by_move(leaves_j)
+        # Whether each partner joins (the flags of firm f on lot i are on[f * n_lots + i]).
+        on = (np.arange(self.n_firms)[:, None] == assignment).ravel()
+        f, g = moves.f, moves.g
+        f_joins = held[f] - on[moves.f_at_i] - on[moves.f_at_j] == 0
+        g_joins = (held[g] - on[moves.g_at_i] - on[moves.g_at_j] == 0) & moves.distinct
+        joint = f_joins & g_joins
+
+        # Cohesion and overlap over member pairs (stacked): the sums without the firms that
+        # leave, then with what each partner that joins brings.
+        sums, with_members = current.pairwise()
+        with_lots = self.pairwise.take(assignment, axis=2)  # 2 x firms x lots
+        sums = by_move(
+            sums[:, None, None]
+            - leaves_i * with_members.take(now_i, axis=1)
+            - leaves_j * with_members.take(now_j, axis=1)
+            + both * with_lots.take(assignment, axis=1)
         )
-        overlap = (
-            overlap
-            + f_joins * brings(self.overlap, overlap_with, f)
-            + g_joins * brings(self.overlap, overlap_with, g)
-            + (f_joins & g_joins) * self.overlap[f, g]
+        with_lots = with_lots.reshape(2, -1)
+        f_brings = (
+            with_members.take(f, axis=1)
+            - leaving_i * with_lots.take(moves.f_at_i, axis=1)
+            - leaving_j * with_lots.take(moves.f_at_j, axis=1)
         )
-        rows = np.arange(len(moves))
-        empty = per_region == 0
-        f_region = f_joins & empty[rows, self.region[f]]
-        g_region = g_joins & empty[rows, self.region[g]]
-        g_region &= ~(f_region & (self.region[f] == self.region[g]))
-        regions = (per_region > 0).sum(axis=1) + f_region + g_region
-        count = held.astype(bool).sum() - leaves_i - leaves_j + f_joins + g_joins
-        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
+        g_brings = (
+            with_members.take(g, axis=1)
+            - leaving_i * with_lots.take(moves.g_at_i, axis=1)
+            - leaving_j * with_lots.take(moves.g_at_j, axis=1)
+        )
+        backed, overlap = sums + f_joins * f_brings + g_joins * g_brings + joint * moves.pairwise
+        empty = (per_region == 0).ravel()
+        f_region = f_joins & empty[moves.f_region]
+        g_region = g_joins & empty[moves.g_region]
+        g_region &= ~(f_region & moves.same_region)
+        regions = by_move((per_region > 0).sum(axis=2)) + f_region + g_region
+        count = by_move(members.sum() - leaves_i - leaves_j) + f_joins + g_joins
+        linear = by_move(current.linear[0] - gain_now[:, None] - gain_now[None, :])
         scores = self.objective(
-            current.linear[0] - self.gain[i, now_i] - self.gain[j, now_j] + gain_f + gain_g,
+            linear + moves.gain_f + moves.gain_g,
             backed,
             overlap,
             regions,
             count,
         )
-        ok = np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j)
-        ok &= ~((f == now_i) & (g == now_j))
+        ok = moves.usable & ~(on[moves.f_at_i] & on[moves.g_at_j])
         ok &= count <= self.max_members
         if not self.allow_multiple:
             ok &= count == self.n_lots
-        for counted, needed in self.quotas:
-            have = (held.astype(bool) & counted).sum() - leaves_i * counted[now_i]
-            have = (
-                have - leaves_j * counted[now_j] + (f_joins & counted[f]) + (g_joins & counted[g])
-            )
-            ok &= have >= needed
+        for (counted, needed), (f_counts, g_counts) in zip(self.quotas, moves.counted, strict=True):
+            have = (members & counted).sum() - leaves_i * counted[now_i]
+            have = by_move(have - leaves_j * counted[now_j])
+            ok &= have + (f_joins & f_counts) + (g_joins & g_counts) >= needed
         return scores, ok
+
+    def pair_facts(self, moves: Ints) -> PairMoves:
+        """The moves ``(f, g, i, j)`` of a ``moves x 4`` array, with what scoring them needs that
+        depends on the problem only.
+        """
+        f, g, i, j = (np.ascontiguousarray(column) for column in moves.T)
+        lots = i * self.n_lots + j
+        region_f, region_g = self.region[f], self.region[g]
+        n_regions = self.in_region.shape[1]
+        gain_f, gain_g = self.gain[i, f], self.gain[j, g]
+        return PairMoves(
+            moves=moves,
+            f=f,
+            g=g,
+            lots=lots,
+            f_region=lots * n_regions + region_f,
+            g_region=lots * n_regions + region_g,
+            f_at_i=f * self.n_lots + i,
+            f_at_j=f * self.n_lots + j,
+            g_at_i=g * self.n_lots + i,
+            g_at_j=g * self.n_lots + j,
+            gain_f=gain_f,
+            gain_g=gain_g,
+            pairwise=self.pairwise[:, f, g],
+            same_region=region_f == region_g,
+            distinct=g != f,
+            usable=np.isfinite(gain_f) & np.isfinite(gain_g) & (i != j),
+            counted=tuple((counted[f], counted[g]) for counted, _ in self.quotas),
+        )
 
     def pair_moves(self, pairs: Ints) -> Ints:
         """Every move ``(f, g, i, j)`` giving lots ``i != j`` to a pair ``(f, g)`` of ``pairs``
@@ -333,28 +446,21 @@ class Evaluator:
         that may take them, by hub, partners, then lots (a ``moves x 6`` array).
         """
         directed = np.concatenate([pairs, pairs[:, ::-1]])
-        directed = directed[np.lexsort((directed[:, 1], directed[:, 0]))]
-        hubs, starts, degrees = np.unique(directed[:, 0], return_index=True, return_counts=True)
-        stars = [
-            np.column_stack([np.full(len(g), hub), partners[g], partners[q]])
-            for hub, start, degree in zip(hubs, starts, degrees, strict=True)
-            if degree > 1
-            for partners in [directed[start : start + degree, 1]]
-            for g, q in [np.triu_indices(degree, k=1)]
-        ]
-        if not stars:
-            return np.empty((0, 6), dtype=np.intp)
-        star = np.concatenate(stars)
+        hub, partner = directed[np.lexsort((directed[:, 1], directed[:, 0]))].T
+        # Stars (hub, g, q), g < q: each edge (hub, g) with every later edge of the same hub.
+        later = np.searchsorted(hub, hub, side="right") - np.arange(len(hub)) - 1
+        first = np.repeat(np.arange(len(hub)), later)
+        second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+        star = np.column_stack([hub[first], partner[first], partner[second]])
         able = self.eligible.T[star]  # stars x 3 x lots
         lots = np.arange(self.n_lots)
-        distinct = (
-            (lots[:, None, None] != lots[None, :, None])
-            & (lots[:, None, None] != lots[None, None, :])
-            & (lots[None, :, None] != lots[None, None, :])
+        # Lots i != j first, then k: a stars x lots**3 array would be mostly empty.
+        which, i, j = np.nonzero(
+            able[:, 0, :, None] & able[:, 1, None, :] & (lots[:, None] != lots)
         )
-        found = able[:, 0, :, None, None] & able[:, 1, None, :, None] & able[:, 2, None, None, :]
-        which, i, j, k = np.nonzero(found & distinct)
-        return np.column_stack([star[which], i, j, k]).astype(np.intp)
+        third = able[which, 2] & (lots != i[:, None]) & (lots != j[:, None])
+        row, k = np.nonzero(third)
+        return np.column_stack([star[which[row]], i[row], j[row], k]).astype(np.intp)
 
 
 def beam_search(problem: MatchProblem, beam_width: int = 64) -> list[tuple[float, Assignment]]:
@@ -399,7 +505,9 @@ def fast_solve(
     priority = _priority(problem)
     # Each pair of past partners once: the moves give lots (i, j) and (j, i), both ways round.
     pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
-    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    moves = evaluator.pair_facts(
+        np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    )
     hubs = evaluator.hub_moves(pairs)
     chosen: list[Assignment] = []
     for _, state in beam_search(problem, beam_width):
@@ -425,14 +533,16 @@ def _steps(problem: MatchProblem) -> list[tuple[int, Ints]]:
 
 
 def _priority(problem: MatchProblem) -> Ints:
-    """Among equally good changes, the order in which to prefer them: lots in search order,
-    then each lot's candidates best gain first (``lots x firms``).
+    """Among equally good changes of one lot (those of :attr:`Evaluator.lot_moves`: each lot's
+    eligible firms, by lot then firm), the order in which to prefer them: lots in search order,
+    then each lot's candidates best gain first.
     """
     n_firms = len(problem.firms)
-    priority = np.full((problem.n_lots, n_firms), problem.n_lots * n_firms, dtype=np.intp)
+    priority = np.zeros((problem.n_lots, n_firms), dtype=np.intp)
     for position, (lot, candidates) in enumerate(_steps(problem)):
         priority[lot, candidates] = position * n_firms + np.arange(len(candidates))
-    return priority
+    eligible: Ints = priority[np.isfinite(problem.lot_gain)]
+    return eligible
 
 
 def _ranked(evaluator: Evaluator, assignments: Ints) -> list[tuple[float, Assignment]]:
@@ -448,18 +558,19 @@ def _local_search(
     state: Assignment,
     evaluator: Evaluator,
     priority: Ints,
-    moves: Ints,
+    moves: PairMoves,
     others: Sequence[Assignment],
     min_lot_changes: int,
 ) -> Assignment:
     """Best-improvement changes of one lot's firm; when none improves the score, the best
-    change of two lots to a pair of past partners (``moves``, see
-    :meth:`Evaluator.pair_moves`), then one-lot changes again. No change brings the assignment
+    change of two lots to a pair of past partners (``moves``, see :class:`PairMoves`), then
+    one-lot changes again (``priority``: see :func:`_priority`). No change brings the assignment
     closer than ``min_lot_changes`` lots to ``others``.
     """
     current = evaluator.batch(np.array([state], dtype=np.intp))
     best = evaluator.scores(current)[0]
     rivals = np.array(others, dtype=np.intp).reshape(len(others), evaluator.n_lots)
+    one_lot = evaluator.lot_moves
     while True:
         moved = current.assignment.copy()
         scores, ok = evaluator.changes(current)
@@ -467,14 +578,15 @@ def _local_search(
         # Only the improving changes are checked against the rivals close enough to matter.
         near, differ = _near(rivals, current.assignment[0], min_lot_changes)
         if len(near):
-            lots, firms = np.nonzero(ok)
+            (improving,) = np.nonzero(ok)
+            lots, firms = one_lot.lot[improving], one_lot.firm[improving]
             after = differ.sum(axis=1)[:, None] - differ[:, lots] + (firms != near[:, lots])
-            ok[lots, firms] = (after >= min_lot_changes).all(axis=0)
+            ok[improving] = (after >= min_lot_changes).all(axis=0)
         if ok.any():
             best = scores[ok].max()
             tied = np.where(ok & (scores == best), priority, np.iinfo(np.intp).max)
-            lot, firm = np.unravel_index(np.argmin(tied), tied.shape)
-            moved[0, lot] = firm
+            change = np.argmin(tied)
+            moved[0, one_lot.lot[change]] = one_lot.firm[change]
             current = evaluator.batch(moved)
             continue
         if not len(moves):
@@ -484,7 +596,7 @@ def _local_search(
         near, differ = _near(rivals, current.assignment[0], min_lot_changes + 1)
         if len(near):
             (improving,) = np.nonzero(ok)
-            f, g, i, j = moves[improving].T
+            f, g, i, j = moves.moves[improving].T
             after = (
                 differ.sum(axis=1)[:, None]
                 - differ[:, i]
@@ -496,7 +608,7 @@ def _local_search(
         if not ok.any():
             return tuple(int(f) for f in current.assignment[0])
         best = scores[ok].max()
-        f, g, i, j = moves[np.argmax(ok & (scores == best))]
+        f, g, i, j = moves.moves[np.argmax(ok & (scores == best))]
         moved[0, i], moved[0, j] = f, g
         current = evaluator.batch(moved)
 
@@ -511,7 +623,7 @@ def _kicked(
     problem: MatchProblem,
     evaluator: Evaluator,
     priority: Ints,
-    moves: Ints,
+    moves: PairMoves,
     hubs: Ints,
 ) -> Assignment:
     """Iterated local search from a local optimum ``state`` (no rivals): each of its
@@ -534,7 +646,9 @@ def _kicked(
             return state
 
 
-def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> list[Assignment]:
+def _kicks(
+    state: Assignment, evaluator: Evaluator, moves: PairMoves, hubs: Ints
+) -> list[Assignment]:
     """The :data:`KICKS` best feasible changes of two lots to a pair of past partners
     (``moves``), then the :data:`KICKS` best changes of three lots to a hub and two of its
     partners (``hubs``, see :meth:`Evaluator.hub_moves`; chosen by score among those whose
@@ -545,7 +659,7 @@ def _kicks(state: Assignment, evaluator: Evaluator, moves: Ints, hubs: Ints) -> 
     if len(moves):
         scores, ok = evaluator.pair_changes(current, moves)
         (usable,) = np.nonzero(ok)
-        for f, g, i, j in moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
+        for f, g, i, j in moves.moves[usable[np.argsort(-scores[usable], kind="stable")][:KICKS]]:
             kick = list(state)
             kick[i], kick[j] = int(f), int(g)
             kicks.append(tuple(kick))

@@ -333,14 +333,18 @@ def test_changes_score_and_check_as_the_objective_and_constraints(
     problem, evaluator = _evaluator(seed)
     consortium = _draw_consortium(problem, data)
     scores, ok = evaluator.changes(evaluator.batch(np.array([consortium], dtype=np.intp)))
-    for lot in range(problem.n_lots):
-        for firm in range(len(problem.firms)):
-            changed = tuple(firm if i == lot else f for i, f in enumerate(consortium))
-            if firm == consortium[lot] or not problem.tables.eligible(lot, firm):
-                assert not ok[lot, firm]
-                continue
-            assert scores[lot, firm] == pytest.approx(problem.score(changed), abs=1e-12)
-            assert ok[lot, firm] == (not problem.violations(changed))
+    moves = evaluator.lot_moves
+    changes = list(zip(moves.lot.tolist(), moves.firm.tolist(), strict=True))
+    lots, firms = range(problem.n_lots), range(len(problem.firms))
+    eligible = [(lot, f) for lot in lots for f in firms if problem.tables.eligible(lot, f)]
+    assert changes == eligible  # every eligible firm of every lot, by lot then firm
+    for (lot, firm), score, fine in zip(changes, scores, ok, strict=True):
+        changed = tuple(firm if i == lot else f for i, f in enumerate(consortium))
+        if firm == consortium[lot]:
+            assert not fine
+            continue
+        assert score == pytest.approx(problem.score(changed), abs=1e-12)
+        assert fine == (not problem.violations(changed))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -366,7 +370,8 @@ def test_pair_changes_score_and_check_as_the_objective_and_constraints(
     lots = problem.n_lots
     grid = np.array(list(np.ndindex(len(pairs), lots, lots)), dtype=np.intp)
     moves = np.column_stack([pairs[grid[:, 0]], grid[:, 1:]])
-    scores, ok = (a.reshape(len(pairs), lots, lots) for a in evaluator.pair_changes(batch, moves))
+    changes = evaluator.pair_changes(batch, evaluator.pair_facts(moves))
+    scores, ok = (a.reshape(len(pairs), lots, lots) for a in changes)
     possible = {tuple(move) for move in evaluator.pair_moves(pairs).tolist()}
     for p, (f, g) in enumerate(pairs):
         for i in range(problem.n_lots):
@@ -416,7 +421,9 @@ def test_kicks_never_leave_a_worse_or_infeasible_consortium(seed: int) -> None:
         return
     evaluator = Evaluator(problem)
     pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
-    moves = np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    moves = evaluator.pair_facts(
+        np.concatenate([evaluator.pair_moves(pairs), evaluator.double_moves()])
+    )
     hubs = evaluator.hub_moves(pairs)
     priority = search_module._priority(problem)
     for _, state in brute[-3:]:  # the worst feasible consortia, far from any local optimum
