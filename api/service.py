@@ -181,12 +181,16 @@ def learnt(options: MatchOptions) -> MatchOptions:
     return replace(options, ranker=active_ranker())
 
 
-def partner_weights(ranker: Ranker | None) -> PartnerWeights:
+def partner_weights(ranker: Ranker | None, with_tender: bool = True) -> PartnerWeights:
     """The partner weights a learnt model brings (:attr:`LearntRanker.partner_weights`, over
     today's for a term it does not weigh), else today's.
+
+    They are learnt on partners for a tender, where the fit to its lots carries the trade, so
+    partners in general (``with_tender`` false) keep today's: without the fit, the learnt
+    weights (no affinity, no evidence) ranked same-region firms of any trade alike.
     """
     default = PartnerWeights()
-    if not isinstance(ranker, LearntRanker) or not ranker.partner_weights:
+    if not with_tender or not isinstance(ranker, LearntRanker) or not ranker.partner_weights:
         return default
     known = default.as_dict()
     return PartnerWeights(
@@ -461,7 +465,7 @@ def find_partners(
     divisions that partners of the firm's divisions are most often in and, for a tender, the
     firms in the CPV divisions of its lots (a partner may come from a neighbouring class).
     The reasons are written in ``options.lang``; without ``weights``, those of the learnt
-    model are used (:func:`partner_weights`).
+    model are used for a tender, today's in general (:func:`partner_weights`).
     """
     firm = stored_firm(store, siren)
     ring = store.collaborations_of([firm.siren])
@@ -484,7 +488,7 @@ def find_partners(
         tender,
         codes,
         top,
-        weights or partner_weights(options.ranker),
+        weights or partner_weights(options.ranker, tender is not None),
         options.lang,
         options.relevance_floor,
         options.ranker,

@@ -261,6 +261,8 @@ def test_a_model_brings_its_partner_weights_to_partner_search() -> None:
     mine = replace(shipped, partner_weights={"region": 0.7, "fit": 0.3})
     weights = partner_weights(mine)
     assert (weights.region, weights.fit, weights.cohesion) == (0.7, 0.3, PartnerWeights().cohesion)
+    # Learnt for a tender: partners in general keep today's.
+    assert partner_weights(mine, with_tender=False) == PartnerWeights()
 
 
 def test_a_replaced_member_and_the_firm_that_accepted_its_lots_become_labelled_examples(

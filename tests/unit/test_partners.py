@@ -211,6 +211,11 @@ def test_find_partners_over_a_store(store: EmbeddedStore) -> None:
     general = find_partners(store, BUILDER, top=2)
     assert general.tender_id is None and len(general.partners) == 2
     assert all(p.siren != BUILDER for p in general.partners)
+    # The learnt weights are for a tender: in general, today's weigh the terms.
+    today = PartnerWeights().active(False)
+    for partner in general.partners:
+        mean = sum(w * partner.breakdown[name] for name, w in today.items()) / sum(today.values())
+        assert partner.score == pytest.approx(mean, abs=1e-3)
     alone = find_partners(store, TRAINER)
     assert alone.partners  # no collaboration at all: still firms of co-occurring divisions
 
