@@ -55,7 +55,7 @@ def run(seed: int, folds: int, tests: int) -> str:
             fit = fit_matrix(tender, [[contract.cpv]], graph.firms, text_model())
             alone = ~coded_fit(tender, [[contract.cpv]], graph.firms).beyond_division[0]
             near = fit.qualified[0]
-            relevance = 0.6 * fit.cpv[0] + 0.4 * fit.text[0]
+            relevance = fit.relevance[0]  # hand-set, no floor: finite wherever near
             for siren in set(contract.winners):
                 i = index.get(siren)
                 if i is not None and near[i]:
