@@ -188,7 +188,7 @@ PARTNER_RESULT_EXAMPLE: dict[str, Any] = {
             "score": 0.6038,
             "why": "Brings steriliser, which Kerhuelan et Abgrall Entreprise Générale SA lacks; "
             "worked with Kerhuelan et Abgrall Entreprise Générale SA 2 times, last co award in "
-            "2026; large firm in Hauts-de-France, regular exporter.",
+            "2026; mid-sized firm in Hauts-de-France, regular exporter.",
             "breakdown": {"affinity": 0.2949, "difference": 1.0, "evidence": 0.96},
         }
     ],

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from meute.graph.cpv import level
-from meute.graph.model import Collaboration, Fact, Firm, Lot, Tender
+from meute.graph.model import (
+    Collaboration,
+    CompanyCategory,
+    Fact,
+    Firm,
+    HeadcountBand,
+    Lot,
+    Tender,
+)
 from meute.matcher.phrases import (
     Lang,
     collaboration_words,
@@ -63,10 +71,18 @@ def export_experience(firm: Firm, country: str, lang: Lang = Lang.EN) -> str:
 
 
 def firm_size(firm: Firm, lang: Lang = Lang.EN) -> str:
-    """The firm's size in words: SME or large firm (marked when estimated)."""
-    return _as_known(
-        phrase("firm.sme" if firm.is_sme else "firm.large", lang), firm, Fact.SME, lang
-    )
+    """The firm's size in words, INSEE's categories (marked when estimated): SME, mid-sized
+    firm (ETI: not an SME, under 5,000 staff) or large firm (GE).
+    """
+    if firm.is_sme:
+        key = "firm.sme"
+    elif firm.category is CompanyCategory.GE or (
+        firm.category is None and firm.headcount is HeadcountBand.LARGE
+    ):
+        key = "firm.large"
+    else:
+        key = "firm.mid"
+    return _as_known(phrase(key, lang), firm, Fact.SME, lang)
 
 
 def firm_region(firm: Firm, lang: Lang = Lang.EN) -> str:

@@ -76,6 +76,7 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     },
     "member.history": {EN: "has worked with {partners}", FR: "a déjà travaillé avec {partners}"},
     "firm.sme": {EN: "SME", FR: "PME"},
+    "firm.mid": {EN: "mid-sized firm", FR: "entreprise de taille intermédiaire"},
     "firm.large": {EN: "large firm", FR: "grande entreprise"},
     "firm.based": {EN: "{size} based {where}", FR: "{size} basée {where}"},
     "firm.estimated": {EN: "{fact} (estimated)", FR: "{fact} (estimé)"},

@@ -15,8 +15,10 @@ from meute.api.service import find_partners, match_tender, shortlist_pavilion, s
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
 from meute.graph.model import PavilionRequest, Region
+from meute.matcher.explain import firm_size
 from meute.matcher.phrases import PHRASES, Lang, listing, phrase, region_words
 from meute.matcher.propose import MatchOptions
+from tests.unit.factories import make_firm
 
 # Words of the English templates that must never reach a French text.
 ENGLISH = ("Takes lot", "Leads", "delivers", "exporter", "based in", "fit ", "SME", "firm")
@@ -138,3 +140,26 @@ def test_violations_and_infeasibility_are_said_in_french(showcase_store: Embedde
     message = raised.value.problems[0].message
     assert "sans cette limite, le meilleur consortium compte 3 membres" in message
     assert_french(message)
+
+
+@pytest.mark.parametrize(
+    ("facts", "en", "fr"),
+    [
+        ({"category": "PME"}, "SME", "PME"),
+        # DEKRA INDUSTRIAL is an ETI in SIRENE: no "large firm" (grande entreprise) for it.
+        ({"category": "ETI", "headcount": "50-249"}, "mid-sized firm", "entreprise de taille "),
+        ({"category": "GE"}, "large firm", "grande entreprise"),
+        ({"headcount": "250-4999"}, "mid-sized firm", "entreprise de taille intermédiaire"),
+        ({"headcount": "5000+"}, "large firm", "grande entreprise"),
+        ({"headcount": "10-49", "turnover_eur": 80_000_000}, "mid-sized firm", "entreprise de "),
+    ],
+)
+def test_a_firm_size_follows_insee_categories(facts: dict[str, object], en: str, fr: str) -> None:
+    firm = make_firm(**facts)
+    assert firm_size(firm, Lang.EN) == en
+    assert firm_size(firm, Lang.FR).startswith(fr)
+
+
+def test_an_estimated_size_says_so() -> None:
+    firm = make_firm(headcount="250-4999", provenance={"headcount": {"source": "decp-inferred"}})
+    assert firm_size(firm, Lang.EN) == "mid-sized firm (estimated)"
