@@ -188,6 +188,27 @@ def _linear_tables(
     }
 
 
+def _reject_uncoverable(
+    tender: Tender,
+    near: NDArray[np.bool_],
+    qualified: NDArray[np.bool_],
+    eligible: NDArray[np.bool_],
+    floor: float,
+    lang: Lang,
+) -> None:
+    """Raise :class:`Infeasible` naming each lot no firm is ``eligible`` for, and why: nobody
+    ``near`` its codes, nobody near with its certifications, or nobody ``qualified`` (near and
+    certified) above ``floor`` (``lots x firms`` masks).
+    """
+    uncoverable = [
+        _uncoverable(lot, int(near[i].sum()), int(qualified[i].sum()), floor, lang)
+        for i, lot in enumerate(tender.lots)
+        if not eligible[i].any()
+    ]
+    if uncoverable:
+        raise Infeasible(phrase("lots.uncoverable", lang), uncoverable)
+
+
 def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:
     if near == 0:
         reason = phrase("lot.nothing_near", lang)
@@ -280,9 +301,14 @@ def shortlist(
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
+
+    Raises :class:`Infeasible` naming each lot that no candidate near its codes may take, and
+    why (nobody near, or nobody near holds the required certifications).
     """
     columns = _usable(tender, candidates, lang)
     coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], columns)
+    # a lot only uncertified firms are near is told as such here: they are not shortlisted
+    _reject_uncoverable(tender, coded.cpv > 0, coded.eligible, coded.eligible, 0.0, lang)
     weight = weights.as_dict()
     masks = _constraint_masks(tender, columns)
     gain = (
@@ -382,13 +408,7 @@ def build_problem(
         floor,
         ranker,
     )
-    uncoverable = [
-        _uncoverable(lot, int((fit.cpv[i] > 0).sum()), int(fit.qualified[i].sum()), floor, lang)
-        for i, lot in enumerate(tender.lots)
-        if not fit.eligible[i].any()
-    ]
-    if uncoverable:
-        raise Infeasible(phrase("lots.uncoverable", lang), uncoverable)
+    _reject_uncoverable(tender, fit.cpv > 0, fit.qualified, fit.eligible, floor, lang)
     required = set(np.flatnonzero(_among(columns, constraints.must_include)).tolist())
     unable = [f"{columns.siren[i]:09d}" for i in sorted(required) if not fit.eligible[:, i].any()]
     if unable:

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from meute.api.service import match_tender
+from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
 from meute.graph.model import Collaboration, Firm
 from meute.matcher.diversity import lot_changes, mean_pairwise_changes
@@ -119,6 +121,20 @@ def test_uncoverable_lot_is_named() -> None:
     assert [p.field for p in raised.value.problems] == ["lots[L2]"]
     no_certified = propose_error(BUILDERS + TRAINERS + [EQUIPMENT[2]])
     assert "ISO 13485" in no_certified.problems[0].message
+
+
+def test_a_lot_only_uncertified_firms_are_near_says_so_through_the_store() -> None:
+    # The store's path shortlists candidates before scoring them in full: the lot's near but
+    # uncertified firm is not shortlisted, and the reason must still name the certification.
+    with EmbeddedStore(None) as store:
+        store.upsert_firms(BUILDERS + TRAINERS + [EQUIPMENT[2]])
+        with pytest.raises(Infeasible) as raised:
+            match_tender(store, hospital_tender(), MatchOptions())
+    [problem] = raised.value.problems
+    assert problem.field == "lots[L2]"
+    assert problem.message == (
+        "1 firm(s) deliver it but none holds every required certification (ISO 13485)"
+    )
 
 
 def propose_error(firms: list[Firm]) -> Infeasible:
