@@ -148,7 +148,7 @@ def _cpv_parts(
     firms: FirmColumns, lot_codes: Sequence[str]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """CPV match and evidence (see :func:`cpv_parts`), and whether each firm is near a lot code
-    through more than its division (or near a code that is a division).
+    through more than its division (or near a code that is a division), over all the codes.
     """
     n_firms = len(firms)
     best = np.zeros((n_firms, len(lot_codes)))
@@ -159,7 +159,8 @@ def _cpv_parts(
     distinct, index = firms.distinct_codes
     table = np.column_stack([code_similarities(distinct, lot_code) for lot_code in lot_codes])
     sims = table[index]
-    proof = (sims * firms.capability_strength[:, None]).max(axis=1)
+    meant = _meant(lot_codes)
+    proof = (sims[:, meant] * firms.capability_strength[:, None]).max(axis=1)
     # Each firm's capabilities are consecutive: reduce them firm by firm.
     starts = firms.capability_start[held]
     best[held] = np.maximum.reduceat(sims, starts, axis=0)
@@ -168,7 +169,25 @@ def _cpv_parts(
     # that is a division: any match of it goes beyond).
     division_only = np.array([_division_only(code) for code in lot_codes])
     beyond = np.asarray((best > division_only).any(axis=1), dtype=bool)
+    best = best[:, meant]
     return 0.7 * best.max(axis=1) + 0.3 * best.mean(axis=1), evidence, beyond
+
+
+def _meant(lot_codes: Sequence[str]) -> NDArray[np.bool_]:
+    """The lot codes that say what the lot is: all but a code the lot details as two or more
+    kinds of it (narrower lot codes, none under another). A lot coded 33100000 (medical
+    equipment) with 33110000 (imaging), 33191000 (sterilisation) and 33192120 (hospital beds)
+    asks for those three kinds; a firm under the broad code alone (medical consumables) stays
+    near the lot but matches it like a firm beside the three, not like one inside them. A
+    chain of ever narrower codes (a suggester backing off along the tree) details nothing.
+    """
+    prefixes = [significant(code) for code in lot_codes]
+
+    def kinds(prefix: str) -> int:
+        under = [p for p in prefixes if p != prefix and p.startswith(prefix)]
+        return sum(not any(o != p and p.startswith(o) for o in under) for p in under)
+
+    return np.array([kinds(prefix) < 2 for prefix in prefixes], dtype=bool)
 
 
 def _division_only(lot_code: str) -> float:
@@ -184,7 +203,8 @@ def cpv_parts(
 
     *Match*: each lot code takes the firm's closest capability; the score mixes the best lot
     code (the lot's core) with the mean over its codes (its breadth). *Evidence*: the best
-    ``similarity x strength`` over the firm's capabilities.
+    ``similarity x strength`` over the firm's capabilities. A lot code the lot details as
+    several narrower kinds counts for neither: those kinds say what is meant (:func:`_meant`).
     """
     match, evidence, _ = _cpv_parts(FirmColumns.of(firms), lot_codes)
     return match, evidence

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from meute.graph import cpv
+from meute.graph.cpv import significant
 from meute.graph.model import (
     Collaboration,
     CollaborationKind,
@@ -42,13 +43,14 @@ from meute.scoring.fit import (
     certification_mask,
     code_similarities,
     code_similarity,
+    coded_fit,
     cpv_match_score,
     cpv_parts,
     evidence_score,
     fit_matrix,
 )
 from meute.scoring.text import TextModel, firm_text, lot_text, text_model
-from tests.unit.factories import make_firm, valid_siren
+from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 TERMS = (
     "coverage",
@@ -171,6 +173,28 @@ def test_cpv_match_score_mixes_core_and_breadth() -> None:
     assert evidence_score(firm, ["33111000", "45215140"]) == pytest.approx(1.0)
 
 
+def test_narrower_lot_codes_say_what_a_broad_one_means() -> None:
+    # Medical equipment (33100000), namely imaging, sterilisation and hospital beds.
+    lot = ["33100000", "33110000", "33191000", "33192120"]
+    imaging = make_firm(capabilities=[("33113000", 1.0)])
+    consumables = make_firm(capabilities=[("33140000", 1.0)])
+    # Over the three narrower codes only: imaging [1, 0.49, 0.7^4], consumables [0.7, 0.49, 0.7^4].
+    beds = LEVEL_DECAY**4
+    assert cpv_match_score(imaging, lot) == pytest.approx(0.7 + 0.3 * (1 + 0.49 + beds) / 3)
+    assert cpv_match_score(consumables, lot) == pytest.approx(
+        0.7 * 0.7 + 0.3 * (0.7 + 0.49 + beds) / 3
+    )
+    assert evidence_score(consumables, lot) == pytest.approx(LEVEL_DECAY)
+    # Under the broad code alone, as the whole lot, consumables match fully.
+    assert cpv_match_score(consumables, ["33100000"]) == pytest.approx(1.0)
+    # A chain of narrower codes (what a suggester backing off gives) details nothing.
+    chain = ["33100000", "33110000", "33113000"]
+    assert cpv_match_score(consumables, chain) == pytest.approx(0.7 + 0.3 * (1 + 0.7 + 0.49) / 3)
+    # Still near the lot (eligible), and through more than the division.
+    fit = coded_fit(hospital_tender(), [["45215140"], lot, ["80510000"]], [consumables])
+    assert fit.cpv[1, 0] > 0 and fit.beyond_division[1, 0]
+
+
 def test_cpv_scores_are_zero_without_codes_or_capabilities() -> None:
     for score in (cpv_match_score, evidence_score):
         assert score(make_firm(capabilities=["33111000"]), []) == 0.0
@@ -210,6 +234,16 @@ def _reference_parts(
     """CPV match and evidence of one firm, written out from the definitions."""
     if not lot_codes or not capabilities:
         return 0.0, 0.0
+
+    # a lot code detailed as two or more narrower lot codes, none under another, does not count
+    def under(code: str, broader: str) -> bool:
+        return code != broader and significant(code).startswith(significant(broader))
+
+    def kinds(code: str) -> list[str]:
+        inside = [other for other in lot_codes if under(other, code)]
+        return [other for other in inside if not any(under(other, o) for o in inside)]
+
+    lot_codes = [code for code in lot_codes if len(kinds(code)) < 2]
     per_code = [
         max(code_similarity(code, lot_code) for code in capabilities) for lot_code in lot_codes
     ]
