@@ -693,19 +693,30 @@ def train(
     )
     for column in ("method", "recall@10", "MRR"):
         table.add_column(column)
-    for method in ("learnt", "today", "popularity"):
+    rows = {
+        "learnt": "learnt",
+        "today": "today",
+        "popularity": "popularity",
+        "words unread": "learnt, lot's words unread",
+        "codes-only": "codes-only model, words unread",
+    }
+    for method, label in rows.items():
         table.add_row(
-            method,
+            label,
             f"{ranker.figures.get(f'{method} recall@10', 0.0):.3f}",
             f"{ranker.figures.get(f'{method} MRR', 0.0):.3f}",
         )
     console.print(table)
-    console.print(
-        "weights (standardised features): "
-        + ", ".join(f"{name} {value:+.2f}" for name, value in ranker.weights().items()),
-        highlight=False,
-        soft_wrap=True,
-    )
+    models = [("weights (standardised features)", ranker)]
+    if ranker.codes_only is not None:
+        models.append(("codes-only model (lots in a language not read)", ranker.codes_only))
+    for title, model in models:
+        console.print(
+            f"{title}: "
+            + ", ".join(f"{name} {value:+.2f}" for name, value in model.weights().items()),
+            highlight=False,
+            soft_wrap=True,
+        )
     learnt = ranker.figures.get("partners learnt recall@10")
     today = ranker.figures.get("partners today recall@10")
     if learnt is not None and today is not None:

@@ -34,7 +34,9 @@ from meute.scoring.training import (
     EASY_NEGATIVES,
     HARD_NEGATIVES,
     Example,
+    Winners,
     award_examples,
+    calibrated,
     consultations,
     contract_tender,
     cross_validate,
@@ -42,7 +44,7 @@ from meute.scoring.training import (
     fit_partner_weights,
     fit_ranker,
     partner_recall,
-    winner_calibration,
+    winner_scores,
 )
 
 __all__ = [
@@ -331,7 +333,7 @@ def train_ranker(
         if step is not None:
             step()
     figures: dict[str, float] = {}
-    winners = np.zeros(0)
+    winners = Winners.joined([])
     if validate:
         figures, winners = cross_validate(
             rows[: len(examples)],
@@ -344,11 +346,12 @@ def train_ranker(
         )
     labels = np.concatenate([e.labels for e in everything]).astype(bool)
     ranker = fit_ranker(np.vstack([features for features, _ in rows]), labels, vocabulary)
-    if not len(winners):  # not validated: the final model's own winners calibrate it
+    if not len(winners.full):  # not validated: the final model's own winners calibrate it
         held = np.vstack([features for features, _ in rows[: len(examples)]])
         truth = np.concatenate([e.labels for e in examples]).astype(bool)
-        winners = ranker.score(held)[truth]
-    ranker = replace(ranker, calibration=winner_calibration(winners))
+        scores = winner_scores(ranker, held)
+        winners = Winners(scores.full[truth], scores.codes_only[truth])
+    ranker = calibrated(ranker, winners)
     if partner_awards > 0:
         multi = [
             [(c, group_of[c]) for c in contracts if part[group_of[c]] == k and len(c.winners) > 1]

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/relevance.py [--seed 7] [--folds 5] [--tests 60] [--no-partners]
     .venv/bin/python benchmarks/relevance.py --cpv-only   # CPV from text alone, same folds
+    .venv/bin/python benchmarks/relevance.py --winners-only --no-partners  # winner retrieval
 
 **Split.** Contracts are grouped into consultations (:func:`evaluate_decp.consultations`: same
 buyer and same date, objet or winners), the consultations shuffled with the seed and cut into
@@ -23,7 +24,10 @@ evidence, 0.10 capacity, 0.08 readiness, 0.05 SME; ineligible firms last), *lear
 (the model ``meute train`` builds, :func:`api.training.train_ranker`, on the training side only:
 each fifth of its consultations gives awards against firms' profiles built from the rest, with
 negatives from the same CPV division and from anywhere; ranked with the matcher's eligibility
-ignored).
+ignored). As if each contract were a foreign notice whose words cannot be read (its objet
+unread, its text similarity 0): *learnt, words unread* (the learnt model with its word
+features at 0, how foreign lots were ranked before its codes-only model) and *learnt, codes
+only* (:attr:`scoring.learnt.LearntRanker.codes_only`, what ranks them now).
 
 **Partners.** Partner recall@10 and consortium hit@10 as ``benchmarks/evaluate_decp.py``
 defines them (its own folds of the consultations with several winners, same seed).
@@ -44,7 +48,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +66,7 @@ from evaluate_decp import (
 )
 
 from meute.api.training import train_ranker
-from meute.graph.cpv import taxonomy
+from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.decp import Contract, read_decp
 from meute.graph.model import Firm
 from meute.scoring.consortium import readiness_scores
@@ -73,7 +77,15 @@ from meute.scoring.text import text_model
 
 TABULAR = ROOT / "fixtures" / "decp" / "decp_2024H2_travaux_cpv4521_filtered.csv.gz"
 LEVELS = (2, 3, 4)
-WINNER_METHODS = ("popularity", "BM25", "today", "learnt", "ceiling")
+WINNER_METHODS = (
+    "popularity",
+    "BM25",
+    "today",
+    "learnt",
+    "learnt, words unread",
+    "learnt, codes only",
+    "ceiling",
+)
 # Awards the learnt ranker is trained on in each fold (as `meute train --max-awards`).
 TRAINING_AWARDS = 1_000
 # Relevance floors whose effect on real winners is measured.
@@ -268,11 +280,19 @@ def winner_retrieval(
             near = [i for i in known if np.isfinite(relevance[i])]
             figures.floor[f"winners {floor}"].extend(float(relevance[i] >= floor) for i in near)
             figures.floor[f"firms {floor}"].append(float(np.mean(relevance >= floor)))
+        # the same contract as a foreign notice: its words unread
+        [lot] = tender.lots
+        blind = tender.model_copy(update={"lots": [lot.model_copy(update={"title": "-"})]})
+        unread = replace(fit, text=np.zeros_like(fit.text), foreign=("xx",))
         methods = {
             "popularity": popularity_scores(graph, contract.cpv),
             "BM25": graph.bm25.scores(contract.objet),
             "today": today,
             "learnt": ranker.relevance(tender, [[contract.cpv]], graph.firms, fit)[0],
+            "learnt, words unread": replace(ranker, codes_only=None).relevance(
+                blind, [[contract.cpv]], graph.firms, unread
+            )[0],
+            "learnt, codes only": ranker.relevance(blind, [[contract.cpv]], graph.firms, unread)[0],
         }
         for name, scores in methods.items():
             ranks = _ranks(scores, known)
@@ -335,9 +355,33 @@ def tabular_winners(path: Path = TABULAR, top: int = 10) -> dict[str, float]:
 # --- Running and printing -------------------------------------------------------------------
 
 
-def run(seed: int, folds: int, tests: int, partners: bool, cpv_only: bool = False) -> str:
+def _fold_suggester(
+    contracts: Sequence[Contract],
+    held: set[int],
+    group_of: dict[Contract, int],
+    vocabulary: Taxonomy,
+) -> tuple[CpvSuggester, list[tuple[str, str]]]:
+    """The suggester fitted on a fold's training pairs, and its held-out (objet, code) pairs."""
+    training = [c for c in contracts if group_of[c] not in held]
+    pairs = sorted({(c.objet.strip(), c.cpv) for c in training if c.cpv and c.objet.strip()})
+    suggester = CpvSuggester(vocabulary).fit([t for t, _ in pairs], [c for _, c in pairs])
+    held_pairs = sorted(
+        {(c.objet.strip(), c.cpv) for c in contracts if group_of[c] in held and c.cpv} - set(pairs)
+    )
+    return suggester, [(t, c) for t, c in held_pairs if t]
+
+
+def run(
+    seed: int,
+    folds: int,
+    tests: int,
+    partners: bool,
+    cpv_only: bool = False,
+    winners_only: bool = False,
+) -> str:
     """Every section, printed as Markdown tables (only CPV from text when ``cpv_only``: the
-    same folds, a few minutes instead of the whole run).
+    same folds, a few minutes instead of the whole run; no CPV from text when
+    ``winners_only``).
     """
     start = time.perf_counter()
     contracts = read_decp(DECP_FILES).contracts
@@ -350,14 +394,8 @@ def run(seed: int, folds: int, tests: int, partners: bool, cpv_only: bool = Fals
     for k in range(folds):
         print(f"fold {k + 1}/{folds} ...", file=sys.stderr, flush=True)
         held = {g for g, f in fold.items() if f == k}
-        training = [c for c in contracts if group_of[c] not in held]
-        pairs = sorted({(c.objet.strip(), c.cpv) for c in training if c.cpv and c.objet.strip()})
-        suggester = CpvSuggester(vocabulary).fit([t for t, _ in pairs], [c for _, c in pairs])
-        held_pairs = sorted(
-            {(c.objet.strip(), c.cpv) for c in contracts if group_of[c] in held and c.cpv}
-            - set(pairs)
-        )
-        cpv_from_text(suggester, [(t, c) for t, c in held_pairs if t], figures)
+        if not winners_only:
+            cpv_from_text(*_fold_suggester(contracts, held, group_of, vocabulary), figures)
         if cpv_only:
             continue
         ranker = train_ranker(
@@ -376,9 +414,10 @@ def run(seed: int, folds: int, tests: int, partners: bool, cpv_only: bool = Fals
         )
         winner_retrieval(graph, rng.sample(testable, min(tests, len(testable))), ranker, figures)
     lines = [f"Relevance on real awards, seed {seed}, {folds} folds of consultations", ""]
-    lines += _cpv_table(figures)
-    lines += _calibration(figures)
-    lines += _suggested(figures)
+    if not winners_only:
+        lines += _cpv_table(figures)
+        lines += _calibration(figures)
+        lines += _suggested(figures)
     if cpv_only:
         return "\n".join([*lines, f"{time.perf_counter() - start:.0f} s"])
     lines += _winner_table(figures)
@@ -494,8 +533,18 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=60, help="test contracts per fold")
     parser.add_argument("--no-partners", action="store_true")
     parser.add_argument("--cpv-only", action="store_true", help="only CPV from text")
+    parser.add_argument("--winners-only", action="store_true", help="no CPV from text")
     args = parser.parse_args()
-    print(run(args.seed, args.folds, args.tests, not args.no_partners, args.cpv_only))
+    print(
+        run(
+            args.seed,
+            args.folds,
+            args.tests,
+            not args.no_partners,
+            args.cpv_only,
+            args.winners_only,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,12 @@ awards the median held-out winner gets 0.18. :meth:`LearntRanker.relevance` give
 (interpolated between the knots :data:`CALIBRATION_LEVELS` that training stores), so a firm at
 0.5 looks as likely as the median real winner, and the same order.
 
+**Lots whose words are not read.** A lot in a language the text model does not read
+(``LotFit.foreign``: a foreign notice's) gives every firm the same word features; the model
+learnt with them then leaves its codes little weight. Such a lot is ranked by
+:attr:`LearntRanker.codes_only`, the same regression learnt on :data:`CODE_FEATURES`, with its
+own calibration.
+
 A :class:`LearntRanker` is plain numbers: :meth:`LearntRanker.as_dict` and
 :meth:`LearntRanker.from_dict` turn it into JSON-ready data and back, and loading refuses a
 model of another format, version or feature schema (:class:`ModelMismatch`).
@@ -45,9 +51,12 @@ from meute.scoring.suggest import fold_text
 __all__ = [
     "BOUND_PERCENTILE",
     "CALIBRATION_LEVELS",
+    "CODE_COLUMNS",
+    "CODE_FEATURES",
     "FEATURES",
     "MODEL_FORMAT",
     "MODEL_VERSION",
+    "WORD_FEATURES",
     "LearntRanker",
     "ModelMismatch",
     "Vocabulary",
@@ -56,7 +65,7 @@ __all__ = [
 
 MODEL_FORMAT = "meute-firm-lot-ranker"
 # Bump when the features, their meaning or the way they are computed change.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 FEATURES = (
     "cpv",
     "text",
@@ -68,6 +77,12 @@ FEATURES = (
     "total_wins",
     "scale",
 )
+# The features that read a lot's words. A lot whose words the text model cannot compare (a
+# foreign notice's) gets the same value of each for every firm; a model learnt without them
+# ranks such lots (see LearntRanker.codes_only).
+WORD_FEATURES = ("text", "objets")
+CODE_FEATURES = tuple(name for name in FEATURES if name not in WORD_FEATURES)
+CODE_COLUMNS = [FEATURES.index(name) for name in CODE_FEATURES]
 # Features are clipped to their 1st and 99th percentiles over the training rows. On the DECP
 # fixtures' cross-validation this costs nothing measurable (recall@10 among each award's
 # candidates 0.852 unclipped, 0.848 at 99, 0.851 at 99.9), while on the showcase (firms with
@@ -272,6 +287,11 @@ class LearntRanker:
     calibration: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     """Real held-out winners' probabilities at :data:`CALIBRATION_LEVELS` (none: the fit is
     the probability)."""
+    features: tuple[str, ...] = FEATURES
+    """The features weighed, in order: :data:`FEATURES`, or :data:`CODE_FEATURES`."""
+    codes_only: LearntRanker | None = None
+    """The model of the lots whose words are not compared (``LotFit.foreign``), learnt on
+    :data:`CODE_FEATURES` (none: this model scores them, their word features at 0)."""
 
     def score(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Probability of winning for each feature row (any leading shape), each feature held
@@ -303,32 +323,45 @@ class LearntRanker:
         if not firms:
             return np.zeros((len(tender.lots), 0))
         features = lot_features(tender, lot_codes, firms, fit, self.vocabulary)
-        return self.calibrated(self.score(features))
+        fits = self.calibrated(self.score(features))
+        coded = self.codes_only
+        if coded is not None:
+            for i, language in enumerate(fit.foreign):
+                if language is not None:
+                    fits[i] = coded.calibrated(coded.score(features[i][:, CODE_COLUMNS]))
+        return fits
 
     def weights(self) -> dict[str, float]:
         """Each feature's weight (on standardised features): what the model learnt."""
-        return {name: round(float(w), 4) for name, w in zip(FEATURES, self.coef, strict=True)}
+        return {name: round(float(w), 4) for name, w in zip(self.features, self.coef, strict=True)}
+
+    def _numbers(self) -> dict[str, Any]:
+        """The model proper, JSON-ready: features, weights, standardisation, calibration."""
+        return {
+            "features": list(self.features),
+            "weights": self.weights(),
+            "intercept": self.intercept,
+            "coef": [float(v) for v in self.coef],
+            "mean": [float(v) for v in self.mean],
+            "scale": [float(v) for v in self.scale],
+            "bounds": [] if self.bounds is None else np.round(self.bounds, 6).tolist(),
+            "calibration": [round(float(v), 6) for v in self.calibration],
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data: format, version, feature schema, numbers, provenance, figures."""
         return {
             "format": MODEL_FORMAT,
             "version": MODEL_VERSION,
-            "features": list(FEATURES),
             "trained_at": self.trained_at,
             "source": self.source,
             "examples": self.examples,
             "figures": dict(self.figures),
-            "weights": self.weights(),
-            "intercept": self.intercept,
-            "coef": [float(v) for v in self.coef],
-            "mean": [float(v) for v in self.mean],
-            "scale": [float(v) for v in self.scale],
+            **self._numbers(),
             "words": list(self.vocabulary.words),
             "idf": [round(float(v), 6) for v in self.vocabulary.idf],
             "partner_weights": dict(self.partner_weights),
-            "bounds": [] if self.bounds is None else np.round(self.bounds, 6).tolist(),
-            "calibration": [round(float(v), 6) for v in self.calibration],
+            "codes_only": None if self.codes_only is None else self.codes_only._numbers(),
         }
 
     @classmethod
@@ -345,48 +378,67 @@ class LearntRanker:
                 f"model version {data.get('version')!r}, this Meute reads version "
                 f"{MODEL_VERSION}: retrain it with `meute train`"
             )
-        if data.get("features") != list(FEATURES):
-            raise ModelMismatch(
-                f"model features {data.get('features')!r} differ from {list(FEATURES)}: "
-                "retrain it with `meute train`"
-            )
         words = data.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ModelMismatch("model field 'words' must be a list of strings")
-        scale = _floats(data, "scale", len(FEATURES))
-        if (scale <= 0).any():
-            raise ModelMismatch("model field 'scale' must be positive")
-        intercept = data.get("intercept")
-        if not isinstance(intercept, int | float) or not math.isfinite(intercept):
-            raise ModelMismatch("model field 'intercept' must be a finite number")
+        vocabulary = Vocabulary(tuple(words), _floats(data, "idf", len(words)))
         partner = _named_numbers(data, "partner_weights")
         if any(v < 0 for v in partner.values()):
             raise ModelMismatch("model field 'partner_weights' must not be negative")
-        bounds = None
-        if data.get("bounds"):
-            rows = data["bounds"]
-            if not isinstance(rows, list) or len(rows) != 2:
-                raise ModelMismatch("model field 'bounds' must hold a lower and an upper list")
-            lower, upper = (_floats({"bounds": row}, "bounds", len(FEATURES)) for row in rows)
-            if (lower > upper).any():
-                raise ModelMismatch("model field 'bounds' has a lower bound above its upper one")
-            bounds = np.vstack([lower, upper])
-        calibration = np.zeros(0)
-        if data.get("calibration") != []:
-            calibration = _floats(data, "calibration", len(CALIBRATION_LEVELS))
-        if (calibration < 0).any() or (calibration > 1).any() or (np.diff(calibration) < 0).any():
-            raise ModelMismatch("model field 'calibration' must be probabilities in rising order")
+        codes_only = None
+        nested = data.get("codes_only")
+        if nested is not None:
+            if not isinstance(nested, dict):
+                raise ModelMismatch("model field 'codes_only' must be a JSON object")
+            codes_only = cls(vocabulary=vocabulary, **_model_numbers(nested, CODE_FEATURES))
         return cls(
-            mean=_floats(data, "mean", len(FEATURES)),
-            scale=scale,
-            coef=_floats(data, "coef", len(FEATURES)),
-            intercept=float(intercept),
-            vocabulary=Vocabulary(tuple(words), _floats(data, "idf", len(words))),
+            vocabulary=vocabulary,
             trained_at=str(data.get("trained_at", "")),
             source=str(data.get("source", "")),
             examples=int(data.get("examples", 0)),
             figures=_named_numbers(data, "figures"),
             partner_weights=partner,
-            bounds=bounds,
-            calibration=calibration,
+            codes_only=codes_only,
+            **_model_numbers(data, FEATURES),
         )
+
+
+def _model_numbers(data: Mapping[str, Any], features: tuple[str, ...]) -> dict[str, Any]:
+    """The model proper read from ``data`` (see ``LearntRanker._numbers``), checked: its
+    feature schema must be ``features``.
+    """
+    if data.get("features") != list(features):
+        raise ModelMismatch(
+            f"model features {data.get('features')!r} differ from {list(features)}: "
+            "retrain it with `meute train`"
+        )
+    count = len(features)
+    scale = _floats(data, "scale", count)
+    if (scale <= 0).any():
+        raise ModelMismatch("model field 'scale' must be positive")
+    intercept = data.get("intercept")
+    if not isinstance(intercept, int | float) or not math.isfinite(intercept):
+        raise ModelMismatch("model field 'intercept' must be a finite number")
+    bounds = None
+    if data.get("bounds"):
+        rows = data["bounds"]
+        if not isinstance(rows, list) or len(rows) != 2:
+            raise ModelMismatch("model field 'bounds' must hold a lower and an upper list")
+        lower, upper = (_floats({"bounds": row}, "bounds", count) for row in rows)
+        if (lower > upper).any():
+            raise ModelMismatch("model field 'bounds' has a lower bound above its upper one")
+        bounds = np.vstack([lower, upper])
+    calibration = np.zeros(0)
+    if data.get("calibration") != []:
+        calibration = _floats(data, "calibration", len(CALIBRATION_LEVELS))
+    if (calibration < 0).any() or (calibration > 1).any() or (np.diff(calibration) < 0).any():
+        raise ModelMismatch("model field 'calibration' must be probabilities in rising order")
+    return {
+        "features": features,
+        "mean": _floats(data, "mean", count),
+        "scale": scale,
+        "coef": _floats(data, "coef", count),
+        "intercept": float(intercept),
+        "bounds": bounds,
+        "calibration": calibration,
+    }

@@ -20,7 +20,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +31,10 @@ from meute.scoring.fit import fit_matrix
 from meute.scoring.learnt import (
     BOUND_PERCENTILE,
     CALIBRATION_LEVELS,
+    CODE_COLUMNS,
+    CODE_FEATURES,
     FEATURES,
+    WORD_FEATURES,
     LearntRanker,
     Vocabulary,
     lot_features,
@@ -44,13 +47,16 @@ __all__ = [
     "HARD_NEGATIVES",
     "UNKNOWN_BUDGET_EUR",
     "Example",
+    "Winners",
     "award_examples",
+    "calibrated",
     "consultations",
     "contract_tender",
     "cross_validate",
     "example_features",
     "fit_ranker",
     "winner_calibration",
+    "winner_scores",
 ]
 
 # Negatives per training award: from the same CPV division, and from anywhere (more easy ones
@@ -176,24 +182,31 @@ def fit_ranker(
 ) -> LearntRanker:
     """A logistic regression on standardised ``features`` (rows of :data:`FEATURES`), each held
     within its :data:`BOUND_PERCENTILE` range, whose weights may not go below 0: more of any
-    feature (a closer code, more words shared, more wins, more evidence) never lowers a fit.
+    feature (a closer code, more words shared, more wins, more evidence) never lowers a fit;
+    and, as its :attr:`LearntRanker.codes_only`, the same on :data:`CODE_FEATURES`.
     """
-    bounds = np.percentile(features, [100.0 - BOUND_PERCENTILE, BOUND_PERCENTILE], axis=0)
-    features = np.clip(features, bounds[0], bounds[1])
-    mean = features.mean(axis=0)
-    scale = np.maximum(features.std(axis=0), 1e-9)
-    coef, intercept = _nonnegative_logistic(
-        (features - mean) / scale, labels, np.ones(len(labels)), 1.0 / c
-    )
-    return LearntRanker(
-        mean=mean,
-        scale=scale,
-        coef=coef,
-        intercept=intercept,
-        vocabulary=vocabulary,
-        examples=int(labels.sum()),
-        bounds=bounds,
-    )
+
+    def fit(columns: NDArray[np.float64], names: tuple[str, ...]) -> LearntRanker:
+        bounds = np.percentile(columns, [100.0 - BOUND_PERCENTILE, BOUND_PERCENTILE], axis=0)
+        columns = np.clip(columns, bounds[0], bounds[1])
+        mean = columns.mean(axis=0)
+        scale = np.maximum(columns.std(axis=0), 1e-9)
+        coef, intercept = _nonnegative_logistic(
+            (columns - mean) / scale, labels, np.ones(len(labels)), 1.0 / c
+        )
+        return LearntRanker(
+            mean=mean,
+            scale=scale,
+            coef=coef,
+            intercept=intercept,
+            vocabulary=vocabulary,
+            examples=int(labels.sum()),
+            bounds=bounds,
+            features=names,
+        )
+
+    codes_only = fit(features[:, CODE_COLUMNS], CODE_FEATURES)
+    return replace(fit(features, FEATURES), codes_only=codes_only)
 
 
 def _nonnegative_logistic(
@@ -230,6 +243,42 @@ def winner_calibration(probabilities: NDArray[np.float64]) -> NDArray[np.float64
     return np.asarray(np.quantile(probabilities, CALIBRATION_LEVELS), dtype=np.float64)
 
 
+def calibrated(ranker: LearntRanker, winners: Winners) -> LearntRanker:
+    """``ranker`` and its :attr:`LearntRanker.codes_only` calibrated on the real held-out
+    ``winners``' probabilities under each.
+    """
+    coded = ranker.codes_only
+    if coded is not None:
+        coded = replace(coded, calibration=winner_calibration(winners.codes_only))
+    return replace(ranker, calibration=winner_calibration(winners.full), codes_only=coded)
+
+
+def winner_scores(ranker: LearntRanker, features: NDArray[np.float64]) -> Winners:
+    """The probability ``ranker`` and its codes-only model give each row of ``features``."""
+    coded = ranker.codes_only
+    return Winners(
+        ranker.score(features),
+        coded.score(features[:, CODE_COLUMNS]) if coded is not None else np.zeros(len(features)),
+    )
+
+
+@dataclass(frozen=True)
+class Winners:
+    """Probabilities of real winners under a ranker and under its codes-only model."""
+
+    full: NDArray[np.float64]
+    codes_only: NDArray[np.float64]
+
+    @classmethod
+    def joined(cls, parts: Sequence[Winners]) -> Winners:
+        """The probabilities of every part, one after the other."""
+        if not parts:
+            return cls(np.zeros(0), np.zeros(0))
+        return cls(
+            np.concatenate([p.full for p in parts]), np.concatenate([p.codes_only for p in parts])
+        )
+
+
 def _rank_figures(
     scores: NDArray[np.float64], labels: NDArray[np.bool_], into: dict[str, list[float]], k: int
 ) -> None:
@@ -247,10 +296,12 @@ def cross_validate(
     seed: int,
     progress: Callable[[], None] | None = None,
     part: dict[int, int] | None = None,
-) -> tuple[dict[str, float], NDArray[np.float64]]:
+) -> tuple[dict[str, float], Winners]:
     """Recall@10 and MRR of the winners among each held-out example's candidates, for the
     learnt ranker, today's relevance and popularity in the division (grouped folds: seeded,
-    or each group's ``part``), and the probability each held-out winner was given.
+    or each group's ``part``), and the probability each held-out winner was given. As if the
+    lot's words could not be read (a foreign notice's), also for the learnt ranker with its
+    word features at 0 (``words unread``) and for its codes-only model.
     """
     groups = sorted({e.group for e in examples})
     random.Random(seed).shuffle(groups)
@@ -259,7 +310,8 @@ def cross_validate(
         fold_of = {g: part[g] for g in groups}
     found: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     division_wins = FEATURES.index("division_wins")
-    winners: list[NDArray[np.float64]] = []
+    words = [FEATURES.index(name) for name in WORD_FEATURES]
+    winners: list[Winners] = []
     for k in range(folds):
         train = [i for i, e in enumerate(examples) if fold_of[e.group] != k]
         test = [i for i, e in enumerate(examples) if fold_of[e.group] == k]
@@ -270,9 +322,13 @@ def cross_validate(
         for i in test:
             truth = np.array(examples[i].labels, dtype=bool)
             features, today = rows[i]
-            learnt = ranker.score(features)
-            winners.append(learnt[truth])
-            _rank_figures(learnt, truth, found["learnt"], 10)
+            scores = winner_scores(ranker, features)
+            winners.append(Winners(scores.full[truth], scores.codes_only[truth]))
+            _rank_figures(scores.full, truth, found["learnt"], 10)
+            _rank_figures(scores.codes_only, truth, found["codes-only"], 10)
+            unread = features.copy()
+            unread[:, words] = 0.0
+            _rank_figures(ranker.score(unread), truth, found["words unread"], 10)
             _rank_figures(today, truth, found["today"], 10)
             _rank_figures(features[:, division_wins], truth, found["popularity"], 10)
         if progress is not None:
@@ -282,7 +338,7 @@ def cross_validate(
         for method, metrics in found.items()
         for metric, values in metrics.items()
     }
-    return figures, np.concatenate(winners) if winners else np.zeros(0)
+    return figures, Winners.joined(winners)
 
 
 def fit_partner_weights(

@@ -98,7 +98,38 @@ def test_a_model_survives_saving_and_reading(tmp_path: Path) -> None:
     save_ranker(ranker, tmp_path / RANKER_FILE)
     again = read_ranker(tmp_path / RANKER_FILE)
     assert again.weights() == ranker.weights()
+    assert again.codes_only is not None and ranker.codes_only is not None
+    assert again.codes_only.weights() == ranker.codes_only.weights()
     np.testing.assert_allclose(_scores(again), _scores(ranker), rtol=1e-6)
+    np.testing.assert_allclose(_foreign_scores(again), _foreign_scores(ranker), rtol=1e-6)
+
+
+def _foreign_scores(ranker: LearntRanker) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A German lot (words the text model cannot compare) and the same lot in French."""
+    german = Lot(id="L1", title="Schulung des Pflegepersonals im Krankenhaus", cpv=["80510000"])
+    french = Lot(id="L2", title="Formation du personnel soignant", cpv=["80510000"])
+    tender = _training_tender().model_copy(update={"lots": [german, french], "country": "DE"})
+    firms = _trainer_and_temp_agency()
+    codes = [["80510000"], ["80510000"]]
+    fit = fit_matrix(tender, codes, firms, text_model())
+    assert fit.foreign == ("de", None)
+    return ranker.relevance(tender, codes, firms, fit)
+
+
+def test_a_lot_whose_words_are_not_read_is_ranked_by_the_codes_only_model() -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    assert ranker.codes_only is not None
+    # Without the words, the model learnt on codes, wins and size weighs the CPV match more.
+    assert ranker.codes_only.weights()["cpv"] > 2 * ranker.weights()["cpv"]
+    scores = _foreign_scores(ranker)
+    assert scores[0, 0] > scores[0, 1]  # the trainer first, on its code
+    shifted = replace(ranker.codes_only, intercept=ranker.codes_only.intercept + 1.0)
+    moved = _foreign_scores(replace(ranker, codes_only=shifted))
+    assert (moved[0] > scores[0]).all()  # the German lot follows the codes-only model
+    np.testing.assert_array_equal(moved[1], scores[1])  # the French lot does not
+    unread = _foreign_scores(replace(ranker, codes_only=None))
+    np.testing.assert_array_equal(unread[1], scores[1])
+    assert not np.array_equal(unread[0], scores[0])
 
 
 def test_the_fit_is_the_share_of_real_winners_given_less() -> None:
@@ -126,6 +157,8 @@ def test_the_fit_is_the_share_of_real_winners_given_less() -> None:
         ({"idf": []}, "idf"),
         ({"calibration": [0.5] * 18}, "calibration"),
         ({"calibration": [0.5, 0.4, *[0.6] * 17]}, "calibration"),
+        ({"codes_only": [1.0]}, "codes_only"),
+        ({"codes_only": {"features": list(FEATURES)}}, "features"),
     ],
 )
 def test_a_model_of_another_version_or_schema_is_refused(
@@ -224,8 +257,11 @@ def test_meute_train_prints_figures_and_weights_and_saves_a_model(data_dir: Path
     assert result.exit_code == 0, result.output
     assert "recall@10" in result.output and "learnt" in result.output
     assert all(name in result.output for name in FEATURES)
+    assert "codes-only model (lots in a language not read)" in result.output
     saved = read_ranker(data_dir / RANKER_FILE)
     assert saved.examples > 0 and saved.trained_at.startswith(str(dt.date.today().year))
+    assert saved.codes_only is not None and len(saved.codes_only.calibration) > 0
+    assert {"codes-only MRR", "words unread MRR"} <= set(saved.figures)
     used = active_ranker(data_dir)
     assert used is not None and (used.source, used.trained_at) == (saved.source, saved.trained_at)
 
