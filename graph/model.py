@@ -763,6 +763,9 @@ class Tender(_Model):
     title: Name
     buyer: Name
     country: Country
+    region: Region | None = Field(
+        None, description="Where the work is done, for a tender in France (country FR)."
+    )
     budget: float = Field(gt=0.0, description="Total budget in the tender currency.")
     currency: str = Field("EUR", description="ISO 4217 code.")
     deadline: dt.date | None = None
@@ -770,6 +773,13 @@ class Tender(_Model):
     constraints: TenderConstraints = Field(default_factory=TenderConstraints)
     source: TenderSource = TenderSource.API
     notice: Notice | None = Field(None, description="The published notice it was read from.")
+
+    @field_validator("region")
+    @classmethod
+    def _region_in_france(cls, value: Region | None, info: ValidationInfo) -> Region | None:
+        if value is not None and info.data.get("country") != "FR":
+            raise ValueError("a French region is the place of a tender in France (country FR)")
+        return value
 
     @field_validator("currency")
     @classmethod

@@ -4,7 +4,10 @@ Each (lot, firm) pair is described by features the project already computes (CPV
 similarity over CPV labels, evidence, capacity) plus what the firm really won: a BM25 match of
 the lot's words in the objets of its past contracts (its description, for firms read from DECP;
 the words and their idf are part of the model), how many contracts it won in the lot's division
-and class and in all, and how far the lot's budget is from the size of its past contracts. A
+and class and in all, how far the lot's budget is from the size of its past contracts, and
+whether it is based where the work is (a French tender's region: ``place``; ``local``, the same
+divided by ``1 + log(1 + wins)``: firms with few contracts win near home, national ones
+anywhere; unknown for a tender abroad, see :func:`standardised`). A
 logistic regression on standardised features turns them into the probability that the firm
 wins such a lot; :mod:`scoring.training` learns it on awards with negatives drawn from the same
 CPV division (hard) and from anywhere (easy).
@@ -56,16 +59,18 @@ __all__ = [
     "FEATURES",
     "MODEL_FORMAT",
     "MODEL_VERSION",
+    "PLACE_FEATURES",
     "WORD_FEATURES",
     "LearntRanker",
     "ModelMismatch",
     "Vocabulary",
     "lot_features",
+    "standardised",
 ]
 
 MODEL_FORMAT = "meute-firm-lot-ranker"
 # Bump when the features, their meaning or the way they are computed change.
-MODEL_VERSION = 3
+MODEL_VERSION = 4
 FEATURES = (
     "cpv",
     "text",
@@ -76,12 +81,16 @@ FEATURES = (
     "class_wins",
     "total_wins",
     "scale",
+    "place",
+    "local",
 )
 # The features that read a lot's words. A lot whose words the text model cannot compare (a
 # foreign notice's) gets the same value of each for every firm; a model learnt without them
 # ranks such lots (see LearntRanker.codes_only).
 WORD_FEATURES = ("text", "objets")
 CODE_FEATURES = tuple(name for name in FEATURES if name not in WORD_FEATURES)
+# The features that read where the work is: unknown (NaN) for a tender abroad.
+PLACE_FEATURES = ("place", "local")
 CODE_COLUMNS = [FEATURES.index(name) for name in CODE_FEATURES]
 # Features are clipped to their 1st and 99th percentiles over the training rows. On the DECP
 # fixtures' cross-validation this costs nothing measurable (recall@10 among each award's
@@ -219,6 +228,7 @@ def lot_features(
     )
     out = np.zeros((len(tender.lots), len(firms), len(FEATURES)))
     division, klass, total, mean = _wins(firms, lot_codes)
+    place = _place(tender, firms)
     for i, lot in enumerate(tender.lots):
         budget = tender.lot_budget_eur(lot)
         scale = np.where(
@@ -237,9 +247,27 @@ def lot_features(
                 np.log1p(klass[i]),
                 np.log1p(total),
                 scale,
+                place,
+                place / (1.0 + np.log1p(total)),
             ]
         )
     return out
+
+
+def _place(tender: Tender, firms: Sequence[Firm]) -> NDArray[np.float64]:
+    """1 for a firm based in the region of a tender in France, 0 for one based elsewhere; NaN
+    (unknown: weighed as the training rows' mean) when the tender has no French region.
+    """
+    if tender.region is None:
+        return np.full(len(firms), np.nan)
+    return np.fromiter((firm.region == tender.region for firm in firms), np.float64, len(firms))
+
+
+def standardised(
+    features: NDArray[np.float64], mean: NDArray[np.float64], scale: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``features`` centred and scaled; an unknown (NaN) value is taken at the mean (0)."""
+    return np.nan_to_num((features - mean) / scale, nan=0.0)
 
 
 def _floats(data: Mapping[str, Any], key: str, length: int) -> NDArray[np.float64]:
@@ -299,7 +327,7 @@ class LearntRanker:
         """
         if self.bounds is not None:
             features = np.clip(features, self.bounds[0], self.bounds[1])
-        logit = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        logit = standardised(features, self.mean, self.scale) @ self.coef + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), dtype=np.float64)
 
     def calibrated(self, probability: NDArray[np.float64]) -> NDArray[np.float64]:

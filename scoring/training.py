@@ -34,10 +34,12 @@ from meute.scoring.learnt import (
     CODE_COLUMNS,
     CODE_FEATURES,
     FEATURES,
+    PLACE_FEATURES,
     WORD_FEATURES,
     LearntRanker,
     Vocabulary,
     lot_features,
+    standardised,
 )
 from meute.scoring.suggest import fold_text
 from meute.scoring.text import TextModel
@@ -105,6 +107,7 @@ def contract_tender(contract: Contract, index: int, buyer: str | None) -> Tender
         title=title,
         buyer=(buyer or "Acheteur public")[:MAX_NAME],
         country="FR",
+        region=contract.region,
         budget=contract.amount or UNKNOWN_BUDGET_EUR,
         deadline=contract.date,
         lots=[Lot(id="L1", title=title, description=contract.objet[:MAX_TEXT], cpv=[contract.cpv])],
@@ -180,19 +183,21 @@ def fit_ranker(
     vocabulary: Vocabulary,
     c: float = 1.0,
 ) -> LearntRanker:
-    """A logistic regression on standardised ``features`` (rows of :data:`FEATURES`), each held
-    within its :data:`BOUND_PERCENTILE` range, whose weights may not go below 0: more of any
-    feature (a closer code, more words shared, more wins, more evidence) never lowers a fit;
+    """A logistic regression on standardised ``features`` (rows of :data:`FEATURES`; NaN where
+    a value is unknown, weighed as the mean), each held within its :data:`BOUND_PERCENTILE`
+    range, whose weights may not go below 0: more of any feature (a closer code, more words
+    shared, more wins, more evidence, a firm based where the work is) never lowers a fit;
     and, as its :attr:`LearntRanker.codes_only`, the same on :data:`CODE_FEATURES`.
     """
 
     def fit(columns: NDArray[np.float64], names: tuple[str, ...]) -> LearntRanker:
-        bounds = np.percentile(columns, [100.0 - BOUND_PERCENTILE, BOUND_PERCENTILE], axis=0)
+        columns = np.where(np.isnan(columns).all(axis=0), 0.0, columns)  # never known: 0
+        bounds = np.nanpercentile(columns, [100.0 - BOUND_PERCENTILE, BOUND_PERCENTILE], axis=0)
         columns = np.clip(columns, bounds[0], bounds[1])
-        mean = columns.mean(axis=0)
-        scale = np.maximum(columns.std(axis=0), 1e-9)
+        mean = np.nanmean(columns, axis=0)
+        scale = np.maximum(np.nanstd(columns, axis=0), 1e-9)
         coef, intercept = _nonnegative_logistic(
-            (columns - mean) / scale, labels, np.ones(len(labels)), 1.0 / c
+            standardised(columns, mean, scale), labels, np.ones(len(labels)), 1.0 / c
         )
         return LearntRanker(
             mean=mean,
@@ -253,8 +258,17 @@ def calibrated(ranker: LearntRanker, winners: Winners) -> LearntRanker:
     return replace(ranker, calibration=winner_calibration(winners.full), codes_only=coded)
 
 
-def winner_scores(ranker: LearntRanker, features: NDArray[np.float64]) -> Winners:
-    """The probability ``ranker`` and its codes-only model give each row of ``features``."""
+def winner_scores(
+    ranker: LearntRanker, features: NDArray[np.float64], placed: bool = False
+) -> Winners:
+    """The probability ``ranker`` and its codes-only model give each row of ``features``, with
+    the place of work as given (``placed``) or unknown (:data:`PLACE_FEATURES`): calibrated on
+    the latter, a fit reads on the scale of a tender abroad, where Meute is used, and a firm
+    based where a French tender's work is done reads above it.
+    """
+    if not placed:
+        features = features.copy()
+        features[:, [FEATURES.index(name) for name in PLACE_FEATURES]] = np.nan
     coded = ranker.codes_only
     return Winners(
         ranker.score(features),
@@ -299,9 +313,9 @@ def cross_validate(
 ) -> tuple[dict[str, float], Winners]:
     """Recall@10 and MRR of the winners among each held-out example's candidates, for the
     learnt ranker, today's relevance and popularity in the division (grouped folds: seeded,
-    or each group's ``part``), and the probability each held-out winner was given. As if the
-    lot's words could not be read (a foreign notice's), also for the learnt ranker with its
-    word features at 0 (``words unread``) and for its codes-only model.
+    or each group's ``part``), and the probability each held-out winner was given (its place
+    unknown). As if the lot's words could not be read (a foreign notice's), also for the learnt
+    ranker with its word features at 0 (``words unread``) and for its codes-only model.
     """
     groups = sorted({e.group for e in examples})
     random.Random(seed).shuffle(groups)
@@ -322,8 +336,9 @@ def cross_validate(
         for i in test:
             truth = np.array(examples[i].labels, dtype=bool)
             features, today = rows[i]
-            scores = winner_scores(ranker, features)
-            winners.append(Winners(scores.full[truth], scores.codes_only[truth]))
+            scores = winner_scores(ranker, features, placed=True)
+            unplaced = winner_scores(ranker, features)
+            winners.append(Winners(unplaced.full[truth], unplaced.codes_only[truth]))
             _rank_figures(scores.full, truth, found["learnt"], 10)
             _rank_figures(scores.codes_only, truth, found["codes-only"], 10)
             unread = features.copy()

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from meute.api.cli import app
@@ -53,7 +54,7 @@ from meute.scoring.learnt import (
     ModelMismatch,
 )
 from meute.scoring.text import text_model
-from meute.scoring.training import fit_partner_weights, partner_recall
+from meute.scoring.training import fit_partner_weights, partner_recall, winner_scores
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
 
 runner = CliRunner()
@@ -332,3 +333,50 @@ def test_a_replaced_member_and_the_firm_that_accepted_its_lots_become_labelled_e
     assert labels() == {(lot, gone.siren): [False] for lot in gone.lots} | {
         (lot, taker.siren): [True] for lot in gone.lots
     }
+
+
+def _place_scores(
+    ranker: LearntRanker, country: str, region: Region | None
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The same trainer based in Brittany and in Provence, for a tender's only lot."""
+    trainer = _trainer_and_temp_agency()[0]
+    firms = [
+        trainer.model_copy(update={"siren": valid_siren(n), "region": place})
+        for n, place in ((1, Region.BRETAGNE), (2, Region.PACA))
+    ]
+    tender = _training_tender().model_copy(update={"country": country, "region": region})
+    fit = fit_matrix(tender, [["80510000"]], firms, text_model())
+    return ranker.relevance(tender, [["80510000"]], firms, fit)[0]
+
+
+def test_a_firm_based_where_a_french_tender_is_done_ranks_higher() -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    assert ranker.weights()["place"] > 0 and ranker.codes_only is not None
+    assert ranker.codes_only.weights()["place"] > 0
+    here, away = _place_scores(ranker, "FR", Region.BRETAGNE)
+    assert here > away
+    # Where the place is unknown (a foreign tender, a French one without its region), it is
+    # weighed at its mean: both firms alike, between the local and the distant one.
+    for country in ("CI", "FR"):
+        unknown = _place_scores(ranker, country, None)
+        assert unknown[0] == unknown[1] and away < unknown[0] < here
+
+
+def test_only_a_tender_in_france_has_a_french_region() -> None:
+    data = _training_tender().model_dump() | {"region": Region.BRETAGNE}
+    with pytest.raises(ValidationError) as error:
+        Tender.model_validate(data)
+    assert error.value.errors()[0]["loc"] == ("region",)
+    assert "country FR" in str(error.value)
+    assert Tender.model_validate(data | {"country": "fr"}).region is Region.BRETAGNE
+
+
+def test_winners_calibrate_the_fit_with_their_place_unknown() -> None:
+    ranker = read_ranker(shipped_ranker_path())
+    rows = np.zeros((2, len(FEATURES)))
+    rows[0, FEATURES.index("place")] = rows[0, FEATURES.index("local")] = 1.0
+    placed = winner_scores(ranker, rows, placed=True)
+    assert placed.full[0] > placed.full[1] and placed.codes_only[0] > placed.codes_only[1]
+    unknown = winner_scores(ranker, rows)
+    assert unknown.full[0] == unknown.full[1] and unknown.codes_only[0] == unknown.codes_only[1]
+    assert placed.full[1] < unknown.full[0] < placed.full[0]
