@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 CURRENCIES = sorted(EUR_RATES)
-TENDER_FIELDS = ("id", "title", "buyer", "country", "budget", "currency", "deadline")
+TENDER_FIELDS = ("id", "title", "buyer", "country", "region", "budget", "currency", "deadline")
 LOT_FIELDS = ("id", "title", "description", "cpv", "budget", "required_certifications")
 NUMBER_CONSTRAINTS = (
     "max_members",
@@ -53,6 +53,7 @@ LABELS = {
     "title": "Intitulé",
     "buyer": "Acheteur",
     "country": "Pays",
+    "region": "Région d'exécution",
     "budget": "Budget",
     "currency": "Devise",
     "deadline": "Date limite",
@@ -94,6 +95,10 @@ VALUE_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"duplicate lot id\(s\): (.*)"), "identifiant de lot en double : {0}"),
     (re.compile(r"unsupported currency"), "devise non prise en charge"),
+    (
+        re.compile(r"a French region is the place of a tender in France"),
+        "une région d'exécution ne se donne que pour un marché en France (pays FR)",
+    ),
     (re.compile(r"a SIREN is exactly 9 digits"), "un SIREN a exactement 9 chiffres"),
     (re.compile(r"fails the SIREN Luhn check"), "SIREN invalide (clé de contrôle)"),
     (
@@ -202,6 +207,7 @@ class TenderForm:
                 "title": tender.title,
                 "buyer": tender.buyer,
                 "country": tender.country,
+                "region": tender.region.value if tender.region else "",
                 "budget": _plain(tender.budget),
                 "currency": tender.currency,
                 "deadline": tender.deadline.isoformat() if tender.deadline else "",
@@ -224,7 +230,9 @@ class TenderForm:
         """The tender as the domain model reads it; empty optional fields are left out."""
         values = self.values
         document: dict[str, Any] = {
-            name: values[name] for name in ("id", "title", "buyer", "country") if values[name]
+            name: values[name]
+            for name in ("id", "title", "buyer", "country", "region")
+            if values[name]
         }
         if values["budget"]:
             document["budget"] = _number(values["budget"])

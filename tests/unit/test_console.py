@@ -662,3 +662,27 @@ def test_notices_are_imported_listed_with_their_source_and_kept_when_edited(
 
 def showcase_document_tenders(store: EmbeddedStore) -> list[str]:
     return [t.id for t in store.list_tenders(0, 1000) if t.source == "api"]
+
+
+def test_a_tender_in_france_keeps_its_region_and_a_tender_abroad_has_none(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    abroad = _tender_form(region="Bretagne")
+    response = app_client.post("/console/appels-d-offres/nouveau", data=abroad)
+    assert response.status_code == 422 and showcase_store.get_tender("bouake-console") is None
+    errors = dict(
+        re.findall(r'<p class="erreur" data-champ="([^"]+)">([^<]+)</p>', shown(response))
+    )
+    assert errors == {
+        "region": "une région d'exécution ne se donne que pour un marché en France (pays FR)"
+    }
+    france = _tender_form(country="fr", region="Bretagne")
+    response = app_client.post(
+        "/console/appels-d-offres/nouveau", data=france, follow_redirects=False
+    )
+    assert response.status_code == 303
+    stored = showcase_store.get_tender("bouake-console")
+    assert stored is not None and stored.region is Region.BRETAGNE
+    again = app_client.get("/console/appels-d-offres/nouveau?depuis=bouake-console")
+    assert "<option selected>Bretagne</option>" in again.text
