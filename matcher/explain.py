@@ -102,7 +102,8 @@ def why_member(
     lang: Lang = Lang.EN,
     foreign_lots: Mapping[str, str] | None = None,
 ) -> str:
-    """One sentence saying what a member takes, what backs it, and whom it knows; and, for a
+    """One sentence saying what a member takes, what backs it, whom it knows and where it is
+    based (and whether that is where a French tender's work is done); and, for a
     lot in ``foreign_lots`` (lot id -> language), that its words were not used for text
     matching.
     """
@@ -152,5 +153,7 @@ def why_member(
         )
         parts.append(phrase("member.history", lang, partners=known))
     where = firm_region(firm, lang)
-    parts.append(phrase("firm.based", lang, size=firm_size(firm, lang), where=where))
+    here = tender.region is not None and firm.region == tender.region
+    based = "firm.based_at_work" if here else "firm.based"
+    parts.append(phrase(based, lang, size=firm_size(firm, lang), where=where))
     return sentence(parts, lang)

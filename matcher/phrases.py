@@ -79,6 +79,10 @@ PHRASES: dict[str, dict[Lang, Template]] = {
     "firm.mid": {EN: "mid-sized firm", FR: "entreprise de taille intermédiaire"},
     "firm.large": {EN: "large firm", FR: "grande entreprise"},
     "firm.based": {EN: "{size} based {where}", FR: "{size} basée {where}"},
+    "firm.based_at_work": {
+        EN: "{size} based {where}, where the work is done",
+        FR: "{size} basée {where}, où s'exécute le marché",
+    },
     "firm.estimated": {EN: "{fact} (estimated)", FR: "{fact} (estimé)"},
     "evidence": {EN: "delivers {label} (CPV {code}", FR: "fournit « {label} » (CPV {code}"},
     "evidence.contracts": {

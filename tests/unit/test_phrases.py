@@ -14,8 +14,8 @@ from meute.api.proposals import evaluate_assignment
 from meute.api.service import find_partners, match_tender, shortlist_pavilion, showcase_tender
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible
-from meute.graph.model import PavilionRequest, Region
-from meute.matcher.explain import firm_size
+from meute.graph.model import PavilionRequest, Region, Tender
+from meute.matcher.explain import firm_size, why_member
 from meute.matcher.phrases import PHRASES, Lang, listing, phrase, region_words
 from meute.matcher.propose import MatchOptions
 from tests.unit.factories import make_firm
@@ -163,3 +163,19 @@ def test_a_firm_size_follows_insee_categories(facts: dict[str, object], en: str,
 def test_an_estimated_size_says_so() -> None:
     firm = make_firm(headcount="250-4999", provenance={"headcount": {"source": "decp-inferred"}})
     assert firm_size(firm, Lang.EN) == "mid-sized firm (estimated)"
+
+
+def test_a_member_based_where_a_french_tender_is_done_is_told_so() -> None:
+    tender = showcase_tender()
+    french = tender.model_copy(update={"country": "FR", "region": Region.BRETAGNE})
+    lot = tender.lots[2]
+    codes = {lot.id: lot.cpv}
+
+    def why(where: Region, on: Tender, lang: Lang) -> str:
+        firm = make_firm(region=where)
+        return why_member(on, firm, [lot], codes, {lot.id: 0.8}, False, [], [], lang)
+
+    assert "where the work is done" in why(Region.BRETAGNE, french, Lang.EN)
+    assert "basée en Bretagne, où s'exécute le marché" in why(Region.BRETAGNE, french, Lang.FR)
+    assert "where the work is done" not in why(Region.PACA, french, Lang.EN)
+    assert "where the work is done" not in why(Region.BRETAGNE, tender, Lang.EN)
