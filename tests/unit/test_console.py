@@ -684,5 +684,7 @@ def test_a_tender_in_france_keeps_its_region_and_a_tender_abroad_has_none(
     assert response.status_code == 303
     stored = showcase_store.get_tender("bouake-console")
     assert stored is not None and stored.region is Region.BRETAGNE
+    page = app_client.get(response.headers["location"])
+    assert page.status_code == 200 and "FR (Bretagne)" in shown(page)
     again = app_client.get("/console/appels-d-offres/nouveau?depuis=bouake-console")
     assert "<option selected>Bretagne</option>" in again.text
