@@ -119,8 +119,9 @@ def _out_of_100(score: float) -> str:
 
 
 def _print_consortia(tender: Tender, result: MatchResult) -> None:
+    where = f" ({tender.region.value})" if tender.region else ""
     console.print(
-        f"[bold]{tender.title}[/] — {tender.buyer}, country {tender.country}, "
+        f"[bold]{tender.title}[/] — {tender.buyer}, country {tender.country}{where}, "
         f"{tender.budget:,.0f} {tender.currency}, {len(tender.lots)} lots; "
         f"{result.candidates_considered} candidate firms"
         + (

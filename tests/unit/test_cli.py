@@ -206,3 +206,20 @@ def test_match_shows_the_codes_it_used_for_lots_in_words(data_dir: Path, tmp_pat
     assert as_json.exit_code == 0, as_json.output
     assert json.loads(as_json.stdout)["consortia"]  # stdout stays JSON
     assert "no confident code" in " ".join(as_json.stderr.split())
+
+
+def test_match_says_where_a_french_tender_is_done_and_refuses_a_region_abroad(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    tender = json.loads(BOUAKE.read_text(encoding="utf-8"))
+    abroad = tmp_path / "abroad.json"
+    abroad.write_text(json.dumps(tender | {"region": "Bretagne"}), encoding="utf-8")
+    refused = runner.invoke(app, ["match", str(abroad)])
+    assert refused.exit_code != 0
+    assert "region" in refused.output and "country FR" in " ".join(refused.output.split())
+    france = tmp_path / "france.json"
+    france.write_text(json.dumps(tender | {"country": "FR", "region": "Bretagne"}), "utf-8")
+    shown = runner.invoke(app, ["match", str(france), "--top", "1"])
+    assert shown.exit_code == 0, shown.output
+    assert "country FR (Bretagne)" in " ".join(shown.output.split())
