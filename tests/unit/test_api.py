@@ -114,6 +114,7 @@ def test_a_firm_profile_lists_the_contracts_behind_each_capability(
             "12",
         ),
         ("/tenders", {**TENDER_EXAMPLE, "lots": [TENDER_EXAMPLE["lots"][0]] * 2}, "lots", None),
+        ("/tenders", {**TENDER_EXAMPLE, "region": "Bretagne"}, "region", "Bretagne"),
         ("/firms", [{**FIRM_EXAMPLE, "siren": "123456789"}], "[0].siren", "123456789"),
     ],
 )
