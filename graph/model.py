@@ -777,7 +777,8 @@ class Tender(_Model):
     @field_validator("region")
     @classmethod
     def _region_in_france(cls, value: Region | None, info: ValidationInfo) -> Region | None:
-        if value is not None and info.data.get("country") != "FR":
+        country = info.data.get("country")  # absent when itself invalid: said there
+        if value is not None and country is not None and country != "FR":
             raise ValueError("a French region is the place of a tender in France (country FR)")
         return value
 
