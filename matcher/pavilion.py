@@ -9,7 +9,8 @@ A pavilion ``S`` of ``N`` firms (one a stand) is scored as a weighted mean of th
 
 ``fit[t, f]`` is the relevance of :func:`scoring.fit.fit_matrix` (learnt when a model is in
 use), the themes scored as the lots of a tender; it is 0 where the firm does not cover the
-theme (no capability near its codes, or a fit below the relevance floor). Read as the chance that a
+theme (no capability in the neighbourhood the store retrieves for that theme's own codes, or a
+fit below the relevance floor). Read as the chance that a
 firm represents a theme well, a theme's coverage is the chance that one of its firms does: a
 first firm of fit 0.8 on an uncovered theme adds 0.8, a second one on the same theme only
 0.8 x 0.2 = 0.16, so coverage beats redundancy and the stands spread over the themes as far as
@@ -45,6 +46,7 @@ from meute.graph.model import (
     Tender,
     ThemeCoverage,
 )
+from meute.graph.store import neighbourhood_prefix
 from meute.matcher.explain import capability_evidence, export_experience, firm_region, firm_size
 from meute.matcher.phrases import Lang, listing, phrase, sentence
 from meute.matcher.propose import MatchOptions, lot_codes
@@ -59,6 +61,7 @@ __all__ = [
     "greedy_swap",
     "select_pavilion",
     "theme_codes",
+    "theme_neighbours",
     "themes_tender",
 ]
 
@@ -251,13 +254,14 @@ def _pool(
     readiness = readiness_scores(firms, request.country)
     region = np.array([list(Region).index(f.region) for f in firms], dtype=np.intp)
     chosen = {i for i, f in enumerate(firms) if f.siren in request.must_include}
-    for cpv, eligible in zip(coded.cpv, coded.eligible, strict=True):
+    retrieved = theme_neighbours(codes, firms)
+    for cpv, eligible in zip(coded.cpv, coded.eligible & retrieved, strict=True):
         near = np.flatnonzero(eligible)
         ranked = near[np.lexsort((near, -readiness[near], -cpv[near]))]
         chosen.update(int(i) for i in ranked[: max(size, request.stands)])
         _, first = np.unique(region[ranked], return_index=True)
         chosen.update(int(i) for i in ranked[first])
-    considered = int(coded.eligible.any(axis=0).sum())
+    considered = int((coded.eligible & retrieved).any(axis=0).sum())
     if len(chosen) < request.stands:
         raise Infeasible(
             phrase("pavilion.too_few", lang),
@@ -294,8 +298,10 @@ def select_pavilion(
     pool, considered = _pool(request, candidates, codes, shortlist, lang)
     fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor, ranker=ranker)
     # A firm covers a theme only when the fit that ranks it (the learnt one with a ranker)
-    # reaches the floor: near the theme's codes is not enough.
-    covers = fit.eligible & (fit.relevance >= floor)
+    # reaches the floor: near the theme's codes is not enough. And only a theme it is
+    # retrieved for: what covers a theme does not depend on the other themes' codes.
+    retrieved = theme_neighbours(codes, pool)
+    covers = fit.eligible & retrieved & (fit.relevance >= floor)
     relevance = np.where(covers, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
         fit=relevance,
@@ -322,13 +328,33 @@ def select_pavilion(
                 if covers[t, members].any()
                 else phrase("pavilion.unread_theme", lang)
                 if not theme_code
-                else _uncovered(fit.qualified[t], covers[t], floor, lang),
+                else _uncovered(fit.qualified[t] & retrieved[t], covers[t], floor, lang),
             )
             for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))
         ],
         firms=firms,
         candidates_considered=considered,
     )
+
+
+def theme_neighbours(codes: Sequence[Sequence[str]], firms: Sequence[Firm]) -> NDArray[np.bool_]:
+    """Whether each firm (columns) is in the neighbourhood of each theme's codes (rows), where
+    the store retrieves candidates for that theme alone (:func:`graph.store.neighbourhood_prefix`).
+
+    Without it, firms retrieved for one theme covered another through a sibling code: consumables
+    firms, brought by a medical-equipment theme, claimed an imaging theme of the same pavilion.
+    """
+    held = [[c.cpv for c in firm.capabilities] for firm in firms]
+    return np.array(
+        [
+            [
+                any(code.startswith(prefix) for code in firm_codes for prefix in prefixes)
+                for firm_codes in held
+            ]
+            for prefixes in (tuple({neighbourhood_prefix(c) for c in theme}) for theme in codes)
+        ],
+        dtype=bool,
+    ).reshape(len(codes), len(firms))
 
 
 def _uncovered(near: NDArray[np.bool_], covers: NDArray[np.bool_], floor: float, lang: Lang) -> str:

@@ -29,6 +29,7 @@ from meute.matcher.pavilion import (
     greedy_swap,
     select_pavilion,
     theme_codes,
+    theme_neighbours,
 )
 from meute.matcher.phrases import Lang
 from meute.scoring.text import text_model
@@ -75,9 +76,9 @@ def chosen(result: PavilionResult) -> set[str]:
 
 
 def test_coverage_beats_redundancy() -> None:
-    # The training firm fits its theme less well (a broader code) than the second medical firm
+    # The training firm fits its theme less well (vaguer words) than the second medical firm
     # fits medical equipment, yet an uncovered theme is worth more than a second firm.
-    firms = [medical(1), medical(2, region=Region.BRETAGNE), training(3, code="80500000")]
+    firms = [medical(1), medical(2, region=Region.BRETAGNE), training(3, description="Cours")]
     result = shortlist(request([MEDICAL, TRAINING], 2), firms)
     assert chosen(result) == {valid_siren(1), valid_siren(3)}
     by_siren = {firm.siren: firm for firm in result.firms}
@@ -250,10 +251,13 @@ class _Ranker:
 
 
 def test_a_theme_is_claimed_only_where_the_learnt_fit_reaches_the_floor() -> None:
-    # Medical furniture lies near imaging by the CPV tree (same group), but the learnt fit that
-    # ranks the firms says it does not do imaging: it must not be said to cover it.
+    # A medical-furniture maker with a stray imaging code lies in imaging by the CPV tree, but
+    # the learnt fit that ranks the firms says it does not do imaging: it must not be said to
+    # cover it.
     imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
-    furniture = make_firm(valid_siren(1), [("33192000", 0.9)], description="Mobilier médical")
+    furniture = make_firm(
+        valid_siren(1), [("33192000", 0.9), ("33111000", 0.1)], description="Mobilier médical"
+    )
     scanner = make_firm(valid_siren(2), [("33113000", 0.9)], description="IRM et scanners")
     weak = make_firm(valid_siren(3), [("33190000", 0.9)], description="Dispositifs médicaux")
     req = request([MEDICAL, imaging], 3)
@@ -269,14 +273,18 @@ def test_a_theme_is_claimed_only_where_the_learnt_fit_reaches_the_floor() -> Non
     assert by_siren[furniture.siren].themes == ["Équipements médicaux"]
     assert "Imagerie médicale" not in by_siren[furniture.siren].why
     assert by_siren[scanner.siren].themes == ["Imagerie médicale", "Équipements médicaux"]
-    assert weak.siren not in by_siren  # near both themes, fits neither: no stand
+    assert weak.siren not in by_siren  # near medical equipment, fits no theme: no stand
     assert [theme.firms for theme in result.themes] == [2, 1]
 
 
 def test_an_uncovered_theme_says_why() -> None:
     imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
-    furniture = make_firm(valid_siren(1), [("33192000", 0.9)], description="Mobilier médical")
-    other = make_firm(valid_siren(2), [("33192100", 0.9)], description="Lits médicaux")
+    furniture = make_firm(
+        valid_siren(1), [("33192000", 0.9), ("33111000", 0.1)], description="Mobilier médical"
+    )
+    other = make_firm(
+        valid_siren(2), [("33192100", 0.9), ("33112000", 0.1)], description="Lits médicaux"
+    )
     ranker = _Ranker({furniture.siren: [0.6, 0.05, 0.0], other.siren: [0.5, 0.1, 0.0]})
     req = request([MEDICAL, imaging, TRAINING], 1)
     result = select_pavilion(
@@ -300,3 +308,26 @@ def test_an_uncovered_theme_says_why() -> None:
     )
     assert [theme.uncovered is None for theme in two.themes].count(True) == 1
     assert any("1 entreprise le couvre" in (theme.uncovered or "") for theme in two.themes)
+
+
+def test_a_theme_is_covered_only_by_firms_retrieved_for_it() -> None:
+    # Consumables firms come in for medical equipment; imaging is a sibling class of theirs.
+    # Before, they covered imaging too whenever another theme brought them in (the Abidjan
+    # pavilion on real awards); what covers a theme no longer depends on the other themes.
+    imaging = {"title": "Imagerie médicale", "cpv": ["33110000"]}
+    consumables = [
+        make_firm(valid_siren(n), [("33140000", 0.9)], description="Consommables médicaux")
+        for n in (1, 2)
+    ]
+    req = request([MEDICAL, imaging], 2)
+    result = select_pavilion(req, consumables, theme_codes(req), text_model())
+    assert all(firm.themes == ["Équipements médicaux"] for firm in result.firms)
+    medical_theme, imaging_theme = result.themes
+    assert medical_theme.firms == 2 and imaging_theme.firms == 0
+    assert imaging_theme.uncovered == (
+        "no candidate firm delivers anything close to this theme's CPV codes"
+    )
+    assert theme_neighbours([["33100000"], ["33110000"]], consumables).tolist() == [
+        [True, True],
+        [False, False],
+    ]
