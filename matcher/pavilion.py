@@ -328,7 +328,9 @@ def select_pavilion(
                 if covers[t, members].any()
                 else phrase("pavilion.unread_theme", lang)
                 if not theme_code
-                else _uncovered(fit.qualified[t] & retrieved[t], covers[t], floor, lang),
+                else _uncovered(
+                    fit.qualified[t] & retrieved[t], covers[t], floor, lang, not theme.cpv
+                ),
             )
             for t, (theme, theme_code) in enumerate(zip(request.themes, codes, strict=True))
         ],
@@ -357,12 +359,21 @@ def theme_neighbours(codes: Sequence[Sequence[str]], firms: Sequence[Firm]) -> N
     ).reshape(len(codes), len(firms))
 
 
-def _uncovered(near: NDArray[np.bool_], covers: NDArray[np.bool_], floor: float, lang: Lang) -> str:
+def _uncovered(
+    near: NDArray[np.bool_],
+    covers: NDArray[np.bool_],
+    floor: float,
+    lang: Lang,
+    suggested: bool,
+) -> str:
     """Why a theme no member covers is left uncovered, from its candidates near its codes and
-    those that cover it.
+    those that cover it (``suggested``: its codes were suggested from its words, and the
+    officer may give better ones).
     """
     if not near.any():
-        return phrase("pavilion.theme_nothing_near", lang)
+        return phrase(
+            "pavilion.suggested_nothing_near" if suggested else "pavilion.theme_nothing_near", lang
+        )
     if not covers.any():
         return phrase("lot.below_floor", lang, int(near.sum()), floor=floor)
     return phrase("pavilion.theme_not_chosen", lang, int(covers.sum()))

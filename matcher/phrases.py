@@ -161,6 +161,12 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         EN: "no candidate firm delivers anything close to this theme's CPV codes",
         FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV de ce thème",
     },
+    "pavilion.suggested_nothing_near": {
+        EN: "no candidate firm delivers anything close to the CPV codes suggested for these"
+        " words: give CPV codes",
+        FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV suggérés pour"
+        " ces mots : indiquez des codes CPV",
+    },
     "pavilion.theme_not_chosen": {
         EN: (
             "{count} firm covers it, but the stands went to firms that raise the pavilion's "

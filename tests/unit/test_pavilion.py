@@ -331,3 +331,10 @@ def test_a_theme_is_covered_only_by_firms_retrieved_for_it() -> None:
         [True, True],
         [False, False],
     ]
+    # Imaging in words: the officer is told the suggested codes found nobody, and what to do.
+    worded = request([MEDICAL, {"title": "imagerie médicale"}], 2)
+    assert theme_codes(worded)[1] == ["33110000"]
+    for lang, advice in ((Lang.EN, ": give CPV codes"), (Lang.FR, " : indiquez des codes CPV")):
+        result = select_pavilion(worded, consumables, theme_codes(worded), text_model(), lang=lang)
+        uncovered = result.themes[1].uncovered
+        assert result.themes[1].firms == 0 and uncovered and uncovered.endswith(advice)
