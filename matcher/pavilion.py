@@ -230,11 +230,12 @@ def _pool(
     codes: Sequence[Sequence[str]],
     size: int,
     lang: Lang,
-) -> tuple[list[Firm], int]:
+) -> tuple[list[Firm], int, NDArray[np.bool_]]:
     """Distinct candidates near a theme and not excluded, each theme's ``size`` best on the
     terms that need no text plus its best firm of each region, and the required firms.
 
-    Returns the pool (by SIREN) and how many candidates were considered. Raises
+    Returns the pool (by SIREN), how many candidates were considered, and whether each pool
+    firm is retrieved for each theme (:func:`theme_neighbours`). Raises
     :class:`InvalidInput` for a required firm missing from the candidates, and
     :class:`Infeasible` when fewer firms match than there are stands.
     """
@@ -271,7 +272,8 @@ def _pool(
                 )
             ],
         )
-    return [firms[i] for i in sorted(chosen)], considered
+    kept = sorted(chosen)
+    return [firms[i] for i in kept], considered, retrieved[:, kept]
 
 
 def select_pavilion(
@@ -295,12 +297,11 @@ def select_pavilion(
     then keeps fewer firms, and a theme nobody covers shows 0 firms. Reasons and refusals are
     written in ``lang``.
     """
-    pool, considered = _pool(request, candidates, codes, shortlist, lang)
+    pool, considered, retrieved = _pool(request, candidates, codes, shortlist, lang)
     fit = fit_matrix(themes_tender(request), codes, pool, model, floor=floor, ranker=ranker)
     # A firm covers a theme only when the fit that ranks it (the learnt one with a ranker)
     # reaches the floor: near the theme's codes is not enough. And only a theme it is
     # retrieved for: what covers a theme does not depend on the other themes' codes.
-    retrieved = theme_neighbours(codes, pool)
     covers = fit.eligible & retrieved & (fit.relevance >= floor)
     relevance = np.where(covers, np.clip(fit.relevance, 0.0, 1.0), 0.0)
     objective = PavilionScore(
@@ -346,15 +347,9 @@ def theme_neighbours(codes: Sequence[Sequence[str]], firms: Sequence[Firm]) -> N
     Without it, firms retrieved for one theme covered another through a sibling code: consumables
     firms, brought by a medical-equipment theme, claimed an imaging theme of the same pavilion.
     """
-    held = [[c.cpv for c in firm.capabilities] for firm in firms]
+    prefixes = [tuple({neighbourhood_prefix(code) for code in theme}) for theme in codes]
     return np.array(
-        [
-            [
-                any(code.startswith(prefix) for code in firm_codes for prefix in prefixes)
-                for firm_codes in held
-            ]
-            for prefixes in (tuple({neighbourhood_prefix(c) for c in theme}) for theme in codes)
-        ],
+        [[any(c.cpv.startswith(p) for c in firm.capabilities) for firm in firms] for p in prefixes],
         dtype=bool,
     ).reshape(len(codes), len(firms))
 
