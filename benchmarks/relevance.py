@@ -24,10 +24,12 @@ evidence, 0.10 capacity, 0.08 readiness, 0.05 SME; ineligible firms last), *lear
 (the model ``meute train`` builds, :func:`api.training.train_ranker`, on the training side only:
 each fifth of its consultations gives awards against firms' profiles built from the rest, with
 negatives from the same CPV division and from anywhere; ranked with the matcher's eligibility
-ignored). As if each contract were a foreign notice whose words cannot be read (its objet
-unread, its text similarity 0): *learnt, words unread* (the learnt model with its word
-features at 0, how foreign lots were ranked before its codes-only model) and *learnt, codes
-only* (:attr:`scoring.learnt.LearntRanker.codes_only`, what ranks them now).
+ignored), *learnt, as matched* (the same with the firms the matcher refuses last: below the
+relevance floor, or whose words read too little like the lot's). As if each contract were a
+foreign notice whose words cannot be read (its objet unread, its text similarity 0): *learnt,
+words unread* (the learnt model with its word features at 0, how foreign lots were ranked
+before its codes-only model) and *learnt, codes only*
+(:attr:`scoring.learnt.LearntRanker.codes_only`, what ranks them now).
 
 **Partners.** Partner recall@10 and consortium hit@10 as ``benchmarks/evaluate_decp.py``
 defines them (its own folds of the consultations with several winners, same seed).
@@ -70,7 +72,7 @@ from meute.graph.cpv import Taxonomy, taxonomy
 from meute.graph.decp import Contract, read_decp
 from meute.graph.model import Firm
 from meute.scoring.consortium import readiness_scores
-from meute.scoring.fit import fit_matrix
+from meute.scoring.fit import RELEVANCE_FLOOR, fit_matrix
 from meute.scoring.learnt import LearntRanker
 from meute.scoring.suggest import CpvSuggester, deepest_codes, fold_text, label_fallback
 from meute.scoring.text import text_model
@@ -82,6 +84,7 @@ WINNER_METHODS = (
     "BM25",
     "today",
     "learnt",
+    "learnt, as matched",
     "learnt, words unread",
     "learnt, codes only",
     "ceiling",
@@ -280,6 +283,10 @@ def winner_retrieval(
             near = [i for i in known if np.isfinite(relevance[i])]
             figures.floor[f"winners {floor}"].extend(float(relevance[i] >= floor) for i in near)
             figures.floor[f"firms {floor}"].append(float(np.mean(relevance >= floor)))
+        learnt = ranker.relevance(tender, [[contract.cpv]], graph.firms, fit)[0]
+        floored = fit_matrix(
+            tender, [[contract.cpv]], graph.firms, text_model(), floor=RELEVANCE_FLOOR
+        )
         # the same contract as a foreign notice: its words unread
         [lot] = tender.lots
         blind = tender.model_copy(update={"lots": [lot.model_copy(update={"title": "-"})]})
@@ -288,7 +295,8 @@ def winner_retrieval(
             "popularity": popularity_scores(graph, contract.cpv),
             "BM25": graph.bm25.scores(contract.objet),
             "today": today,
-            "learnt": ranker.relevance(tender, [[contract.cpv]], graph.firms, fit)[0],
+            "learnt": learnt,
+            "learnt, as matched": np.where(floored.eligible[0], learnt, -np.inf),
             "learnt, words unread": replace(ranker, codes_only=None).relevance(
                 blind, [[contract.cpv]], graph.firms, unread
             )[0],

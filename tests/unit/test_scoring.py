@@ -38,6 +38,7 @@ from meute.scoring.fit import (
     DIVISION_TEXT_FLOOR,
     LEVEL_DECAY,
     RELEVANCE_FLOOR,
+    TEXT_SHARE_FLOOR,
     FitWeights,
     capacity_score,
     certification_mask,
@@ -487,8 +488,9 @@ def test_a_firm_near_a_lot_through_its_division_alone_needs_words_like_the_lot(
     assert fit.text[0, 0] < DIVISION_TEXT_FLOOR <= fit.text[0, 1]
     assert fit.eligible[0].tolist() == [False, True, True]
     assert fit.relevance[0, 0] == -np.inf
-    # A lot coded by its division alone, or whose words cannot be compared, is matched on codes.
-    division = fit_matrix(tender, [["71000000"]], firms, model, floor=RELEVANCE_FLOOR)
+    # A lot coded by its division alone, or whose words cannot be compared, is matched on codes
+    # (beside firms that read like it, the inspector still reads too little: TEXT_SHARE_FLOOR).
+    division = fit_matrix(tender, [["71000000"]], [inspector], model, floor=RELEVANCE_FLOOR)
     assert division.eligible[0].all()
     german = tender.model_copy(
         update={
@@ -505,6 +507,74 @@ def test_a_firm_near_a_lot_through_its_division_alone_needs_words_like_the_lot(
     assert unread.eligible[0].all()
     # Without a relevance floor, nearness is enough.
     assert fit_matrix(tender, [lab.cpv], firms, model).eligible[0].all()
+
+
+def test_a_firm_reading_far_less_like_a_lot_than_the_best_is_no_candidate(
+    model: TextModel,
+) -> None:
+    # A solar plant's owner's engineer: a tramway consultancy is near the code, not the trade.
+    engineer = Lot(
+        id="L3",
+        title="Owner's engineer",
+        description="Electrical power system design review and construction supervision.",
+        cpv=["71323100"],
+    )
+    tender = Tender(
+        id="T", title="Solar", buyer="Ministry", country="JO", budget=1.0, lots=[engineer]
+    )
+    designer = make_firm(
+        siren=valid_siren(1),
+        capabilities=["71323100"],
+        description="Electrical power system design and construction supervision",
+    )
+    tramway = make_firm(
+        siren=valid_siren(2),
+        capabilities=["71311200"],
+        description="Tramway and light rail consultancy, urban transport studies",
+    )
+    fit = fit_matrix(tender, [engineer.cpv], [designer, tramway], model, floor=RELEVANCE_FLOOR)
+    best, other = fit.text[0]
+    assert DIVISION_TEXT_FLOOR <= other < TEXT_SHARE_FLOOR * best
+    assert fit.eligible[0].tolist() == [True, False]
+    # The rule does not apply without a floor: the firm is above it, near beyond its division.
+    unfloored = fit_matrix(tender, [engineer.cpv], [designer, tramway], model)
+    assert unfloored.eligible.all() and unfloored.relevance[0, 1] >= RELEVANCE_FLOOR
+    assert coded_fit(tender, [engineer.cpv], [tramway]).beyond_division.all()
+    # A firm within the lot's codes does what it asks, whatever its words.
+    medical = Lot(id="L1", title="Équipements médicaux", cpv=["33100000"])
+    fair = tender.model_copy(update={"lots": [medical]})
+    furniture = make_firm(
+        siren=valid_siren(3),
+        capabilities=["33192000"],
+        description="Équipements médicaux et mobilier médical",
+    )
+    scanner = make_firm(
+        siren=valid_siren(4), capabilities=["33113000"], description="IRM et scanners"
+    )
+    stands = fit_matrix(fair, [medical.cpv], [furniture, scanner], model, floor=RELEVANCE_FLOOR)
+    assert stands.text[0, 1] < TEXT_SHARE_FLOOR * stands.text[0, 0]
+    assert stands.eligible.all()
+    # Alone, it is the best-reading firm: no lot is emptied by the rule.
+    assert fit_matrix(
+        tender, [engineer.cpv], [tramway], model, floor=RELEVANCE_FLOOR
+    ).eligible.all()
+    # Nor to words the model cannot read.
+    german = tender.model_copy(
+        update={
+            "country": "DE",
+            "lots": [
+                engineer.model_copy(
+                    update={
+                        "title": "Bauherrenvertretung",
+                        "description": "Prüfung der Planung und Bauüberwachung für die Anlage",
+                    }
+                )
+            ],
+        }
+    )
+    unread = fit_matrix(german, [engineer.cpv], [designer, tramway], model, floor=RELEVANCE_FLOOR)
+    assert unread.foreign[0] is not None
+    assert unread.eligible.all()
 
 
 def test_fit_weights_reject_negative_or_all_zero() -> None:
