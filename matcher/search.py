@@ -8,7 +8,8 @@ change first; when no such change helps, by giving two lots at once to two firms
 together (cohesion pays only once both are members, which one-lot changes cannot reach) or to one
 firm, until nothing helps. The beam's best consortium is then kicked out of its local optimum
 (the best changes of two lots to partners, or of three lots to a firm and two of its partners,
-improving or not, each followed by local search) while a kick ends on a better consortium.
+improving or not, each followed by local search) while a kick ends on a better consortium, and
+when none does, replaced by a better consortium built around a hub of past partners, if any.
 
 Both phases are vectorised: :class:`Evaluator` keeps, for a batch of assignments, the sums the
 objective is made of (linear gains, cohesion and overlap over member pairs, members per region)
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 
 from meute.matcher.diversity import lot_changes
 from meute.matcher.problem import MatchProblem
@@ -628,22 +630,39 @@ def _kicked(
 ) -> Assignment:
     """Iterated local search from a local optimum ``state`` (no rivals): each of its
     :func:`_kicks` is followed by local search, and the first that ends on a better feasible
-    consortium replaces it and is kicked in turn, until none does.
+    consortium replaces it and is kicked in turn. When none does, the best of the
+    :func:`_stars`, each followed by local search, replaces it if better and is kicked in turn;
+    otherwise it is returned, never worse than kicking without stars would end.
 
     The best consortia often hold chains and stars of past partners that replace several of
     the local optimum's members at once: no sequence of improving changes of one or two lots
     reaches them.
     """
     best = _score(evaluator, state)
+    stars: list[tuple[float, Assignment]] | None = None  # they do not depend on the state
+    searched: dict[Assignment, Assignment] = {}  # kicks met again in later rounds
     while True:
         for kick in _kicks(state, evaluator, moves, hubs):
-            found = _local_search(kick, evaluator, priority, moves, [], 0)
+            if kick not in searched:
+                searched[kick] = _local_search(kick, evaluator, priority, moves, [], 0)
+            found = searched[kick]
             score = _score(evaluator, found)
             if score > best + IMPROVEMENT and not problem.violations(found):
                 state, best = found, score
                 break
         else:
-            return state
+            if stars is None:
+                ends = (
+                    _local_search(star, evaluator, priority, moves, [], 0)
+                    for star in _stars(evaluator)
+                )
+                stars = [
+                    (_score(evaluator, end), end) for end in ends if not problem.violations(end)
+                ]
+            better = [(score, found) for score, found in stars if score > best + IMPROVEMENT]
+            if not better:
+                return state
+            best, state = max(better)
 
 
 def _kicks(
@@ -685,6 +704,41 @@ def _kicks(
         best = tried[np.argsort(-scores, kind="stable")[:KICKS]]
         kicks += [tuple(int(f) for f in kick) for kick in best]
     return kicks
+
+
+# How many star consortia (see :func:`_stars`) are improved by local search.
+STARS = 5
+
+
+def _stars(evaluator: Evaluator) -> list[Assignment]:
+    """The :data:`STARS` best consortia built around a hub of past partners: for each firm with
+    two partners or more that may take a lot, the assignment of one firm to each lot maximising
+    each firm's linear gain plus the cohesion it brings with the hub (which takes a lot), by
+    score. Many members joined through one hub earn a cohesion that changes of a few lots at a
+    time cannot reach.
+    """
+    n_lots, cohesion, eligible = evaluator.n_lots, evaluator.cohesion, evaluator.eligible
+    able = eligible.any(axis=0)
+    hubs = np.flatnonzero(able & (((cohesion > 0) & able).sum(axis=1) >= 2))
+    if evaluator.n_firms < n_lots or not len(hubs):
+        return []
+    # Finite stand-ins for ineligible cells, below any sum of real gains: never chosen if avoidable.
+    never = -2.0 * n_lots
+    linear = np.where(eligible, evaluator.gain, never)
+    pull = evaluator.w["cohesion"] / evaluator.d
+    built = []
+    for hub in hubs:
+        value = linear + pull * cohesion[hub]
+        value[:, hub] += n_lots  # above any other firm's whole contribution: the hub is in
+        lots, firms = linear_sum_assignment(value, maximize=True)
+        if (linear[lots, firms] > never).all():
+            built.append(firms)
+    if not built:
+        return []
+    assignments = np.unique(np.array(built, dtype=np.intp), axis=0)
+    scores = evaluator.scores(evaluator.batch(assignments))
+    best = assignments[np.argsort(-scores, kind="stable")[:STARS]]
+    return [tuple(int(f) for f in assignment) for assignment in best]
 
 
 def _counts(where: Flags, values: Ints, n_values: int) -> Ints:

@@ -433,6 +433,76 @@ def test_kicks_never_leave_a_worse_or_infeasible_consortium(seed: int) -> None:
         assert brute[0][0] + 1e-9 >= problem.score(kicked) >= problem.score(local) - 1e-12
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_stars_are_complete_eligible_consortia_around_a_hub(seed: int) -> None:
+    _, problem, _ = _solved(seed)
+    evaluator = Evaluator(problem)
+    partners = (problem.tables.cohesion > 0).sum(axis=1)
+    stars = search_module._stars(evaluator)
+    assert len(stars) <= search_module.STARS
+    assert len(set(stars)) == len(stars)
+    for star in stars:
+        assert len(set(star)) == problem.n_lots  # one firm per lot
+        assert all(problem.tables.eligible(lot, firm) for lot, firm in enumerate(star))
+        assert any(partners[firm] >= 2 for firm in star)
+    scores = [problem.score(star) for star in stars]
+    assert scores == sorted(scores, reverse=True)
+
+
+def _star_case() -> MatchProblem:
+    """Five lots; a hub and four past partners that can take one lot each, and as good a rival
+    without partners for every lot.
+    """
+    codes = [code for code, _ in FAMILIES[:5]]
+    tender = Tender.model_validate(
+        {
+            "id": "star",
+            "title": "Star",
+            "buyer": "Buyer",
+            "country": "SN",
+            "budget": 1e7,
+            "deadline": "2027-01-01",
+            "lots": [{"id": f"L{i}", "title": f"Lot {i}", "cpv": [c]} for i, c in enumerate(codes)],
+        }
+    )
+    firms = [
+        make_firm(siren=valid_siren(10 * team + i + 1), name=f"{name} {i}", capabilities=[code])
+        for team, name in enumerate(["Équipe", "Rivale"])
+        for i, code in enumerate(codes)
+    ]
+    hub = firms[0].siren
+    collaborations = [
+        Collaboration(firm_a=hub, firm_b=f.siren, kind=CollaborationKind.CO_AWARD, year=2025)
+        for f in firms[1:5]
+    ]
+    return _build(tender, firms, collaborations)
+
+
+def test_a_star_of_partners_is_built_and_reached_when_no_kick_reaches_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _star_case()
+    team = tuple(
+        next(f for f, firm in enumerate(problem.firms) if firm.name == f"Équipe {i}")
+        for i in range(5)
+    )
+    rivals = tuple(
+        next(f for f, firm in enumerate(problem.firms) if firm.name == f"Rivale {i}")
+        for i in range(5)
+    )
+    evaluator = Evaluator(problem)
+    assert search_module._stars(evaluator) == [team]  # the hub is the only firm with partners
+    assert problem.score(team) > problem.score(rivals)
+    pairs = np.argwhere(np.triu(problem.tables.cohesion > 0, k=1))
+    moves = evaluator.pair_facts(evaluator.pair_moves(pairs))
+    hubs = evaluator.hub_moves(pairs)
+    priority = search_module._priority(problem)
+    monkeypatch.setattr(search_module, "_kicks", lambda *_: [])  # only the stars are left
+    assert search_module._kicked(rivals, problem, evaluator, priority, moves, hubs) == team
+    monkeypatch.setattr(search_module, "_stars", lambda _: [])
+    assert search_module._kicked(rivals, problem, evaluator, priority, moves, hubs) == rivals
+
+
 def test_evaluator_agrees_on_every_brute_force_consortium() -> None:
     for seed in EVALUATOR_SEEDS:
         _, evaluator = _evaluator(seed)
