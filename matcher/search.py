@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 from meute.matcher.diversity import lot_changes
 from meute.matcher.problem import MatchProblem
@@ -717,6 +716,8 @@ def _stars(evaluator: Evaluator) -> list[Assignment]:
     score. Many members joined through one hub earn a cohesion that changes of a few lots at a
     time cannot reach.
     """
+    from scipy.optimize import linear_sum_assignment  # loads at the first star, not with the server
+
     n_lots, cohesion, eligible = evaluator.n_lots, evaluator.cohesion, evaluator.eligible
     able = eligible.any(axis=0)
     hubs = np.flatnonzero(able & (((cohesion > 0) & able).sum(axis=1) >= 2))
