@@ -465,6 +465,12 @@ def test_fit_matrix_uses_the_given_lot_codes(model: TextModel) -> None:
     assert own.relevance[0, 0] == -np.inf  # no construction code
 
 
+def _in_german(tender: Tender, title: str, description: str) -> Tender:
+    """``tender`` put in Germany, its one lot titled and described in German."""
+    lot = tender.lots[0].model_copy(update={"title": title, "description": description})
+    return tender.model_copy(update={"country": "DE", "lots": [lot]})
+
+
 def test_a_firm_near_a_lot_through_its_division_alone_needs_words_like_the_lot(
     model: TextModel,
 ) -> None:
@@ -492,16 +498,7 @@ def test_a_firm_near_a_lot_through_its_division_alone_needs_words_like_the_lot(
     # (beside firms that read like it, the inspector still reads too little: TEXT_SHARE_FLOOR).
     division = fit_matrix(tender, [["71000000"]], [inspector], model, floor=RELEVANCE_FLOOR)
     assert division.eligible[0].all()
-    german = tender.model_copy(
-        update={
-            "country": "DE",
-            "lots": [
-                lab.model_copy(
-                    update={"title": "Labor", "description": "Laboruntersuchungen für die Klinik"}
-                )
-            ],
-        }
-    )
+    german = _in_german(tender, "Labor", "Laboruntersuchungen für die Klinik")
     unread = fit_matrix(german, [lab.cpv], firms, model, floor=RELEVANCE_FLOOR)
     assert unread.foreign[0] == "de"
     assert unread.eligible[0].all()
@@ -559,18 +556,8 @@ def test_a_firm_reading_far_less_like_a_lot_than_the_best_is_no_candidate(
         tender, [engineer.cpv], [tramway], model, floor=RELEVANCE_FLOOR
     ).eligible.all()
     # Nor to words the model cannot read.
-    german = tender.model_copy(
-        update={
-            "country": "DE",
-            "lots": [
-                engineer.model_copy(
-                    update={
-                        "title": "Bauherrenvertretung",
-                        "description": "Prüfung der Planung und Bauüberwachung für die Anlage",
-                    }
-                )
-            ],
-        }
+    german = _in_german(
+        tender, "Bauherrenvertretung", "Prüfung der Planung und Bauüberwachung für die Anlage"
     )
     unread = fit_matrix(german, [engineer.cpv], [designer, tramway], model, floor=RELEVANCE_FLOOR)
     assert unread.foreign[0] is not None
