@@ -168,6 +168,7 @@ LEGEND_EXAMPLE: list[dict[str, Any]] = [
 MATCH_RESULT_EXAMPLE: dict[str, Any] = {
     "tender_id": "bouake-hospital",
     "consortia": [SHOWN_CONSORTIUM_EXAMPLE],
+    "uncovered": [],
     "candidates_considered": 106,
     "diversity": 0.0,
     "optimality_gap_bound": 0.0556,

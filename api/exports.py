@@ -515,7 +515,7 @@ def brief(
                 lot.id,
                 lot.title,
                 _amount(lot.budget, tender.currency) if lot.budget is not None else "—",
-                holder.get(lot.id, "—"),
+                holder.get(lot.id, "non couvert"),
             )
             for lot in tender.lots
         ],

@@ -102,9 +102,8 @@ def problem_response(
 
 def meute_error_response(error: MeuteError) -> JSONResponse:
     """The problem+json response for a Meute error, with its status."""
-    response = problem_response(
-        STATUS.get(type(error), 500), error.title, error.detail, error.problems
-    )
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
+    response = problem_response(status, error.title, error.detail, error.problems)
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="meute"'
     return response

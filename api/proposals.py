@@ -84,7 +84,9 @@ def evaluate_assignment(
     """Score a consortium given as lot id -> SIREN, e.g. a proposal after swapping a member.
 
     Reasons, violations and refusals are written in ``options.lang``; the fit is the one
-    matching uses (the learnt ranker in use), so a proposal scores as it was ranked.
+    matching uses (the learnt ranker in use), so a proposal scores as it was ranked. A lot no
+    firm of the graph may take (a match's ``uncovered`` lots) may be left out: the consortium
+    is scored on the others.
     """
     options = learnt(options)
     lang = options.lang
@@ -93,6 +95,13 @@ def evaluate_assignment(
         Problem(f"assignment.{k}", firm_by_lot[k], phrase("assignment.no_such_lot", lang))
         for k in sorted(set(firm_by_lot) - lots)
     ]
+    missing = [lot.id for lot in tender.lots if lot.id not in firm_by_lot]
+    if missing and firm_by_lot:
+        try:
+            uncovered = {lot.lot_id for lot in prepare_problem(store, tender, options).uncovered}
+        except Infeasible:  # another constraint: the given firms are checked against it below
+            uncovered = set()
+        tender = tender.without_lots(uncovered & set(missing))
     problems += [
         Problem(f"assignment.{lot.id}", None, phrase("assignment.no_firm", lang))
         for lot in tender.lots
@@ -284,8 +293,8 @@ def replacement_candidates(
     Current members and firms already replaced on this proposal are left out.
     """
     tender = stored_tender(store, proposal.tender_id)
-    problem, _ = prepare_problem(store, tender, options)
-    lots = [lot.id for lot in tender.lots]
+    problem = prepare_problem(store, tender, options).problem
+    lots = [lot.id for lot in problem.tender.lots]
     indices = [lots.index(lot) for lot in proposal.member(siren).lots if lot in lots]
     if not indices:
         return []

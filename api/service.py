@@ -19,7 +19,13 @@ from meute.api.training import active_ranker
 from meute.graph.collector import collector_paused
 from meute.graph.cpv import format_code, label
 from meute.graph.decp import DecpImport, read_decp
-from meute.graph.errors import InvalidInput, NotFound, Problem, problems_from_validation
+from meute.graph.errors import (
+    InvalidInput,
+    NotFound,
+    Problem,
+    Uncoverable,
+    problems_from_validation,
+)
 from meute.graph.facts import merge_firm, with_facts
 from meute.graph.model import (
     MAX_NAME,
@@ -36,6 +42,7 @@ from meute.graph.model import (
     Provenance,
     Siren,
     Tender,
+    UncoveredLot,
     json_texts_storable,
 )
 from meute.graph.sirene import SireneReport, read_sirene
@@ -53,6 +60,7 @@ from meute.scoring.text import text_model
 
 __all__ = [
     "ImportDocument",
+    "Prepared",
     "active_firms",
     "declare_facts",
     "decp_document",
@@ -198,12 +206,52 @@ def partner_weights(ranker: Ranker | None, with_tender: bool = True) -> PartnerW
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A tender's problem over the lots some firm may take, the collaborations among its
+    firms, and the lots no firm may take (with why).
+    """
+
+    problem: MatchProblem
+    collaborations: list[Collaboration]
+    uncovered: list[UncoveredLot]
+
+
 def prepare_problem(
     store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings | None = None
-) -> tuple[MatchProblem, list[Collaboration]]:
-    """Retrieve the tender's candidates and their collaborations, shortlist them, score."""
+) -> Prepared:
+    """Retrieve the tender's candidates and their collaborations, shortlist them, score; the
+    lots no candidate may take are set aside (the problem covers the others: a French pack for
+    what French firms can do, the rest said).
+
+    Raises :class:`Uncoverable` naming every lot when no lot can be taken.
+    """
     timings = timings or Timings()
     options = learnt(options)
+    order = [lot.id for lot in tender.lots]
+    problems: dict[str, Problem] = {}
+    while True:
+        try:
+            problem, collaborations = _prepare(store, tender, options, timings)
+        except Uncoverable as error:
+            problems.update(zip(error.lots, error.problems, strict=True))
+            if len(error.lots) < len(tender.lots):
+                tender = tender.without_lots(error.lots)
+                continue
+            lots = [lot for lot in order if lot in problems]
+            raise Uncoverable(error.detail, [problems[lot] for lot in lots], lots) from None
+        uncovered = [
+            UncoveredLot(lot_id=lot, title=str(problems[lot].value), reason=problems[lot].message)
+            for lot in order
+            if lot in problems
+        ]
+        return Prepared(problem, collaborations, uncovered)
+
+
+def _prepare(
+    store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings
+) -> tuple[MatchProblem, list[Collaboration]]:
+    """:func:`prepare_problem` for every lot of ``tender`` (raises :class:`Uncoverable`)."""
     if any(not lot.cpv for lot in tender.lots):
         with timings.part("cpv_suggester", warm_up=True):  # fitted by the process's first use
             cpv_suggester()
@@ -262,15 +310,15 @@ def match_with_alternatives(
     A match slower than the configured threshold is logged with where its time went.
     """
     timings = Timings()
-    problem, collaborations = prepare_problem(store, tender, options, timings)
+    prepared = prepare_problem(store, tender, options, timings)
     with timings.part("solve"):
-        solved = solve(problem, options)
+        solved = solve(prepared.problem, options)
     problem = solved.problem
     with timings.part("explain"):
-        result = present(solved, collaborations, options.lang)
+        result = present(solved, prepared.collaborations, options.lang, prepared.uncovered)
     alternatives = {
         lot.id: [problem.firms[firm] for firm in problem.lot_candidates(index)[:per_lot]]
-        for index, lot in enumerate(tender.lots)
+        for index, lot in enumerate(problem.tender.lots)
     }
     log_if_slow(
         "match",

@@ -84,8 +84,8 @@ def random_tender(index: int, rng: random.Random) -> Tender:
 
 
 def national_store(firms: int, tenders: int, seed: int) -> tuple[EmbeddedStore, list[Tender]]:
-    """An embedded store of ``firms`` synthetic firms and the feasible ones of ``tenders``
-    random tenders (the same for a seed).
+    """An embedded store of ``firms`` synthetic firms and those of ``tenders`` random tenders
+    (the same for a seed) whose every lot some firm may take.
     """
     generated, collaborations = generate(firms, seed=seed)
     store = EmbeddedStore(None)
@@ -95,8 +95,8 @@ def national_store(firms: int, tenders: int, seed: int) -> tuple[EmbeddedStore, 
     feasible = []
     for tender in (random_tender(i, rng) for i in range(tenders)):
         try:
-            prepare_problem(store, tender, MatchOptions(top=10))
-            feasible.append(tender)
+            if not prepare_problem(store, tender, MatchOptions(top=10)).uncovered:
+                feasible.append(tender)
         except Infeasible:
             pass
     return store, feasible
@@ -124,14 +124,14 @@ def solver_figures(store: GraphStore, tender: Tender, time_limit: float) -> Solv
     """Fast/exact objective ratio and exact solver seconds on the default pool, and the default
     answer against the best found over every eligible retrieved firm.
     """
-    problem, _ = prepare_problem(store, tender, MatchOptions())
+    problem = prepare_problem(store, tender, MatchOptions()).problem
     fast = fast_solve(problem)[0][0]
     started = time.perf_counter()
     found = solve_exact(problem, top=1, time_limit=time_limit).solutions
     exact_seconds = time.perf_counter() - started
     exact = found[0][0] if found else None
     everyone = MatchOptions(shortlist=EVERY_FIRM, per_lot=EVERY_FIRM)
-    whole, _ = prepare_problem(store, tender, everyone)
+    whole = prepare_problem(store, tender, everyone).problem
     best = max(fast, exact or -math.inf, fast_solve(whole, top=1)[0][0])
     return SolverFigures(
         fast_over_exact=None if exact is None else fast / exact,

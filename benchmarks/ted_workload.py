@@ -9,7 +9,8 @@ embedded store, then on Neo4j when ``MEUTE_NEO4J_URI`` is set (the server is wip
 with the same graph), through the same use case as the CLI and the API. It prints:
 
 - the notices kept, and those of 3 lots or more that the import refused (with the reason);
-- every tender's outcome: ranked consortia, or an explained infeasibility; a crash is counted
+- every tender's outcome: ranked consortia (in part when some lots no firm may take: they are
+  named, the consortia cover the others), or an explained infeasibility; a crash is counted
   (and must be 0);
 - **lots covered**: share of lots whose best candidate's relevance reaches the matcher's
   relevance floor (``MEUTE_SEARCH__RELEVANCE_FLOOR``; firms below it are never proposed);
@@ -83,9 +84,9 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
     """Match as the CLI and the API do, keeping what the figures need."""
     started = time.perf_counter()
     try:
-        problem, collaborations = prepare_problem(store, tender, options)
-        solved = solve(problem, options)
-        result = present(solved, collaborations, options.lang)
+        prepared = prepare_problem(store, tender, options)
+        solved = solve(prepared.problem, options)
+        result = present(solved, prepared.collaborations, options.lang, prepared.uncovered)
         problem = solved.problem
     except Infeasible as error:
         seconds = time.perf_counter() - started
@@ -96,27 +97,17 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
     seconds = time.perf_counter() - started
     fit = problem.tables.per_lot["fit"]
     assignment = solved.chosen[0][1]
+    lots = problem.tender.lots
     return Outcome(
         seconds,
         "answer",
-        best_relevance={lot.id: float(fit[i].max()) for i, lot in enumerate(tender.lots)},
-        assigned={lot.id: problem.firms[assignment[i]] for i, lot in enumerate(tender.lots)},
-        assigned_relevance={
-            lot.id: float(fit[i, assignment[i]]) for i, lot in enumerate(tender.lots)
-        },
+        best_relevance={lot.id: float(fit[i].max()) for i, lot in enumerate(lots)},
+        assigned={lot.id: problem.firms[assignment[i]] for i, lot in enumerate(lots)},
+        assigned_relevance={lot.id: float(fit[i, assignment[i]]) for i, lot in enumerate(lots)},
+        uncoverable=[lot.lot_id for lot in result.uncovered],
         foreign=problem.foreign_lots,
         signature=tuple(m.siren for m in result.consortia[0].members),
     )
-
-
-def coverable_part(
-    store: GraphStore, tender: Tender, uncoverable: list[str], options: MatchOptions
-) -> Outcome | None:
-    """For an infeasible tender, the match of its lots that some firm can take (if any)."""
-    kept = [lot for lot in tender.lots if lot.id not in uncoverable]
-    if not kept:
-        return None
-    return match_once(store, tender.model_copy(update={"lots": kept}), options)
 
 
 def backing_level(firm: Firm, lot: Lot) -> int:
@@ -157,20 +148,11 @@ def decp_graph() -> tuple[ImportDocument, list[str]]:
 
 def run_store(
     store: GraphStore, tenders: list[Tender], options: MatchOptions
-) -> tuple[dict[str, Outcome], dict[str, Outcome]]:
-    """Each tender's outcome, and for infeasible ones the match of their coverable lots."""
+) -> dict[str, Outcome]:
+    """Each tender's outcome."""
     for tender in tenders[:WARM_UP]:
         match_once(store, tender, options)
-    outcomes: dict[str, Outcome] = {}
-    partial: dict[str, Outcome] = {}
-    for tender in tenders:
-        outcome = match_once(store, tender, options)
-        outcomes[tender.id] = outcome
-        if outcome.kind == "infeasible":
-            part = coverable_part(store, tender, outcome.uncoverable, options)
-            if part is not None:
-                partial[tender.id] = part
-    return outcomes, partial
+    return {tender.id: match_once(store, tender, options) for tender in tenders}
 
 
 def share(part: int, whole: int) -> str:
@@ -206,36 +188,34 @@ def main() -> None:
             import_document(neo4j, document)
             runs["Neo4j"] = run_store(neo4j, tenders, options)
 
-    outcomes, partial = runs["embedded"]
+    outcomes = runs["embedded"]
     kinds = Counter(o.kind for o in outcomes.values())
     lots_total = sum(len(t.lots) for t in tenders)
     near: dict[str, float] = {}  # lot uid -> best relevance, for lots some firm can take
     nobody_near: list[tuple[Tender, Lot]] = []
-    complete = complete_floor = 0
+    complete = complete_floor = in_part = 0
     levels: list[int] = []
     for tender in tenders:
         outcome = outcomes[tender.id]
-        source = outcome if outcome.kind == "answer" else partial.get(tender.id)
         for lot in tender.lots:
-            if (
-                lot.id in outcome.uncoverable
-                or source is None
-                or lot.id not in source.best_relevance
-            ):
-                nobody_near.append((tender, lot))
+            if lot.id in outcome.best_relevance:
+                near[f"{tender.id}/{lot.id}"] = outcome.best_relevance[lot.id]
             else:
-                near[f"{tender.id}/{lot.id}"] = source.best_relevance[lot.id]
+                nobody_near.append((tender, lot))
         if outcome.kind == "answer":
-            complete += 1
-            complete_floor += all(r >= floor for r in outcome.assigned_relevance.values())
-            levels += [backing_level(outcome.assigned[lot.id], lot) for lot in tender.lots]
+            in_part += bool(outcome.uncoverable)
+            complete += not outcome.uncoverable
+            complete_floor += not outcome.uncoverable and all(
+                r >= floor for r in outcome.assigned_relevance.values()
+            )
+            levels += [
+                backing_level(outcome.assigned[lot.id], lot)
+                for lot in tender.lots
+                if lot.id in outcome.assigned
+            ]
     covered = sum(1 for r in near.values() if r >= floor)
     languages = Counter(
-        language
-        for tender in tenders
-        for language in (
-            outcomes[tender.id].foreign or getattr(partial.get(tender.id), "foreign", {})
-        ).values()
+        language for outcome in outcomes.values() for language in outcome.foreign.values()
     )
     below = [
         (t, lot) for t in tenders for lot in t.lots if near.get(f"{t.id}/{lot.id}", 1.0) < floor
@@ -247,6 +227,10 @@ def main() -> None:
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_row("tenders answered (ranked consortia)", share(kinds["answer"], len(tenders)))
+    table.add_row(
+        "… of which in part (the lots no firm may take named, the others covered)",
+        share(in_part, len(tenders)),
+    )
     table.add_row("tenders infeasible, explained", share(kinds["infeasible"], len(tenders)))
     table.add_row("tenders crashed", str(kinds["crash"]))
     table.add_row(
@@ -265,7 +249,7 @@ def main() -> None:
         table.add_row(
             f"lot and its firm's backing code: same CPV {name}", share(agree, len(levels))
         )
-    for store_name, (store_outcomes, _) in runs.items():
+    for store_name, store_outcomes in runs.items():
         seconds = [o.seconds for o in store_outcomes.values()]
         table.add_row(
             f"latency p50 / p95, {store_name}",
@@ -275,8 +259,7 @@ def main() -> None:
         same = sum(
             1
             for tid, o in outcomes.items()
-            if (o.kind, o.signature)
-            == (runs["Neo4j"][0][tid].kind, runs["Neo4j"][0][tid].signature)
+            if (o.kind, o.signature) == (runs["Neo4j"][tid].kind, runs["Neo4j"][tid].signature)
         )
         table.add_row("same outcome and best consortium on both stores", share(same, len(tenders)))
     console.print(table)

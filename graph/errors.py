@@ -7,6 +7,7 @@
     ├── NotFound            an id that the store does not hold (HTTP 404)
     ├── StoreUnavailable    the graph store cannot be reached (HTTP 503)
     ├── Infeasible          no consortium satisfies the constraints (HTTP 422)
+    │   └── Uncoverable     some lots no firm may take (a match covers the others)
     └── TimedOut            the deadline struck before any answer was found (HTTP 503)
 
 Each error carries a list of :class:`Problem` saying which field holds which value and what is
@@ -31,6 +32,7 @@ __all__ = [
     "Problem",
     "StoreUnavailable",
     "TimedOut",
+    "Uncoverable",
     "problems_from_errors",
     "problems_from_validation",
 ]
@@ -116,6 +118,16 @@ class Infeasible(MeuteError):
     """No consortium satisfies the tender's constraints."""
 
     title = "No feasible consortium"
+
+
+class Uncoverable(Infeasible):
+    """Some lots no candidate firm may take: one problem per lot (``lots[<id>]``, its title,
+    why), and their ids in ``lots``. A match answers for the other lots.
+    """
+
+    def __init__(self, detail: str, problems: list[Problem], lots: list[str]) -> None:
+        super().__init__(detail, problems)
+        self.lots = lots
 
 
 class TimedOut(MeuteError):

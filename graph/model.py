@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -76,6 +77,7 @@ __all__ = [
     "TenderConstraints",
     "TenderSource",
     "ThemeCoverage",
+    "UncoveredLot",
     "check_text",
     "json_texts_storable",
     "luhn_valid",
@@ -803,6 +805,18 @@ class Tender(_Model):
         """Each lot's title by lot id."""
         return {lot.id: lot.title for lot in self.lots}
 
+    def without_lots(self, lot_ids: Collection[str]) -> Tender:
+        """The same tender without the lots ``lot_ids``; a lot left without a budget keeps its
+        share of the whole tender's (:meth:`lot_budget_eur` of this tender).
+        """
+        share = self.budget / len(self.lots)
+        lots = [
+            lot if lot.budget is not None else lot.model_copy(update={"budget": share})
+            for lot in self.lots
+            if lot.id not in lot_ids
+        ]
+        return self.model_copy(update={"lots": lots})
+
     def to_eur(self, amount: float) -> float:
         """Convert an amount in the tender currency to euros."""
         return amount * EUR_RATES[self.currency]
@@ -860,11 +874,25 @@ class Consortium(_Model):
     members: list[ConsortiumMember]
 
 
+class UncoveredLot(_Model):
+    """A lot no firm of the graph may take, and why; the consortia cover the other lots."""
+
+    lot_id: str
+    title: str
+    reason: str
+
+
 class MatchResult(_Model):
     """Ranked consortia for one tender."""
 
     tender_id: str
     consortia: list[Consortium]
+    uncovered: list[UncoveredLot] = Field(
+        default_factory=list,
+        description="Lots no firm of the graph may take, and why (nobody near their codes, "
+        "nobody certified, nobody above the relevance floor): every consortium covers the "
+        "tender's other lots. Empty when the consortia cover every lot.",
+    )
     candidates_considered: int = 0
     diversity: float = Field(
         0.0, description="Mean share of lots whose firm differs between two proposals."

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from meute.graph.errors import Infeasible, Problem
+from meute.graph.errors import Infeasible, Problem, Uncoverable
 from meute.graph.model import Collaboration, Firm, Lot, Tender
 from meute.matcher.bound import Relaxation, cohesive_partners
 from meute.matcher.phrases import Lang, phrase
@@ -196,17 +196,22 @@ def _reject_uncoverable(
     floor: float,
     lang: Lang,
 ) -> None:
-    """Raise :class:`Infeasible` naming each lot no firm is ``eligible`` for, and why: nobody
+    """Raise :class:`Uncoverable` naming each lot no firm is ``eligible`` for, and why: nobody
     ``near`` its codes, nobody near with its certifications, or nobody ``qualified`` (near and
     certified) above ``floor`` (``lots x firms`` masks).
     """
-    uncoverable = [
-        _uncoverable(lot, int(near[i].sum()), int(qualified[i].sum()), floor, lang)
-        for i, lot in enumerate(tender.lots)
-        if not eligible[i].any()
-    ]
-    if uncoverable:
-        raise Infeasible(phrase("lots.uncoverable", lang), uncoverable)
+    lots = [i for i in range(len(tender.lots)) if not eligible[i].any()]
+    if lots:
+        raise Uncoverable(
+            phrase("lots.uncoverable", lang),
+            [
+                _uncoverable(
+                    tender.lots[i], int(near[i].sum()), int(qualified[i].sum()), floor, lang
+                )
+                for i in lots
+            ],
+            [tender.lots[i].id for i in lots],
+        )
 
 
 def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:

@@ -16,6 +16,7 @@ from meute.graph.model import (
     Lot,
     MatchResult,
     Tender,
+    UncoveredLot,
 )
 from meute.matcher.bound import gap_bound
 from meute.matcher.deadline import Deadline
@@ -232,11 +233,14 @@ def propose(
 
 
 def present(
-    solved: Solved, collaborations: Sequence[Collaboration], lang: Lang = Lang.EN
+    solved: Solved,
+    collaborations: Sequence[Collaboration],
+    lang: Lang = Lang.EN,
+    uncovered: Sequence[UncoveredLot] = (),
 ) -> MatchResult:
     """Ranked consortia with their breakdown, leader and reasons (in ``lang``), whether the
-    search was cut short (they are the best found so far), and the first one's optimality gap
-    bound.
+    search was cut short (they are the best found so far), the first one's optimality gap
+    bound, and the lots of the whole tender they leave ``uncovered``.
     """
     problem, chosen, timed_out, upper_bound = (
         solved.problem,
@@ -252,6 +256,7 @@ def present(
     return MatchResult(
         tender_id=problem.tender.id,
         consortia=consortia,
+        uncovered=list(uncovered),
         candidates_considered=problem.candidates_considered,
         diversity=mean_pairwise_changes([a for _, a in chosen]),
         timed_out=timed_out,

@@ -41,6 +41,32 @@ def test_match_returns_ranked_complete_consortia(client: TestClient) -> None:
     for consortium in consortia:
         lots = sorted(lot for m in consortium["members"] for lot in m["lots"])
         assert lots == sorted(lot["id"] for lot in bouake()["lots"])
+    assert response.json()["uncovered"] == []
+
+
+def test_a_lot_no_firm_may_take_is_named_and_the_others_covered(client: TestClient) -> None:
+    tender = bouake()
+    tender["lots"].append({"id": "L4", "title": "Uniforms", "cpv": ["18110000"]})
+    response = client.post("/match?top=3", json=tender)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["uncovered"] == [
+        {
+            "lot_id": "L4",
+            "title": "Uniforms",
+            "reason": "no candidate firm delivers anything close to this lot's CPV codes",
+        }
+    ]
+    for consortium in body["consortia"]:
+        assert sorted(lot for m in consortium["members"] for lot in m["lots"]) == [
+            "L1",
+            "L2",
+            "L3",
+        ]
+    alone = {**tender, "lots": tender["lots"][3:]}
+    refused = client.post("/match", json=alone)
+    assert refused.status_code == 422
+    assert [p["field"] for p in refused.json()["errors"]] == ["lots[L4]"]
 
 
 def test_every_answer_bounds_its_gap_to_the_best(client: TestClient) -> None:

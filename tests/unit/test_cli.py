@@ -208,6 +208,20 @@ def test_match_shows_the_codes_it_used_for_lots_in_words(data_dir: Path, tmp_pat
     assert "no confident code" in " ".join(as_json.stderr.split())
 
 
+def test_match_names_the_lots_no_firm_may_take(data_dir: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    tender = json.loads(BOUAKE.read_text(encoding="utf-8"))
+    tender["lots"].append({"id": "L4", "title": "Uniforms", "cpv": ["18110000"]})
+    path = tmp_path / "uniforms.json"
+    path.write_text(json.dumps(tender), encoding="utf-8")
+    shown = runner.invoke(app, ["match", str(path), "--top", "1"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert "Not covered (1 of 4 lots" in shown.stdout
+    assert (
+        "L4: Uniforms — no candidate firm delivers anything close to this lot's CPV codes"
+    ) in shown.stdout
+
+
 def test_match_says_where_a_french_tender_is_done_and_refuses_a_region_abroad(
     data_dir: Path, tmp_path: Path
 ) -> None:

@@ -31,7 +31,7 @@ from meute.api.exports import TERM_LABELS
 from meute.api.service import showcase_tender
 from meute.api.settings import Settings
 from meute.graph.embedded import EmbeddedStore
-from meute.graph.model import Collaboration, Consortium, ConsortiumMember, Region
+from meute.graph.model import Collaboration, Consortium, ConsortiumMember, Lot, Region
 from meute.matcher.phrases import phrase
 from tests.unit.factories import valid_siren
 
@@ -339,6 +339,43 @@ def test_reasons_and_infeasibility_are_the_matchers_own_french(
     infeasible = shown(app_client.get("/console/appels-d-offres/seul/consortiums?top=1"))
     assert "aucun consortium ne respecte les contraintes de l'appel d'offres" in infeasible
     assert "sans cette limite, le meilleur consortium compte 3 membres" in infeasible
+
+
+def test_a_lot_no_french_firm_may_take_is_said_and_the_others_are_proposed(
+    app_client: TestClient, showcase_store: EmbeddedStore
+) -> None:
+    log_in(app_client, showcase_store, Role.OFFICER)
+    tender = showcase_tender()
+    uniforms = Lot(id="L4", title="Tenues du personnel", cpv=["18110000"], budget=200_000)
+    showcase_store.upsert_tenders(
+        [tender.model_copy(update={"id": "tenues", "lots": [*tender.lots, uniforms]})]
+    )
+    page = app_client.get("/console/appels-d-offres/tenues/consortiums?top=2")
+    assert page.status_code == 200
+    text = shown(page)
+    assert "1 lot sur 4 sans entreprise française" in text
+    assert (
+        "L4 · Tenues du personnel : aucune entreprise candidate ne fournit rien de proche des "
+        "codes CPV de ce lot"
+    ) in text
+    fields = _assignment_fields(page.text, 1)
+    assert set(fields) == {"affectation.L1", "affectation.L2", "affectation.L3"}
+    # The swap form offers the covered lots; the composition is scored and saved without L4.
+    evaluated = app_client.post(
+        "/console/appels-d-offres/tenues/evaluation", data={**fields, "reference": "0.5"}
+    )
+    assert evaluated.status_code == 200 and "data-score" in evaluated.text
+    saved = app_client.post(
+        "/console/propositions",
+        data={"tender_id": "tenues", **fields},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    brief = app_client.get("/tenders/tenues/consortia/1/brief?format=html&top=2")
+    assert brief.status_code == 200
+    assert re.search(
+        r"<td>L4</td>\s*<td>Tenues du personnel</td>.*?<td>non couvert</td>", brief.text, re.S
+    )
 
 
 def test_proposals_are_saved_followed_and_counted_by_the_programme(

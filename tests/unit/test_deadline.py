@@ -36,7 +36,7 @@ def _problem() -> MatchProblem:
     store = _showcase()
     tender = store.get_tender(TENDER)
     assert tender is not None
-    return prepare_problem(store, tender, MatchOptions())[0]
+    return prepare_problem(store, tender, MatchOptions()).problem
 
 
 def _called_off_after(calls: int) -> Callable[[], bool]:

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from meute.api.proposals import evaluate_assignment
 from meute.api.service import match_tender
 from meute.graph.embedded import EmbeddedStore
-from meute.graph.errors import Infeasible
+from meute.graph.errors import Infeasible, InvalidInput, Uncoverable
 from meute.graph.model import Collaboration, Firm
 from meute.matcher.diversity import lot_changes, mean_pairwise_changes
 from meute.matcher.propose import MatchOptions, lot_codes, propose
@@ -123,18 +124,69 @@ def test_uncoverable_lot_is_named() -> None:
     assert "ISO 13485" in no_certified.problems[0].message
 
 
-def test_a_lot_only_uncertified_firms_are_near_says_so_through_the_store() -> None:
+def test_a_lot_nobody_may_take_is_named_and_the_others_matched_through_the_store() -> None:
     # The store's path shortlists candidates before scoring them in full: the lot's near but
     # uncertified firm is not shortlisted, and the reason must still name the certification.
+    # The other lots still get their French pack.
+    tender = hospital_tender()
     with EmbeddedStore(None) as store:
         store.upsert_firms(BUILDERS + TRAINERS + [EQUIPMENT[2]])
-        with pytest.raises(Infeasible) as raised:
-            match_tender(store, hospital_tender(), MatchOptions())
-    [problem] = raised.value.problems
-    assert problem.field == "lots[L2]"
-    assert problem.message == (
-        "1 firm(s) deliver it but none holds every required certification (ISO 13485)"
+        result = match_tender(store, tender, MatchOptions())
+        [lot] = result.uncovered
+        assert (lot.lot_id, lot.title) == ("L2", "Equipment")
+        assert lot.reason == (
+            "1 firm(s) deliver it but none holds every required certification (ISO 13485)"
+        )
+        assert result.consortia
+        for consortium in result.consortia:
+            assert sorted(lot for m in consortium.members for lot in m.lots) == ["L1", "L3"]
+        # A proposal of it leaves that lot out; leaving out a lot some firm may take is refused.
+        given = assignment(result.consortia[0])
+        evaluation = evaluate_assignment(store, tender, given, MatchOptions())
+        assert assignment(evaluation.consortium) == given and not evaluation.violations
+        with pytest.raises(InvalidInput) as refused:
+            evaluate_assignment(store, tender, {"L3": given["L3"]}, MatchOptions())
+        assert [p.field for p in refused.value.problems] == ["assignment.L1"]
+
+
+def test_when_no_lot_can_be_taken_one_error_names_every_lot_in_order() -> None:
+    # L2 (uncertified) and L3 (nobody near) are set aside at the shortlist, then L1 once scored
+    # (its firms hold sibling codes, below the floor): one error names the three, in order.
+    tender = hospital_tender()
+    construction, equipment, training = tender.lots
+    tender = tender.model_copy(
+        update={
+            "lots": [
+                construction.model_copy(update={"cpv": ["45215100"]}),
+                equipment,
+                training.model_copy(update={"cpv": ["80530000"]}),
+            ]
+        }
     )
+    with EmbeddedStore(None) as store:
+        store.upsert_firms(BUILDERS + TRAINERS + [EQUIPMENT[2]])
+        with pytest.raises(Uncoverable) as raised:
+            match_tender(store, tender, MatchOptions(relevance_floor=0.9))
+    error = raised.value
+    assert error.lots == ["L1", "L2", "L3"]
+    assert [p.field for p in error.problems] == ["lots[L1]", "lots[L2]", "lots[L3]"]
+    floor, uncertified, nobody = (p.message for p in error.problems)
+    assert "relevance floor (90/100)" in floor
+    assert "ISO 13485" in uncertified
+    assert nobody == "no candidate firm delivers anything close to this lot's CPV codes"
+
+
+def test_a_tender_without_some_lots_keeps_each_lot_budget() -> None:
+    tender = hospital_tender()
+    unpriced = tender.model_copy(
+        update={"lots": [lot.model_copy(update={"budget": None}) for lot in tender.lots]}
+    )
+    for whole in (tender, unpriced):
+        part = whole.without_lots({"L2"})
+        assert [lot.id for lot in part.lots] == ["L1", "L3"]
+        assert [part.lot_budget_eur(lot) for lot in part.lots] == [
+            whole.lot_budget_eur(lot) for lot in whole.lots if lot.id != "L2"
+        ]
 
 
 def propose_error(firms: list[Firm]) -> Infeasible:
