@@ -96,6 +96,7 @@ def evaluate_assignment(
         for k in sorted(set(firm_by_lot) - lots)
     ]
     missing = [lot.id for lot in tender.lots if lot.id not in firm_by_lot]
+    asked = len(tender.lots)
     if missing and firm_by_lot:
         try:
             uncovered = {lot.lot_id for lot in prepare_problem(store, tender, options).uncovered}
@@ -123,6 +124,7 @@ def evaluate_assignment(
             per_lot=max(len(firms), 1),
             lang=lang,
             ranker=options.ranker,
+            coverage=len(tender.lots) / asked,
         )
     except Infeasible as error:  # a lot none of these firms may take: the given firm cannot
         problems = [

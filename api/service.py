@@ -232,7 +232,8 @@ def prepare_problem(
     problems: dict[str, Problem] = {}
     while True:
         try:
-            problem, collaborations = _prepare(store, tender, options, timings)
+            coverage = len(tender.lots) / len(order)
+            problem, collaborations = _prepare(store, tender, options, timings, coverage)
         except Uncoverable as error:
             problems.update(zip(error.lots, error.problems, strict=True))
             if len(error.lots) < len(tender.lots):
@@ -249,9 +250,11 @@ def prepare_problem(
 
 
 def _prepare(
-    store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings
+    store: GraphStore, tender: Tender, options: MatchOptions, timings: Timings, coverage: float
 ) -> tuple[MatchProblem, list[Collaboration]]:
-    """:func:`prepare_problem` for every lot of ``tender`` (raises :class:`Uncoverable`)."""
+    """:func:`prepare_problem` for every lot of ``tender``, which holds the share ``coverage``
+    of the lots asked for (raises :class:`Uncoverable`).
+    """
     if any(not lot.cpv for lot in tender.lots):
         with timings.part("cpv_suggester", warm_up=True):  # fitted by the process's first use
             cpv_suggester()
@@ -274,6 +277,7 @@ def _prepare(
             options.fit_weights,
             among,
             learnt=options.ranker is not None,
+            coverage=coverage,
         )
         kept = {firm.siren for firm in short.firms}
         collaborations = [c for c in among if c.firm_a in kept and c.firm_b in kept]
@@ -293,6 +297,7 @@ def _prepare(
             options.relevance_floor,
             short.outside_bound,
             ranker=options.ranker,
+            coverage=coverage,
         )
     return problem, collaborations
 

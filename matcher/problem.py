@@ -156,11 +156,11 @@ def linear_gain(
     firms`` arrays); -inf where the relevance is (ineligible).
     """
     weight = weights.as_dict()
-    relevance = per_lot["fit"]
-    total = sum(weight.values()) * relevance.shape[0]
-    gain = np.full_like(relevance, weight["coverage"] / total)
-    for name in LINEAR_TERMS[1:]:
-        gain = gain + weight[name] / total * per_lot[name]
+    total = sum(weight.values()) * per_lot["fit"].shape[0]
+    gain: NDArray[np.float64] = sum(
+        (weight[name] / total * per_lot[name] for name in LINEAR_TERMS),
+        start=np.zeros_like(per_lot["fit"]),
+    )
     return gain
 
 
@@ -175,11 +175,19 @@ class Shortlist:
 
 
 def _linear_tables(
-    tender: Tender, columns: FirmColumns, relevance: NDArray[np.float64], fit: CodedFit | LotFit
+    tender: Tender,
+    columns: FirmColumns,
+    relevance: NDArray[np.float64],
+    fit: CodedFit | LotFit,
+    coverage: float,
 ) -> dict[str, NDArray[np.float64]]:
-    """The linear terms' ``lots x firms`` arrays: ``relevance``, and the rest of ``fit``."""
+    """The linear terms' ``lots x firms`` arrays: ``coverage`` (the share of the whole tender's
+    lots that ``tender`` holds: lots no firm may take were set aside), ``relevance``, and the
+    rest of ``fit``.
+    """
     n_lots = len(tender.lots)
     return {
+        "coverage": np.full_like(relevance, coverage),
         "fit": relevance,
         "evidence": fit.evidence,
         "capacity": fit.capacity,
@@ -294,6 +302,7 @@ def shortlist(
     collaborations: Sequence[Collaboration] | None = None,
     *,
     learnt: bool = False,
+    coverage: float = 1.0,
 ) -> Shortlist:
     """Each lot's ``size`` best candidates on the terms that need no text, and helpers; then,
     given the ``collaborations`` among the candidates, each lot's ``size // 3`` best by the
@@ -302,7 +311,7 @@ def shortlist(
     (:func:`matcher.bound.cohesive_partners`); with a bound on every consortium using a firm
     left out, its relevance at its ceiling
     (:meth:`CodedFit.relevance_ceiling`, ``learnt`` when a ranker gives the fit; cohesion at its
-    most when ``collaborations`` is None).
+    most when ``collaborations`` is None); ``coverage`` as in :func:`build_problem`.
 
     Text similarity is the costly part of the fit; computing it only for the shortlist keeps
     matching fast when a lot's CPV neighbourhood holds tens of thousands of firms.
@@ -331,6 +340,7 @@ def shortlist(
             columns,
             coded.relevance_ceiling(fit_weights or FitWeights(), learnt=learnt),
             coded,
+            coverage,
         ),
         weights,
     )
@@ -388,6 +398,7 @@ def build_problem(
     floor: float = 0.0,
     left_out_bound: float = -math.inf,
     ranker: Ranker | None = None,
+    coverage: float = 1.0,
 ) -> MatchProblem:
     """Score the candidates and pool, for each lot, its ``per_lot`` best by the linear terms,
     its ``per_lot // 4`` best by the bound of :mod:`matcher.bound` (which counts what past
@@ -397,7 +408,8 @@ def build_problem(
     (:func:`matcher.bound.cohesive_partners`); a firm whose relevance to a lot is below
     ``floor`` may not take it. ``left_out_bound`` bounds the consortia using retrieved firms not
     among ``candidates`` (see :class:`Shortlist`). With a ``ranker``, the fit of an eligible
-    firm is its learnt relevance (:func:`scoring.fit.fit_matrix`).
+    firm is its learnt relevance (:func:`scoring.fit.fit_matrix`). ``coverage`` is the share of
+    the whole tender's lots that ``tender`` holds (lots no firm may take set aside).
 
     Raises :class:`Infeasible` naming the lot or required firm that no consortium can satisfy
     (in ``lang``).
@@ -425,7 +437,7 @@ def build_problem(
             ],
         )
     sme, leader_ok, preferred = _constraint_masks(tender, columns)
-    per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit)
+    per_lot_tables = _linear_tables(tender, columns, fit.relevance, fit, coverage)
     gain = linear_gain(per_lot_tables, weights)
     reference_year = _reference_year(tender)
     sirens = [f"{siren:09d}" for siren in columns.siren.tolist()]

@@ -4,7 +4,8 @@ A consortium assigns one firm to each lot. With ``L`` lots, ``D = max(1, L - 1)`
 ``P = max(1, L(L - 1) / 2)``, ``x[l, f] = 1`` when firm ``f`` takes lot ``l`` and ``m`` the
 number of members::
 
-    coverage        = sum_l,f x[l,f] / L
+    coverage        = sum_l,f x[l,f] * c / L                 (c: share of the tender's lots
+                                                             some firm may take, see below)
     fit             = sum_l,f x[l,f] * relevance[l,f] / L
     evidence        = sum_l,f x[l,f] * evidence[l,f] / L
     capacity        = sum_l,f x[l,f] * capacity[l,f] / L
@@ -18,11 +19,13 @@ number of members::
     score = sum_k w_k * term_k / sum_k w_k
 
 ``W`` is the strength of past collaboration between two firms and ``O`` the overlap of their
-capabilities. Cohesion is the past collaboration backing the members' pairs, against the
-``L - 1`` interfaces a consortium of one firm per lot would need (the number of members itself is
-the business of ``size``). Every term is linear in ``x``, in member indicators and in pair
-indicators (the ``min`` is linear once maximised), so the exact solver (:mod:`matcher.exact`)
-optimises this same formula.
+capabilities. ``L`` counts the lots some firm may take: those no firm may take are set aside
+(the answer names them), and ``c`` (their share of all the tender's lots, 1 for most tenders)
+keeps coverage saying how much of the tender is covered. Cohesion is the past collaboration
+backing the members' pairs, against the ``L - 1`` interfaces a consortium of one firm per lot
+would need (the number of members itself is the business of ``size``). Every term is linear in
+``x``, in member indicators and in pair indicators (the ``min`` is linear once maximised), so
+the exact solver (:mod:`matcher.exact`) optimises this same formula.
 """
 
 from __future__ import annotations
@@ -177,9 +180,10 @@ def readiness_scores(firms: Firms, country: str) -> NDArray[np.float64]:
 class ScoreTables:
     """Everything the objective needs about candidate firms, as arrays.
 
-    ``per_lot`` maps each linear term to a ``lots x firms`` array (``-inf`` relevance marks a
-    firm that cannot take a lot); ``cohesion`` and ``overlap`` are ``firms x firms``;
-    ``region`` gives each firm's region as an integer.
+    ``per_lot`` maps each linear term (:data:`LINEAR_TERMS`, coverage included) to a
+    ``lots x firms`` array (``-inf`` relevance marks a firm that cannot take a lot);
+    ``cohesion`` and ``overlap`` are ``firms x firms``; ``region`` gives each firm's region as
+    an integer.
     """
 
     per_lot: dict[str, NDArray[np.float64]]
@@ -208,10 +212,10 @@ class ScoreTables:
         p = max(1, n_lots * (n_lots - 1) // 2)
         covered = [(lot, firm) for lot, firm in enumerate(assignment) if firm >= 0]
         members = sorted({firm for _, firm in covered})
-        terms = {"coverage": len(covered) / n_lots}
-        for name in LINEAR_TERMS[1:]:
-            table = self.per_lot[name]
-            terms[name] = sum(float(table[lot, firm]) for lot, firm in covered) / n_lots
+        terms = {
+            name: sum(float(self.per_lot[name][lot, firm]) for lot, firm in covered) / n_lots
+            for name in LINEAR_TERMS
+        }
         pairs = [(f, g) for i, f in enumerate(members) for g in members[i + 1 :]]
         backed = sum(float(self.cohesion[f, g]) for f, g in pairs)
         m = max(1, len(members))

@@ -40,6 +40,7 @@ def problems(draw: st.DrawFn) -> tuple[ScoreTables, ObjectiveWeights, bool, int 
     eligible = rng.random(shape) < 0.75
     eligible[np.arange(n_lots), rng.integers(0, n_firms, n_lots)] = True  # every lot coverable
     per_lot = {name: rng.random(shape) for name in LINEAR_TERMS[1:]}
+    per_lot["coverage"] = np.full(shape, draw(st.sampled_from([1.0, 0.75, 0.5])))
     per_lot["fit"] = np.where(eligible, per_lot["fit"], -np.inf)
     strength = np.triu(np.where(rng.random((n_firms, n_firms)) < 0.5, rng.random(), 0.0), 1)
     overlap = np.triu(np.where(rng.random((n_firms, n_firms)) < 0.5, rng.random(), 0.0), 1)
@@ -61,8 +62,8 @@ def _gain(tables: ScoreTables, weights: ObjectiveWeights) -> NDArray[np.float64]
     """Each lot and firm's share of the objective from the linear terms (as MatchProblem)."""
     weight = weights.as_dict()
     total = sum(weight.values()) * tables.n_lots
-    gain = np.full_like(tables.per_lot["fit"], weight["coverage"] / total)
-    for name in LINEAR_TERMS[1:]:
+    gain = np.zeros_like(tables.per_lot["fit"])
+    for name in LINEAR_TERMS:
         gain = gain + weight[name] / total * tables.per_lot[name]
     return gain
 

@@ -140,10 +140,15 @@ def test_a_lot_nobody_may_take_is_named_and_the_others_matched_through_the_store
         assert result.consortia
         for consortium in result.consortia:
             assert sorted(lot for m in consortium.members for lot in m.lots) == ["L1", "L3"]
-        # A proposal of it leaves that lot out; leaving out a lot some firm may take is refused.
-        given = assignment(result.consortia[0])
+            assert consortium.breakdown["coverage"] == pytest.approx(2 / 3)  # of the tender
+        # A proposal of it leaves that lot out, and scores as it was ranked; leaving out a lot
+        # some firm may take is refused.
+        best = result.consortia[0]
+        given = assignment(best)
         evaluation = evaluate_assignment(store, tender, given, MatchOptions())
         assert assignment(evaluation.consortium) == given and not evaluation.violations
+        assert evaluation.consortium.score == pytest.approx(best.score)
+        assert evaluation.consortium.breakdown == pytest.approx(best.breakdown)
         with pytest.raises(InvalidInput) as refused:
             evaluate_assignment(store, tender, {"L3": given["L3"]}, MatchOptions())
         assert [p.field for p in refused.value.problems] == ["assignment.L1"]

@@ -808,6 +808,7 @@ def _tables(
     n_lots = len(fit)
     return ScoreTables(
         per_lot={
+            "coverage": np.ones((n_lots, len(fit[0]))),
             "fit": np.array(fit, dtype=np.float64),
             "evidence": np.array(evidence, dtype=np.float64),
             "capacity": np.array(capacity, dtype=np.float64),
@@ -828,7 +829,7 @@ def test_score_tables_shape_and_eligibility() -> None:
     assert (tables.n_lots, tables.n_firms) == (2, 3)
     assert [tables.eligible(0, f) for f in range(3)] == [True, False, True]
     assert [tables.eligible(1, f) for f in range(3)] == [True, True, False]
-    assert set(LINEAR_TERMS) == {"coverage", *tables.per_lot}
+    assert set(LINEAR_TERMS) == set(tables.per_lot)
 
 
 def test_breakdown_has_the_ten_terms_of_the_objective() -> None:
