@@ -25,10 +25,10 @@ evidence, 0.10 capacity, 0.08 readiness, 0.05 SME; ineligible firms last), *lear
 each fifth of its consultations gives awards against firms' profiles built from the rest, with
 negatives from the same CPV division and from anywhere; ranked with the matcher's eligibility
 ignored), *learnt, as matched* (the same with the firms the matcher refuses last: below the
-relevance floor, or whose words read too little like the lot's). As if each contract were a
-foreign notice whose words cannot be read (its objet unread, its text similarity 0): *learnt,
-words unread* (the learnt model with its word features at 0, how foreign lots were ranked
-before its codes-only model) and *learnt, codes only*
+relevance floor, hand-set or learnt, or whose words read too little like the lot's). As if
+each contract were a foreign notice whose words cannot be read (its objet unread, its text
+similarity 0): *learnt, words unread* (the learnt model with its word features at 0, how
+foreign lots were ranked before its codes-only model) and *learnt, codes only*
 (:attr:`scoring.learnt.LearntRanker.codes_only`, what ranks them now).
 
 **Partners.** Partner recall@10 and consortium hit@10 as ``benchmarks/evaluate_decp.py``
@@ -285,7 +285,12 @@ def winner_retrieval(
             figures.floor[f"firms {floor}"].append(float(np.mean(relevance >= floor)))
         learnt = ranker.relevance(tender, [[contract.cpv]], graph.firms, fit)[0]
         floored = fit_matrix(
-            tender, [[contract.cpv]], graph.firms, text_model(), floor=RELEVANCE_FLOOR
+            tender,
+            [[contract.cpv]],
+            graph.firms,
+            text_model(),
+            floor=RELEVANCE_FLOOR,
+            ranker=ranker,
         )
         # the same contract as a foreign notice: its words unread
         [lot] = tender.lots

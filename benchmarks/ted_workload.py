@@ -51,6 +51,7 @@ from meute.graph.errors import Infeasible, InvalidInput
 from meute.graph.model import Firm, Lot, Tender
 from meute.graph.neo4j_store import Neo4jStore
 from meute.graph.store import GraphStore
+from meute.matcher.phrases import phrase
 from meute.matcher.propose import MatchOptions, present, solve
 from meute.scoring.fit import code_similarity
 
@@ -74,7 +75,7 @@ class Outcome:
     best_relevance: dict[str, float] = field(default_factory=dict)  # lot id -> best candidate
     assigned: dict[str, Firm] = field(default_factory=dict)  # lot id -> firm of consortium 1
     assigned_relevance: dict[str, float] = field(default_factory=dict)
-    uncoverable: list[str] = field(default_factory=list)  # lot ids no firm is near
+    uncoverable: dict[str, str] = field(default_factory=dict)  # lot id -> why no firm may take it
     reason: str = ""
     foreign: dict[str, str] = field(default_factory=dict)  # lot id -> language, text unused
     signature: tuple[str, ...] = ()  # the best consortium, to compare the stores
@@ -90,7 +91,7 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
         problem = solved.problem
     except Infeasible as error:
         seconds = time.perf_counter() - started
-        lots = [p.field[5:-1] for p in error.problems if p.field.startswith("lots[")]
+        lots = {p.field[5:-1]: p.message for p in error.problems if p.field.startswith("lots[")}
         return Outcome(seconds, "infeasible", uncoverable=lots, reason=error.detail)
     except Exception as error:  # counted: a crash is a bug to fix, not a figure
         return Outcome(time.perf_counter() - started, "crash", reason=repr(error))
@@ -104,7 +105,7 @@ def match_once(store: GraphStore, tender: Tender, options: MatchOptions) -> Outc
         best_relevance={lot.id: float(fit[i].max()) for i, lot in enumerate(lots)},
         assigned={lot.id: problem.firms[assignment[i]] for i, lot in enumerate(lots)},
         assigned_relevance={lot.id: float(fit[i, assignment[i]]) for i, lot in enumerate(lots)},
-        uncoverable=[lot.lot_id for lot in result.uncovered],
+        uncoverable={lot.lot_id: lot.reason for lot in result.uncovered},
         foreign=problem.foreign_lots,
         signature=tuple(m.siren for m in result.consortia[0].members),
     )
@@ -191,17 +192,23 @@ def main() -> None:
     outcomes = runs["embedded"]
     kinds = Counter(o.kind for o in outcomes.values())
     lots_total = sum(len(t.lots) for t in tenders)
-    near: dict[str, float] = {}  # lot uid -> best relevance, for lots some firm can take
+    nothing_near = phrase("lot.nothing_near", options.lang)
+    near = 0  # lots some firm holds a capability near
+    covered = 0  # lots whose best candidate reaches the floor
+    nobody: list[tuple[Tender, Lot]] = []  # the others
     nobody_near: list[tuple[Tender, Lot]] = []
     complete = complete_floor = in_part = 0
     levels: list[int] = []
     for tender in tenders:
         outcome = outcomes[tender.id]
         for lot in tender.lots:
-            if lot.id in outcome.best_relevance:
-                near[f"{tender.id}/{lot.id}"] = outcome.best_relevance[lot.id]
+            near += outcome.uncoverable.get(lot.id) != nothing_near
+            if outcome.best_relevance.get(lot.id, -1.0) >= floor:
+                covered += 1
             else:
-                nobody_near.append((tender, lot))
+                nobody.append((tender, lot))
+                if outcome.uncoverable.get(lot.id) == nothing_near:
+                    nobody_near.append((tender, lot))
         if outcome.kind == "answer":
             in_part += bool(outcome.uncoverable)
             complete += not outcome.uncoverable
@@ -213,13 +220,9 @@ def main() -> None:
                 for lot in tender.lots
                 if lot.id in outcome.assigned
             ]
-    covered = sum(1 for r in near.values() if r >= floor)
     languages = Counter(
         language for outcome in outcomes.values() for language in outcome.foreign.values()
     )
-    below = [
-        (t, lot) for t in tenders for lot in t.lots if near.get(f"{t.id}/{lot.id}", 1.0) < floor
-    ]
 
     table = Table(
         title=f"TED workload: {len(tenders)} notices of {MIN_LOTS}+ lots, {lots_total} lots"
@@ -233,9 +236,7 @@ def main() -> None:
     )
     table.add_row("tenders infeasible, explained", share(kinds["infeasible"], len(tenders)))
     table.add_row("tenders crashed", str(kinds["crash"]))
-    table.add_row(
-        "lots some firm can take (a capability near their codes)", share(len(near), lots_total)
-    )
+    table.add_row("lots some firm holds a capability near", share(near, lots_total))
     table.add_row(f"lots covered above the relevance floor {floor}", share(covered, lots_total))
     unused = ", ".join(f"{code} {count}" for code, count in languages.most_common())
     table.add_row(
@@ -266,7 +267,7 @@ def main() -> None:
 
     gaps: Counter[str] = Counter()
     gap_tenders: dict[str, set[str]] = {}
-    for tender, lot in nobody_near + below:
+    for tender, lot in nobody:
         division = lot.cpv[0][:2]
         gaps[division] += 1
         gap_tenders.setdefault(division, set()).add(tender.id)

@@ -319,8 +319,11 @@ def fit_matrix(
     (:func:`scoring.language.text_comparable`) is matched on its codes alone: its text
     similarity is 0 and its relevance the CPV match.
 
-    With a ``ranker``, the relevance of an eligible firm is the ranker's learnt probability of
-    winning the lot; who is eligible (and so the floor) still follows the hand-set relevance.
+    With a ``ranker``, the relevance of an eligible firm is the ranker's learnt (calibrated)
+    fit, and the floor holds for it too: a firm eligible by the hand-set relevance whose learnt
+    fit is below ``floor`` is not eligible (on the foreign workload, such firms were a cleaning-
+    products maker on a drug lot, a driving school on adult education, building inspectors on
+    health services).
     """
     columns = FirmColumns.of(firms)
     coded = coded_fit(tender, lot_codes, columns)
@@ -359,4 +362,5 @@ def fit_matrix(
     if ranker is None:
         return fit
     learnt = ranker.relevance(tender, lot_codes, columns.firms, fit)
-    return replace(fit, relevance=np.where(eligible, learnt, -np.inf))
+    eligible = eligible & (learnt >= floor)
+    return replace(fit, relevance=np.where(eligible, learnt, -np.inf), eligible=eligible)

@@ -481,6 +481,33 @@ def decp_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSto
         yield store
 
 
+def test_a_real_award_graph_leaves_a_drug_lot_to_no_firm_rather_than_a_disinfectant_maker(
+    decp_store: EmbeddedStore, data_dir: Path
+) -> None:
+    # A Romanian hospital's notice (words unread: matched on its codes). Before: LABORATOIRES
+    # ANIOS (cleaning and disinfection products) took the clopidogrel lot at a learnt fit of
+    # 16.2/100, under the 20/100 floor the hand-set relevance let it through.
+    tender = Tender(
+        id="ro-medicamente",
+        title="Achiziție medicamente și dezinfectanți",
+        buyer="Spitalul Județean",
+        country="RO",
+        budget=500_000,
+        lots=[
+            Lot(id="L1", title="CLOPIDOGRELUM 75 MG", cpv=["33621100"]),
+            Lot(id="L2", title="Dezinfectanți pentru suprafețe", cpv=["33631600"]),
+        ],
+    )
+    result = match_tender(decp_store, tender, Settings().match_options(top=3))
+    [drug] = result.uncovered
+    assert drug.lot_id == "L1"
+    assert drug.reason.endswith("none reaches the relevance floor (20/100)")
+    assert result.consortia
+    for consortium in result.consortia:
+        [member] = consortium.members
+        assert member.lots == ["L2"] and member.name == "LABORATOIRES ANIOS"
+
+
 def thies(lots: list[Lot]) -> Tender:
     """The health centre of Thiès (Senegal) with ``lots``."""
     return Tender(
