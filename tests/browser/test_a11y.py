@@ -24,13 +24,15 @@ from meute.api.keys import Principal
 from meute.api.proposals import follow_member, save_pavilion, save_proposal
 from meute.api.service import match_tender, stored_tender
 from meute.api.settings import Settings
-from meute.graph.model import MemberStatus, PavilionRequest
+from meute.graph.model import Lot, MemberStatus, PavilionRequest
 from meute.matcher.phrases import Lang
 from tests.browser.conftest import LiveServer, log_in
 
 pytestmark = pytest.mark.browser
 
 TENDER = "bouake-hospital"
+# The same tender with a lot no firm may take: its consortia page names it above them.
+PARTIAL = "bouake-tenues"
 SERIOUS = ("serious", "critical")
 AXE = Axe()
 
@@ -73,6 +75,10 @@ def seeded(live_server: LiveServer) -> Iterator[dict[str, str]]:
         }
     )
     pavilion = save_pavilion(store, request, options, officer)
+    uniforms = Lot(id="L4", title="Tenues du personnel", cpv=["18110000"], budget=200_000)
+    store.upsert_tenders(
+        [tender.model_copy(update={"id": PARTIAL, "lots": [*tender.lots, uniforms]})]
+    )
     yield {
         "tender_id": TENDER,
         "siren": best.members[0].siren,
@@ -114,6 +120,7 @@ def test_no_serious_accessibility_violation_on_any_console_page(
     keys = {Role.OFFICER: live_server.officer_key, Role.VIEWER: viewer, Role.SME: sme}
     pages = [_fill(path, seeded) for path in console_pages()]
     assert "/console/programme" in pages and "/console/pavillons/{pavilion_id}" not in pages
+    pages.append(f"/console/appels-d-offres/{PARTIAL}/consortiums?top=2")
     found: dict[str, list[str]] = {}
     checked: set[str] = set()
     for role, key in [(None, None), *keys.items()]:
