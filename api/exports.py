@@ -56,6 +56,7 @@ from meute.graph.model import (
     PavilionResult,
     Provenance,
     Tender,
+    UncoveredLot,
 )
 from meute.matcher.pavilion import PavilionWeights
 from meute.scoring.consortium import ObjectiveWeights
@@ -395,9 +396,11 @@ def consortia_xlsx(
     consortia: Sequence[Consortium],
     firms: Mapping[str, Firm],
     weights: Weights | None = None,
+    uncovered: Sequence[UncoveredLot] = (),
 ) -> bytes:
     """Members (sheet "Consortiums"), each consortium's score terms and what decided its rank
-    ("Détail du score"), and the legend of the terms ("Légende"), scores out of 100.
+    ("Détail du score"), the legend of the terms ("Légende"), scores out of 100, and the lots
+    no firm may take with why ("Lots non couverts", when there are some).
 
     ``weights`` are those the consortia were scored with (the defaults if not given).
     """
@@ -427,6 +430,17 @@ def consortia_xlsx(
                 breakdown,
             ),
             _legend_sheet(weights, CONSORTIUM_TERMS),
+            *(
+                [
+                    _Sheet(
+                        "Lots non couverts",
+                        ("Lot", "Intitulé", "Raison"),
+                        [[lot.lot_id, lot.title, lot.reason] for lot in uncovered],
+                    )
+                ]
+                if uncovered
+                else []
+            ),
         ]
     )
 
@@ -652,12 +666,15 @@ def consortia_file(
     format: SheetFormat,
     stem: str,
     weights: Weights | None = None,
+    uncovered: Sequence[UncoveredLot] = (),
 ) -> Response:
-    """Consortia as a CSV or XLSX file to download (``weights`` for the XLSX's legend)."""
+    """Consortia as a CSV or XLSX file to download (``weights`` for the XLSX's legend, and the
+    lots they leave ``uncovered`` in a sheet of their own).
+    """
     if format is SheetFormat.CSV:
         content = consortia_csv(tender, consortia, firms)
     else:
-        content = consortia_xlsx(tender, consortia, firms, weights)
+        content = consortia_xlsx(tender, consortia, firms, weights, uncovered)
     return file_response(content, stem, format.value)
 
 

@@ -34,7 +34,8 @@ BRIEF_EXAMPLE = (
     response_class=Response,
     summary="Consortia for a tender, as CSV or XLSX",
     responses=file_openapi(
-        "One row per member per consortium; the XLSX adds each consortium's score terms.",
+        "One row per member per consortium; the XLSX adds each consortium's score terms, and "
+        "the lots no firm may take with why.",
         {"csv": CONSORTIA_CSV_EXAMPLE, "xlsx": ""},
     ),
 )
@@ -55,7 +56,13 @@ def export_consortia(
     found = tender_proposals(store, tender_id, options)
     stem = f"consortiums {tender_id}"
     return consortia_file(
-        found.tender, found.result.consortia, found.firms, format, stem, options.weights
+        found.tender,
+        found.result.consortia,
+        found.firms,
+        format,
+        stem,
+        options.weights,
+        found.result.uncovered,
     )
 
 

@@ -4,6 +4,7 @@ proposals, programme tracking and inert display of hostile text (embedded store)
 from __future__ import annotations
 
 import html
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from openpyxl import load_workbook
 
 from meute.api.app import create_app
 from meute.api.auth import COOKIE, Role, create_key, revoke_key
@@ -371,6 +373,12 @@ def test_a_lot_no_french_firm_may_take_is_said_and_the_others_are_proposed(
         follow_redirects=False,
     )
     assert saved.status_code == 303
+    sheet = app_client.get("/tenders/tenues/consortia/export?format=xlsx&top=2")
+    assert sheet.status_code == 200
+    uncovered = load_workbook(io.BytesIO(sheet.content))["Lots non couverts"]
+    assert [row[:2] for row in uncovered.iter_rows(min_row=2, values_only=True)] == [
+        ("L4", "Tenues du personnel")
+    ]
     brief = app_client.get("/tenders/tenues/consortia/1/brief?format=html&top=2")
     assert brief.status_code == 200
     assert re.search(

@@ -33,6 +33,7 @@ from meute.graph.model import (
     PavilionResult,
     Region,
     ThemeCoverage,
+    UncoveredLot,
 )
 from meute.scoring.consortium import ObjectiveWeights
 from tests.unit.factories import hospital_tender, make_firm, valid_siren
@@ -175,6 +176,24 @@ def test_consortia_csv_one_row_per_member() -> None:
     ]
     assert rows[2][3:8] == ["Imagerie Ligérienne", "L2 Equipment", "Non", "Oui", "Pays de la Loire"]
     assert len(rows) == 3
+
+
+def test_consortia_xlsx_names_the_lots_no_firm_may_take() -> None:
+    proposal, firms = consortium()
+    uncovered = [
+        UncoveredLot(
+            lot_id="L4",
+            title="Tenues du personnel",
+            reason="aucune entreprise candidate ne fournit rien de proche des codes CPV de ce lot",
+        )
+    ]
+    content = consortia_xlsx(hospital_tender(), [proposal], firms, uncovered=uncovered)
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames[-1] == "Lots non couverts"
+    assert list(workbook["Lots non couverts"].iter_rows(values_only=True)) == [
+        ("Lot", "Intitulé", "Raison"),
+        ("L4", "Tenues du personnel", uncovered[0].reason),
+    ]
 
 
 def test_consortia_xlsx_has_the_score_breakdown() -> None:
