@@ -130,6 +130,13 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
             else ""
         )
     )
+    if result.uncovered:
+        console.print(
+            f"[bold]Not covered[/] ({len(result.uncovered)} of {len(tender.lots)} lots: no firm "
+            "of the graph may take them; the consortia cover the others):"
+        )
+        for lot in result.uncovered:
+            console.print(f"  {lot.lot_id}: {lot.title} — {lot.reason}", markup=False)
     lot_titles = tender.lot_titles()
     for consortium in result.consortia:
         parts = ", ".join(f"{k} {on_100(v):.1f}" for k, v in consortium.breakdown.items())
@@ -147,13 +154,6 @@ def _print_consortia(tender: Tender, result: MatchResult) -> None:
             lots = "\n".join(f"{lot_id}: {lot_titles[lot_id]}" for lot_id in member.lots)
             table.add_row(lots, name, member.why)
         console.print(table)
-    if result.uncovered:
-        console.print(
-            f"[bold]Not covered[/] ({len(result.uncovered)} of {len(tender.lots)} lots: no firm "
-            "of the graph may take them; the consortia cover the others):"
-        )
-        for lot in result.uncovered:
-            console.print(f"  {lot.lot_id}: {lot.title} — {lot.reason}", markup=False)
 
 
 def _print_suggested_codes(tender: Tender, options: MatchOptions, out: Console) -> None:
