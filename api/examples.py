@@ -177,6 +177,7 @@ MATCH_RESULT_EXAMPLE: dict[str, Any] = {
 EVALUATION_EXAMPLE: dict[str, Any] = {
     "consortium": SHOWN_CONSORTIUM_EXAMPLE,
     "violations": [],
+    "uncovered": [],
     "legend": LEGEND_EXAMPLE,
 }
 PARTNER_RESULT_EXAMPLE: dict[str, Any] = {
@@ -231,6 +232,7 @@ PROPOSAL_EXAMPLE: dict[str, Any] = {
         }
         for member in CONSORTIUM_EXAMPLE["members"]
     ],
+    "uncovered": [],
 }
 IMPORT_JOB_EXAMPLE: dict[str, Any] = {
     "id": "a41c9e0f2b77",

@@ -18,7 +18,6 @@ from meute.api.settings import Accompanied
 from meute.graph import naf
 from meute.graph.errors import Infeasible, InvalidInput, NotFound, Problem
 from meute.graph.model import (
-    Consortium,
     ConsortiumMember,
     Evaluation,
     Firm,
@@ -29,6 +28,7 @@ from meute.graph.model import (
     ProposalStatus,
     SavedPavilion,
     Tender,
+    UncoveredLot,
 )
 from meute.graph.records import Records
 from meute.graph.store import GraphStore
@@ -97,12 +97,14 @@ def evaluate_assignment(
     ]
     missing = [lot.id for lot in tender.lots if lot.id not in firm_by_lot]
     asked = len(tender.lots)
+    left_out: list[UncoveredLot] = []
     if missing and firm_by_lot:
         try:
-            uncovered = {lot.lot_id for lot in prepare_problem(store, tender, options).uncovered}
+            uncovered = prepare_problem(store, tender, options).uncovered
         except Infeasible:  # another constraint: the given firms are checked against it below
-            uncovered = set()
-        tender = tender.without_lots(uncovered & set(missing))
+            uncovered = []
+        left_out = [lot for lot in uncovered if lot.lot_id in missing]
+        tender = tender.without_lots({lot.lot_id for lot in left_out})
     problems += [
         Problem(f"assignment.{lot.id}", None, phrase("assignment.no_firm", lang))
         for lot in tender.lots
@@ -134,7 +136,8 @@ def evaluate_assignment(
             for p in error.problems
         ]
         raise InvalidInput(phrase("assignment.unable", lang), problems) from None
-    return evaluate(problem, firm_by_lot, collaborations, lang)
+    evaluation = evaluate(problem, firm_by_lot, collaborations, lang)
+    return evaluation.model_copy(update={"uncovered": left_out})
 
 
 def save_proposal(
@@ -150,7 +153,8 @@ def save_proposal(
 
     It is called ``name``, or by the tender's title; each member starts « to contact ».
     """
-    consortium = _feasible(store, tender, firm_by_lot, options)
+    evaluation = _feasible(store, tender, firm_by_lot, options)
+    consortium = evaluation.consortium
     now = dt.datetime.now(dt.UTC)
     proposal = Proposal(
         id=_new_id(),
@@ -161,6 +165,7 @@ def save_proposal(
         created_at=now,
         created_by=author.name,
         members=[_follow_up(member) for member in consortium.members],
+        uncovered=evaluation.uncovered,
     )
     if note is not None:
         proposal = proposal.advance(author.name, now, None, note)
@@ -170,13 +175,13 @@ def save_proposal(
 
 def _feasible(
     store: GraphStore, tender: Tender, firm_by_lot: Mapping[str, str], options: MatchOptions
-) -> Consortium:
+) -> Evaluation:
     """The consortium of ``firm_by_lot``, scored; InvalidInput when it breaks a constraint."""
     evaluation = evaluate_assignment(store, tender, firm_by_lot, options)
     if evaluation.violations:
         problems = [Problem("assignment", None, broken) for broken in evaluation.violations]
         raise InvalidInput("the consortium breaks hard constraints", problems)
-    return evaluation.consortium
+    return evaluation
 
 
 def _follow_up(member: ConsortiumMember) -> MemberFollowUp:
@@ -269,7 +274,8 @@ def replace_member(
         for member in proposal.consortium.members
         for lot in member.lots
     }
-    consortium = _feasible(store, tender, firm_by_lot, options)
+    evaluation = _feasible(store, tender, firm_by_lot, options)
+    consortium = evaluation.consortium
     now = dt.datetime.now(dt.UTC)
     current = {m.siren: m for m in proposal.members if m.replaced_by is None and m.siren != siren}
     replaced = [m for m in proposal.members if m.replaced_by is not None]
@@ -281,7 +287,11 @@ def replace_member(
         for m in consortium.members
     ]
     updated = proposal.model_copy(
-        update={"consortium": consortium, "members": [*members, *replaced]}
+        update={
+            "consortium": consortium,
+            "members": [*members, *replaced],
+            "uncovered": evaluation.uncovered,
+        }
     )
     _proposals(store).put(updated.id, updated)
     return updated

@@ -258,5 +258,6 @@ class ShownEvaluation(Evaluation):
         return cls(
             consortium=ShownConsortium.of(evaluation.consortium),
             violations=evaluation.violations,
+            uncovered=evaluation.uncovered,
             legend=_legend_json(weights),
         )

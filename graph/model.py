@@ -941,6 +941,11 @@ class Evaluation(_Model):
     violations: list[str] = Field(
         default_factory=list, description="Hard constraints it breaks; empty when feasible."
     )
+    uncovered: list[UncoveredLot] = Field(
+        default_factory=list,
+        description="The tender's lots it leaves out, which no firm of the graph may take, and "
+        "why (as in a match).",
+    )
 
 
 class ProposalStatus(StrEnum):
@@ -1094,6 +1099,11 @@ class Proposal(_Model):
     members: list[MemberFollowUp] = Field(
         description="Follow-up of each firm, current members first in consortium order, then "
         "the firms they replaced."
+    )
+    uncovered: list[UncoveredLot] = Field(
+        default_factory=list,
+        description="The tender's lots no firm of the graph could take when it was saved, and "
+        "why: the consortium covers the others.",
     )
 
     @model_validator(mode="before")

@@ -69,6 +69,25 @@ def test_a_lot_no_firm_may_take_is_named_and_the_others_covered(client: TestClie
     assert [p["field"] for p in refused.json()["errors"]] == ["lots[L4]"]
 
 
+def test_a_partial_consortium_is_evaluated_and_saved_with_the_lots_it_leaves_out(
+    client: TestClient,
+) -> None:
+    tender = bouake()
+    tender["id"] = "bouake-tenues"
+    tender["lots"].append({"id": "L4", "title": "Uniforms", "cpv": ["18110000"]})
+    assert client.post("/tenders", json=tender).status_code == 201
+    best = client.get("/tenders/bouake-tenues/consortia?top=1").json()["consortia"][0]
+    assignment = {lot: m["siren"] for m in best["members"] for lot in m["lots"]}
+    assert sorted(assignment) == ["L1", "L2", "L3"]
+    url = "/tenders/bouake-tenues/consortia/evaluate"
+    evaluation = client.post(url, json={"assignment": assignment}).json()
+    assert [lot["lot_id"] for lot in evaluation["uncovered"]] == ["L4"]
+    assert evaluation["consortium"]["score"] == pytest.approx(best["score"])
+    saved = client.post("/proposals", json={"tender_id": "bouake-tenues", "assignment": assignment})
+    assert saved.status_code == 201
+    assert [lot["lot_id"] for lot in saved.json()["uncovered"]] == ["L4"]
+
+
 def test_every_answer_bounds_its_gap_to_the_best(client: TestClient) -> None:
     """The exact answer is at least as good and its bound as tight; the fast answer lies within
     its own bound of the exact one.

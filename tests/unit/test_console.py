@@ -373,6 +373,10 @@ def test_a_lot_no_french_firm_may_take_is_said_and_the_others_are_proposed(
         follow_redirects=False,
     )
     assert saved.status_code == 303
+    assert (
+        "Lots sans entreprise française : L4 · Tenues du personnel (aucune entreprise candidate "
+        "ne fournit rien de proche des codes CPV de ce lot)."
+    ) in shown(app_client.get("/console/propositions"))
     sheet = app_client.get("/tenders/tenues/consortia/export?format=xlsx&top=2")
     assert sheet.status_code == 200
     uncovered = load_workbook(io.BytesIO(sheet.content))["Lots non couverts"]

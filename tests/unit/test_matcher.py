@@ -149,6 +149,7 @@ def test_a_lot_nobody_may_take_is_named_and_the_others_matched_through_the_store
         assert assignment(evaluation.consortium) == given and not evaluation.violations
         assert evaluation.consortium.score == pytest.approx(best.score)
         assert evaluation.consortium.breakdown == pytest.approx(best.breakdown)
+        assert evaluation.uncovered == result.uncovered
         with pytest.raises(InvalidInput) as refused:
             evaluate_assignment(store, tender, {"L3": given["L3"]}, MatchOptions())
         assert [p.field for p in refused.value.problems] == ["assignment.L1"]
