@@ -255,9 +255,9 @@ class ShownEvaluation(Evaluation):
     @classmethod
     def of(cls, evaluation: Evaluation, weights: Weights) -> ShownEvaluation:
         """``evaluation`` with display fields."""
+        fields = evaluation.model_dump(exclude={"consortium"})
         return cls(
+            **fields,
             consortium=ShownConsortium.of(evaluation.consortium),
-            violations=evaluation.violations,
-            uncovered=evaluation.uncovered,
             legend=_legend_json(weights),
         )
