@@ -28,9 +28,16 @@ from meute.graph.errors import (
     NotFound,
     StoreUnavailable,
 )
-from meute.graph.model import CollaborationKind, MatchResult, PartnerResult, PavilionRequest, Tender
+from meute.graph.model import (
+    CollaborationKind,
+    Fact,
+    MatchResult,
+    PartnerResult,
+    PavilionRequest,
+    Tender,
+)
 from meute.matcher.modes import Mode
-from meute.matcher.phrases import Lang
+from meute.matcher.phrases import Lang, phrase
 
 if TYPE_CHECKING:  # the service, the matcher and the stores load in the commands that use them
     from meute.api.service import ImportDocument
@@ -522,7 +529,10 @@ def pavilion(
     for column in ("Stand", "Firm", "Region", "Themes", "Why"):
         table.add_column(column, overflow="fold")
     for firm in result.firms:
-        table.add_row(str(firm.stand), firm.name, firm.region, ", ".join(firm.themes), firm.why)
+        region = firm.region.value
+        if Fact.REGION in firm.estimated:
+            region = phrase("firm.estimated", lang, fact=region)
+        table.add_row(str(firm.stand), firm.name, region, ", ".join(firm.themes), firm.why)
     console.print(table)
 
 

@@ -19,6 +19,7 @@ from meute.graph.embedded import EmbeddedStore
 runner = CliRunner()
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
 BOUAKE = SHOWCASE / "tenders" / "bouake-hospital.json"
+DECP_FILES = sorted((SHOWCASE.parent / "decp").glob("*.json.zip"))
 
 
 def test_demo_loads_the_showcase_once_and_prints_consortia(data_dir: Path) -> None:
@@ -146,6 +147,25 @@ def test_pavilion_prints_and_writes_the_shortlist(data_dir: Path, tmp_path: Path
     request.write_text(json.dumps({**PAVILION_EXAMPLE, "stands": 0}), encoding="utf-8")
     bad = runner.invoke(app, ["pavilion", str(request)])
     assert bad.exit_code == 2 and "stands" in bad.output
+
+
+def test_pavilion_table_marks_an_estimated_region(data_dir: Path, tmp_path: Path) -> None:
+    # Firms read from award data get their region estimated from their buyers: the table's
+    # Region column must say so, as their « why » does.
+    assert runner.invoke(app, ["import", "decp", *map(str, DECP_FILES)]).exit_code == 0
+    request = tmp_path / "fair.json"
+    fair = {"fair": "Salon", "country": "CI", "stands": 6, "themes": [{"title": "formation"}]}
+    request.write_text(json.dumps(fair), encoding="utf-8")
+    firms = json.loads(runner.invoke(app, ["pavilion", str(request), "--json"]).stdout)["firms"]
+    shown = runner.invoke(app, ["pavilion", str(request)], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0, shown.output
+    cells = [line.split("│")[2:4] for line in shown.stdout.splitlines() if line.count("│") == 6]
+    rows = {name.strip(): region.strip() for name, region in cells if name.strip()}
+    assert any("region" in firm["estimated"] for firm in firms)
+    for firm in firms:
+        region = firm["region"]
+        expected = f"{region} (estimated)" if "region" in firm["estimated"] else region
+        assert rows[firm["name"]] == expected
 
 
 def test_human_output_shows_scores_out_of_100_as_the_console_does(
