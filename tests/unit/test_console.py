@@ -3,6 +3,7 @@ proposals, programme tracking and inert display of hostile text (embedded store)
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -28,12 +29,22 @@ from meute.api.console import (
     tenders,
     tracking,
 )
+from meute.api.console.base import templates
 from meute.api.console.network import network
 from meute.api.exports import TERM_LABELS
 from meute.api.service import showcase_tender
 from meute.api.settings import Settings
 from meute.graph.embedded import EmbeddedStore
-from meute.graph.model import Collaboration, Consortium, ConsortiumMember, Lot, Region
+from meute.graph.model import (
+    Collaboration,
+    Consortium,
+    ConsortiumMember,
+    FactSource,
+    Firm,
+    Lot,
+    Region,
+    provenance_of_all,
+)
 from meute.matcher.phrases import phrase
 from tests.unit.factories import valid_siren
 
@@ -452,6 +463,23 @@ def test_hostile_text_from_the_data_is_shown_inert(
             "&lt;script&gt;window.pwned=1&lt;/scr…" in response.text
         ), path
         assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_a_firm_offered_as_a_replacement_says_which_facts_are_estimated() -> None:
+    # The swap and replacement lists of the consortia and proposals pages share this option.
+    option = templates.get_template("option_entreprise.html")
+    inferred = provenance_of_all(FactSource.DECP_INFERRED, dt.date(2024, 12, 31))
+    registry = provenance_of_all(FactSource.SIRENE, dt.date(2022, 10, 1))
+    document = {"siren": valid_siren(7), "name": "Firme", "region": Region.IDF}
+    document["headcount"] = "10-49"
+    for provenance, shown in (
+        (inferred, "Firme · PME (estimé) · Île-de-France (estimé)"),
+        (registry, "Firme · PME · Île-de-France"),
+    ):
+        firm = Firm.model_validate(document | {"provenance": provenance})
+        assert html.unescape(option.render(firm=firm)).strip() == (
+            f'<option value="{valid_siren(7)}">{shown}</option>'
+        )
 
 
 def test_the_network_joins_members_to_their_lots_and_collaborators() -> None:
