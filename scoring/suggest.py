@@ -505,26 +505,32 @@ def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str,
     English) read every word: a label that merely shares one word of two (« articles en papier
     à usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
     label reads (the « e » of « e-santé ») leaves the text without a code rather than coded by
-    its other word alone. The kept codes within :data:`FALLBACK_NEAR` of the best back off, per
-    division, to the deepest group or finer code they share unless it holds more than
-    :data:`BACK_OFF_CODES` codes (then each keeps its own); the best score of each branch
-    first. A longer text gets the closest labels' codes.
+    its other word alone. A word naming a kind of purchase is read too when some label reads
+    it with the others (« restauration du personnel »: catering, not personnel management),
+    except one that names nothing but a purchase (« fourniture »). The kept codes within
+    :data:`FALLBACK_NEAR` of the best back off, per division, to the deepest group or finer
+    code they share unless it holds more than :data:`BACK_OFF_CODES` codes (then each keeps
+    its own); the best score of each branch first. A longer text gets the closest labels' codes.
     """
-    words = _reading_words(text)
-    words = [word for word in words if purchase_kind(word) is None] or words
+    every = [word for word in _reading_words(text) if word not in _PURCHASE_WORDS]
+    words = [word for word in every if purchase_kind(word) is None] or every
     if len(words) > READ_WORDS:
         return model.suggest_cpv(text, top)
     if not words:
         return []
     kind = purchase_kind(text)
     vocabulary = model.vocabulary
-    kept = [
-        (code, score)
+    closest = [
+        (code, score, _family_words(vocabulary, code))
         for code, score in model.suggest_cpv(text, FALLBACK_CANDIDATES)
         if len(_digits(code)) > 2  # a division is too broad to be a reading
         and (kind is None or code_kind(code) == kind)
-        and _read_count(words, _family_words(vocabulary, code)) == len(words)
     ]
+    kept = []
+    for must in (every, words):
+        kept = [(c, s) for c, s, read in closest if _read_count(must, read) == len(must)]
+        if kept:
+            break
     if not kept:
         return []
     near = [(code, score) for code, score in kept if score >= FALLBACK_NEAR * kept[0][1]]
@@ -559,6 +565,17 @@ def _reading_words(text: str) -> list[str]:
             if word not in STOP_WORDS and not word.isdigit()
         )
     )
+
+
+# Words that name a purchase and nothing of its trade (« fourniture », « travaux »): a label
+# need not read them. Other words of a kind (« restauration », « nettoyage ») are read when a
+# label reads them.
+_PURCHASE_WORDS = frozenset(
+    _reading_words(
+        "fournitures équipements acquisitions achats livraisons matériels travaux services"
+        " prestations missions supply supplies equipment purchase procurement delivery works"
+    )
+)
 
 
 def _family_words(vocabulary: Taxonomy, code: str) -> set[str]:

@@ -422,6 +422,31 @@ def test_the_label_fallback_keeps_the_kind_the_text_names_and_reads_every_word()
             assert any(reads(c, words) for c in under), (text, code)
 
 
+@pytest.mark.parametrize(
+    ("text", "trade", "other"),
+    [
+        ("Restauration du personnel", "55", "79630000"),
+        ("Entretien des bâtiments", "50", "71315300"),
+    ],
+)
+def test_the_label_fallback_reads_a_word_of_a_kind_of_purchase_that_names_the_trade(
+    text: str, trade: str, other: str
+) -> None:
+    # « restauration » names services, and catering: a label that reads « personnel » alone
+    # (personnel management, 79630000) is no reading of the staff canteen; nor is a label that
+    # reads « bâtiments » alone (quantity surveying of buildings, 71315300) of their upkeep.
+    closest = [code for code, _ in text_model().suggest_cpv(text, 30)]
+    assert other in closest
+    found = [code for code, _ in label_fallback(text, text_model())]
+    assert found and all(code.startswith(trade) for code in found), found
+
+
+def test_the_label_fallback_needs_no_label_to_read_a_word_that_only_names_a_purchase() -> None:
+    # « fourniture » is read by « fournitures scolaires »: no reason to prefer that label.
+    found = label_fallback("Fourniture de mobilier", text_model())
+    assert found[0][0] == "39100000", found
+
+
 def test_the_label_fallback_backs_off_to_the_group_near_codes_share() -> None:
     # Hospital paper (33198000) and hospital beds (33192120) are near: their class is given.
     closest = [code for code, _ in text_model().suggest_cpv("équipements hospitaliers", 30)]
