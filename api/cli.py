@@ -546,7 +546,8 @@ def cpv_suggest(
     top: Annotated[int, typer.Option(min=1, max=50, help="How many codes.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The CPV codes closest to a text, with labels and scores (as used for lots without codes).
+    """The CPV codes closest to a text, with labels and scores; the confident ones are those a
+    lot without codes is matched on.
 
     Exits with code 1 when no code shares a word with the text.
     """
@@ -566,17 +567,22 @@ def cpv_suggest(
         raise typer.Exit(1)  # nothing found, as grep does
     if as_json:
         return
-    from meute.scoring.suggest import cpv_suggester
-
-    if suggestions[0]["score"] < cpv_suggester().confidence:
+    if not suggestions[0]["confident"]:
         console.print("No confident CPV code for this text; the likeliest are:")
     table = Table(show_header=True, expand=True)
     table.add_column("CPV", no_wrap=True)
     table.add_column("Label (FR)", ratio=1)
     table.add_column("Label (EN)", ratio=1)
     table.add_column("Score", no_wrap=True)
+    table.add_column("Confident", no_wrap=True)
     for item in suggestions:
-        table.add_row(item["code"], item["label_fr"], item["label_en"], f"{item['score']:.3f}")
+        table.add_row(
+            item["code"],
+            item["label_fr"],
+            item["label_en"],
+            f"{item['score']:.3f}",
+            "yes" if item["confident"] else "no",
+        )
     console.print(table)
 
 

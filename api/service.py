@@ -473,21 +473,23 @@ def suggest_cpv(text: str, top: int = 5) -> list[dict[str, Any]]:
     """The CPV codes likeliest for a free text, best first, with labels and probabilities.
 
     The model learnt on real awards (:func:`scoring.suggest.cpv_suggester`) gives its confident
-    codes first (those it gives to a lot that comes without any), then its likeliest other
-    codes; when it knows nothing of the words, the codes whose labels are closest. An empty text
-    is refused.
+    codes first (those it gives to a lot that comes without any: ``confident``), then its
+    likeliest other codes; when it knows nothing of the words, the codes whose labels are
+    closest. An empty text is refused.
     """
     if not text.strip():
         raise InvalidInput("nothing to suggest from", [Problem("text", text, "the text is empty")])
-    found = [(s.code, s.probability) for s in cpv_suggester().alternatives(text, top)]
+    found = [(s.code, s.probability, s.confident) for s in cpv_suggester().alternatives(text, top)]
     return [
         {
             "code": format_code(code),
             "label_fr": label(code, "fr"),
             "label_en": label(code, "en"),
             "score": round(score, 4),
+            "confident": confident,
         }
-        for code, score in found or text_model().suggest_cpv(text, top)
+        for code, score, confident in found
+        or [(code, score, False) for code, score in text_model().suggest_cpv(text, top)]
     ]
 
 

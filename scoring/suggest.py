@@ -137,10 +137,14 @@ STOP_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A CPV code (8 digits) with the probability that the text belongs under it."""
+    """A CPV code (8 digits) with the probability that the text belongs under it, and whether
+    it is one of the confident codes a lot without codes is matched on
+    (:meth:`CpvSuggester.suggest`).
+    """
 
     code: str
     probability: float
+    confident: bool = False
 
 
 def fold_text(text: str) -> str:
@@ -450,7 +454,7 @@ class CpvSuggester:
             if len(_digits(code)) > 2
         ]
         chosen.sort(key=lambda code: (-found[code], -len(code.rstrip("0")), code))
-        return [Suggestion(code, round(found[code], 4)) for code in chosen[:top]]
+        return [Suggestion(code, round(found[code], 4), confident=True) for code in chosen[:top]]
 
     def _descend(self, found: dict[str, float], code: str) -> list[str]:
         """The deepest codes under ``code`` that the votes agree on: a finer code is taken when
@@ -488,7 +492,9 @@ class CpvSuggester:
         return (chosen + more)[:top]
 
     def ranked(self, text: str) -> list[Suggestion]:
-        """Every code reached, most probable and then most precise first (for evaluation)."""
+        """Every code reached, most probable and then most precise first (for evaluation; none
+        marked confident: :meth:`suggest` chooses those).
+        """
         found = self.code_probabilities(text)
         order = sorted(found, key=lambda code: (-found[code], -len(code.rstrip("0")), code))
         return [Suggestion(code, found[code]) for code in order]

@@ -25,6 +25,7 @@ router = APIRouter(prefix="/cpv", tags=["cpv"])
                             "label_fr": "Appareils de radiographie",
                             "label_en": "X-ray devices",
                             "score": 0.61,
+                            "confident": True,
                         }
                     ]
                 }

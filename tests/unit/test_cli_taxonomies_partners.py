@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from meute.api.cli import app
+from meute.graph.cpv import format_code
 from meute.graph.embedded import EmbeddedStore
+from meute.scoring.suggest import cpv_suggester
 from tests.unit.factories import valid_siren
 
 runner = CliRunner()
@@ -64,11 +67,31 @@ def test_cpv_suggest(data_dir: Path) -> None:
     assert len(codes) == 3 and all(code.startswith("331") for code in codes)
     assert "33110000-4" in codes
     first = payload["suggestions"][0]
-    assert set(first) == {"code", "label_fr", "label_en", "score"} and 0 < first["score"] <= 1
+    assert set(first) == {"code", "label_fr", "label_en", "score", "confident"}
+    assert 0 < first["score"] <= 1 and first["confident"] is True
     table = runner.invoke(app, ["cpv", "suggest", "travaux de peinture"])
     assert table.exit_code == 0 and "45442100-8" in table.output and "Painting work" in table.output
     empty = runner.invoke(app, ["cpv", "suggest", "   "])
     assert empty.exit_code == 2 and "text" in empty.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Maintenance des équipements biomédicaux", "Blanchisserie hospitalière", "Uniformes"],
+)
+def test_cpv_suggest_marks_the_codes_a_lot_is_matched_on(data_dir: Path, text: str) -> None:
+    # Before, « No confident CPV code » was said whenever the first score was below the
+    # confidence, though a group holding most of its division's probability is confident (the
+    # biomedical maintenance lot is matched on 50300000 at 0.22).
+    result = runner.invoke(app, ["cpv", "suggest", text, "--json"])
+    assert result.exit_code == 0, result.output
+    suggestions = json.loads(result.stdout)["suggestions"]
+    confident = [item["code"] for item in suggestions if item["confident"]]
+    assert confident == [format_code(s.code) for s in cpv_suggester().suggest(text)]
+    assert suggestions[: len(confident)] == [s for s in suggestions if s["confident"]]
+    table = runner.invoke(app, ["cpv", "suggest", text])
+    assert table.exit_code == 0
+    assert ("No confident CPV code" in table.output) == (not confident)
 
 
 def test_partners_json_in_general_and_for_a_tender(data_dir: Path) -> None:
