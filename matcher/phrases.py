@@ -275,6 +275,16 @@ PHRASES: dict[str, dict[Lang, Template]] = {
         EN: "no candidate firm delivers anything close to this lot's CPV codes",
         FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV de ce lot",
     },
+    "lot.no_code_read": {
+        EN: "no CPV code could be read from its words: give it CPV codes",
+        FR: "aucun code CPV n'a pu être lu dans ses mots : indiquez des codes CPV",
+    },
+    "lot.suggested_nothing_near": {
+        EN: "no candidate firm delivers anything close to the CPV codes suggested for its"
+        " words: give it CPV codes",
+        FR: "aucune entreprise candidate ne fournit rien de proche des codes CPV suggérés pour"
+        " ses mots : indiquez des codes CPV",
+    },
     "lot.below_floor": {
         EN: (
             "{count} firm(s) deliver something close but none reaches the relevance floor "

@@ -198,15 +198,17 @@ def _linear_tables(
 
 def _reject_uncoverable(
     tender: Tender,
+    lot_codes: dict[str, list[str]],
     near: NDArray[np.bool_],
     qualified: NDArray[np.bool_],
     eligible: NDArray[np.bool_],
     floor: float,
     lang: Lang,
 ) -> None:
-    """Raise :class:`Uncoverable` naming each lot no firm is ``eligible`` for, and why: nobody
-    ``near`` its codes, nobody near with its certifications, or nobody ``qualified`` (near and
-    certified) above ``floor`` (``lots x firms`` masks).
+    """Raise :class:`Uncoverable` naming each lot no firm is ``eligible`` for, and why: no code
+    (none given, and none read from its words), nobody ``near`` its codes (given or suggested),
+    nobody near with its certifications, or nobody ``qualified`` (near and certified) above
+    ``floor`` (``lots x firms`` masks).
     """
     lots = [i for i in range(len(tender.lots)) if not eligible[i].any()]
     if lots:
@@ -214,7 +216,12 @@ def _reject_uncoverable(
             phrase("lots.uncoverable", lang),
             [
                 _uncoverable(
-                    tender.lots[i], int(near[i].sum()), int(qualified[i].sum()), floor, lang
+                    tender.lots[i],
+                    bool(lot_codes[tender.lots[i].id]),
+                    int(near[i].sum()),
+                    int(qualified[i].sum()),
+                    floor,
+                    lang,
                 )
                 for i in lots
             ],
@@ -222,8 +229,14 @@ def _reject_uncoverable(
         )
 
 
-def _uncoverable(lot: Lot, near: int, qualified: int, floor: float, lang: Lang) -> Problem:
-    if near == 0:
+def _uncoverable(
+    lot: Lot, coded: bool, near: int, qualified: int, floor: float, lang: Lang
+) -> Problem:
+    if not coded:
+        reason = phrase("lot.no_code_read", lang)
+    elif near == 0 and not lot.cpv:
+        reason = phrase("lot.suggested_nothing_near", lang)
+    elif near == 0:
         reason = phrase("lot.nothing_near", lang)
     elif qualified > 0:
         reason = phrase("lot.below_floor", lang, qualified, floor=floor)
@@ -322,7 +335,7 @@ def shortlist(
     columns = _usable(tender, candidates, lang)
     coded = coded_fit(tender, [lot_codes[lot.id] for lot in tender.lots], columns)
     # a lot only uncertified firms are near is told as such here: they are not shortlisted
-    _reject_uncoverable(tender, coded.cpv > 0, coded.eligible, coded.eligible, 0.0, lang)
+    _reject_uncoverable(tender, lot_codes, coded.cpv > 0, coded.eligible, coded.eligible, 0.0, lang)
     weight = weights.as_dict()
     masks = _constraint_masks(tender, columns)
     gain = (
@@ -425,7 +438,7 @@ def build_problem(
         floor,
         ranker,
     )
-    _reject_uncoverable(tender, fit.cpv > 0, fit.qualified, fit.eligible, floor, lang)
+    _reject_uncoverable(tender, lot_codes, fit.cpv > 0, fit.qualified, fit.eligible, floor, lang)
     required = set(np.flatnonzero(_among(columns, constraints.must_include)).tolist())
     unable = [f"{columns.siren[i]:09d}" for i in sorted(required) if not fit.eligible[:, i].any()]
     if unable:

@@ -12,7 +12,7 @@ from meute.api.proposals import evaluate_assignment
 from meute.api.service import match_tender
 from meute.graph.embedded import EmbeddedStore
 from meute.graph.errors import Infeasible, InvalidInput, Uncoverable
-from meute.graph.model import Collaboration, Firm
+from meute.graph.model import Collaboration, Firm, Lot
 from meute.matcher.diversity import lot_changes, mean_pairwise_changes
 from meute.matcher.propose import MatchOptions, lot_codes, propose
 from meute.scoring.consortium import ObjectiveWeights
@@ -180,6 +180,30 @@ def test_when_no_lot_can_be_taken_one_error_names_every_lot_in_order() -> None:
     assert "relevance floor (90/100)" in floor
     assert "ISO 13485" in uncertified
     assert nobody == "no candidate firm delivers anything close to this lot's CPV codes"
+
+
+def test_a_lot_in_words_says_whether_no_code_was_read_or_nobody_is_near_the_suggested_ones() -> (
+    None
+):
+    # Both reasons used to be « nobody near this lot's CPV codes », though the first lot has no
+    # code at all and the second only codes Meute suggested: each asks the officer for codes.
+    tender = hospital_tender()
+    words = [
+        Lot(id="L4", title="e-santé", description="e-santé"),
+        Lot(id="L5", title="Uniformes", description="Uniformes"),
+    ]
+    tender = tender.model_copy(update={"lots": [*tender.lots, *words]})
+    codes = lot_codes(tender)
+    assert codes["L4"] == [] and codes["L5"]
+    with EmbeddedStore(None) as store:
+        store.upsert_firms(BUILDERS + TRAINERS + EQUIPMENT)
+        result = match_tender(store, tender, MatchOptions())
+    assert {lot.lot_id: lot.reason for lot in result.uncovered} == {
+        "L4": "no CPV code could be read from its words: give it CPV codes",
+        "L5": "no candidate firm delivers anything close to the CPV codes suggested for its "
+        "words: give it CPV codes",
+    }
+    assert result.consortia
 
 
 def test_a_tender_without_some_lots_keeps_each_lot_budget() -> None:
