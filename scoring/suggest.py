@@ -112,11 +112,11 @@ LEAD = 1.5
 # best one a code must be to stand beside it (nearer codes of a division back off to the code
 # they share). A word of the text is read by a label word equal to it or, both being at least
 # READ_PREFIX letters long, beginning with the same READ_PREFIX letters (« hospitalière »,
-# "hospital"; not « télémédecine », "telemetry"). Words naming a kind of purchase (« fourniture »,
-# « travaux ») are left to the kind filter when others remain. Only a text of up to READ_WORDS
-# other words (a theme, a lot's title) is read so: on longer lot descriptions (the showcase's)
-# requiring two words read lost the right code more often than it removed a wrong one, and they
-# keep the closest labels.
+# "hospital"; not « télémédecine », "telemetry"). Words naming a purchase and nothing else
+# (« fourniture », « travaux ») are left to the kind filter. Only a text of up to READ_WORDS
+# words besides those naming a kind of purchase (a theme, a lot's title) is read so: on longer
+# lot descriptions (the showcase's) requiring two words read lost the right code more often
+# than it removed a wrong one, and they keep the closest labels.
 FALLBACK_CANDIDATES = 30
 # Near codes back off to the group or finer code they share only when it holds at most
 # BACK_OFF_CODES codes (2 % of the vocabulary): group 452 (614 codes) is every building and
@@ -511,32 +511,28 @@ def label_fallback(text: str, model: TextModel, top: int = 5) -> list[tuple[str,
     English) read every word: a label that merely shares one word of two (« articles en papier
     à usage hospitalier » for « équipements hospitaliers ») is no reading of it, and a word no
     label reads (the « e » of « e-santé ») leaves the text without a code rather than coded by
-    its other word alone. A word naming a kind of purchase is read too when some label reads
-    it with the others (« restauration du personnel »: catering, not personnel management),
-    except one that names nothing but a purchase (« fourniture »). The kept codes within
+    its other word alone. A word naming a kind of purchase must be read too (« restauration
+    du personnel » is catering, not personnel management; « restauration collective » no label
+    reads, and waste collection only reads « collective »), but one that names nothing but a
+    purchase (« fourniture », « travaux »). The kept codes within
     :data:`FALLBACK_NEAR` of the best back off, per division, to the deepest group or finer
     code they share unless it holds more than :data:`BACK_OFF_CODES` codes (then each keeps
     its own); the best score of each branch first. A longer text gets the closest labels' codes.
     """
-    every = [word for word in _reading_words(text) if word not in _PURCHASE_WORDS]
-    words = [word for word in every if purchase_kind(word) is None] or every
-    if len(words) > READ_WORDS:
+    words = [word for word in _reading_words(text) if word not in _PURCHASE_WORDS]
+    if len([word for word in words if purchase_kind(word) is None] or words) > READ_WORDS:
         return model.suggest_cpv(text, top)
     if not words:
         return []
     kind = purchase_kind(text)
     vocabulary = model.vocabulary
-    closest = [
-        (code, score, _family_words(vocabulary, code))
+    kept = [
+        (code, score)
         for code, score in model.suggest_cpv(text, FALLBACK_CANDIDATES)
         if len(_digits(code)) > 2  # a division is too broad to be a reading
         and (kind is None or code_kind(code) == kind)
+        and _read_count(words, _family_words(vocabulary, code)) == len(words)
     ]
-    kept = []
-    for must in (every, words):
-        kept = [(c, s) for c, s, read in closest if _read_count(must, read) == len(must)]
-        if kept:
-            break
     if not kept:
         return []
     near = [(code, score) for code, score in kept if score >= FALLBACK_NEAR * kept[0][1]]
@@ -574,8 +570,10 @@ def _reading_words(text: str) -> list[str]:
 
 
 # Words that name a purchase and nothing of its trade (« fourniture », « travaux »): a label
-# need not read them. Other words of a kind (« restauration », « nettoyage ») are read when a
-# label reads them.
+# need not read them. Other words of a kind (« restauration », « nettoyage ») name the trade too
+# and must be read: without them, labels reading the rest alone were read for « restauration
+# collective » (waste collection, data collection, collective pensions), « nettoyage des
+# locaux » (local area networks) or « restauration hospitalière » (hospital medical services).
 _PURCHASE_WORDS = frozenset(
     _reading_words(
         "fournitures équipements acquisitions achats livraisons matériels travaux services"

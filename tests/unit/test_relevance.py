@@ -441,6 +441,24 @@ def test_the_label_fallback_reads_a_word_of_a_kind_of_purchase_that_names_the_tr
     assert found and all(code.startswith(trade) for code in found), found
 
 
+@pytest.mark.parametrize(
+    ("text", "beside"),
+    [
+        ("Restauration collective", "90511000"),
+        ("Nettoyage des locaux", "72710000"),
+        ("Restauration hospitalière", "85110000"),
+    ],
+)
+def test_the_label_fallback_reads_no_code_rather_than_the_words_beside_the_trade(
+    text: str, beside: str
+) -> None:
+    # No label reads the trade (« restauration », « nettoyage ») with the other word; labels
+    # reading the other word alone (waste collection, local area networks, hospital medical
+    # services) were the theme's codes, and waste collectors took a catering stand.
+    assert beside in [code for code, _ in text_model().suggest_cpv(text, 30)]
+    assert label_fallback(text, text_model()) == []
+
+
 def test_the_label_fallback_needs_no_label_to_read_a_word_that_only_names_a_purchase() -> None:
     # « fourniture » is read by « fournitures scolaires »: no reason to prefer that label.
     found = label_fallback("Fourniture de mobilier", text_model())
