@@ -534,6 +534,14 @@ def pavilion(
             region = phrase("firm.estimated", lang, fact=region)
         table.add_row(str(firm.stand), firm.name, region, ", ".join(firm.themes), firm.why)
     console.print(table)
+    uncovered = [theme for theme in result.themes if theme.uncovered]
+    if uncovered:
+        console.print(
+            f"[bold]Not covered[/] ({len(uncovered)} of {len(result.themes)} themes: no stand "
+            "holds them):"
+        )
+        for theme in uncovered:
+            console.print(f"  {theme.title} — {theme.uncovered}", markup=False)
 
 
 cpv_app = typer.Typer(help="The CPV vocabulary.", no_args_is_help=True)

@@ -168,6 +168,22 @@ def test_pavilion_table_marks_an_estimated_region(data_dir: Path, tmp_path: Path
         assert rows[firm["name"]] == expected
 
 
+def test_pavilion_table_names_the_themes_no_stand_holds(data_dir: Path, tmp_path: Path) -> None:
+    # « e-santé » no CPV label reads: no stand holds it, and the table must say so and why (the
+    # JSON did; the table listed the stands alone).
+    assert runner.invoke(app, ["import", str(SHOWCASE / "firms.json")]).exit_code == 0
+    request = tmp_path / "fair.json"
+    themes = [{"title": "formation"}, {"title": "e-santé"}]
+    fair = {"fair": "Salon", "country": "CI", "stands": 2, "themes": themes}
+    request.write_text(json.dumps(fair), encoding="utf-8")
+    found = json.loads(runner.invoke(app, ["pavilion", str(request), "--json"]).stdout)
+    [reason] = [theme["uncovered"] for theme in found["themes"] if theme["uncovered"]]
+    shown = runner.invoke(app, ["pavilion", str(request)], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0, shown.output
+    assert "Not covered (1 of 2 themes: no stand holds them):" in shown.stdout
+    assert f"e-santé — {reason}" in shown.stdout
+
+
 def test_human_output_shows_scores_out_of_100_as_the_console_does(
     data_dir: Path, tmp_path: Path
 ) -> None:
