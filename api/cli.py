@@ -184,11 +184,13 @@ def _print_suggested_codes(tender: Tender, options: MatchOptions, out: Console) 
             for code, score in codes
         )
         warning = "" if confident else " [bold yellow]no confident code[/]:"
-        out.print(
-            f"{lot.id} '{escape(lot.title)}' has no CPV code; matched on codes suggested from its "
-            f"words:{warning} {listed or 'none'}",
-            highlight=False,
+        said = (
+            f"matched on codes suggested from its words:{warning} {listed}"
+            if codes
+            else "[bold yellow]no code could be read from its words[/] (the learnt model has "
+            "no confident code and no label reads them): not matched"
         )
+        out.print(f"{lot.id} '{escape(lot.title)}' has no CPV code; {said}", highlight=False)
     if any(not lot.cpv for lot in tender.lots):
         out.print('Give the lots their codes ("cpv") to match on codes you chose.\n')
 

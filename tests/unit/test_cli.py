@@ -221,6 +221,7 @@ def test_match_shows_the_codes_it_used_for_lots_in_words(data_dir: Path, tmp_pat
     for lot in tender["lots"]:
         del lot["cpv"]
     tender["lots"][2].update(title="laboratoire", description="laboratoire")
+    tender["lots"].append({"id": "L4", "title": "e-santé", "description": "e-santé"})
     path = tmp_path / "words.json"
     path.write_text(json.dumps(tender), encoding="utf-8")
     lots = [Lot.model_validate(lot) for lot in tender["lots"]]
@@ -237,6 +238,11 @@ def test_match_shows_the_codes_it_used_for_lots_in_words(data_dir: Path, tmp_pat
             assert f"{code} " in lines[lot.id] and f"{score:.2f}" in lines[lot.id], lines
     assert "probability" in lines["L1"] and "no confident code" not in lines["L1"]
     assert "no confident code" in lines["L3"] and "label similarity" in lines["L3"]
+    assert not suggested_lot_codes(lots[3])
+    assert lines["L4"].endswith(
+        "no code could be read from its words (the learnt model has no "
+        "confident code and no label reads them): not matched"
+    )
 
     as_json = runner.invoke(app, ["match", str(path), "--top", "1", "--json"])
     assert as_json.exit_code == 0, as_json.output
